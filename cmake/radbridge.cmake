@@ -1,0 +1,26 @@
+# Helpers shared by every CMakeLists.txt of the project.
+#
+# radbridge_target(TARGET)   our warnings (and sanitizers when enabled) on one target
+# radbridge_add_test(NAME SOURCES ... LIBS ... LABELS ...)
+#                            a doctest executable registered with CTest
+
+function(radbridge_target target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wsign-conversion)
+  if(RADBRIDGE_SANITIZE)
+    target_compile_options(${target} PRIVATE
+      -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+function(radbridge_add_test name)
+  cmake_parse_arguments(arg "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${arg_SOURCES})
+  target_link_libraries(${name} PRIVATE ${arg_LIBS} radbridge_doctest_main)
+  radbridge_target(${name})
+  add_test(NAME ${name} COMMAND ${name} --no-intro --force-colors=0)
+  set_tests_properties(${name} PROPERTIES
+    LABELS "${arg_LABELS}"
+    ENVIRONMENT "RADBRIDGE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()

@@ -1,0 +1,35 @@
+#include "cli/cli.hpp"
+
+#include <ostream>
+
+#include "cli/parse_command.hpp"
+
+namespace radbridge::cli {
+
+namespace {
+
+constexpr std::string_view usage_text =
+    "usage: radbridge COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  parse [--json | --path EXPR] FILE|- [FILE...]\n"
+    "                     parse HL7 v2 messages (and batch files); print a summary,\n"
+    "                     the JSON tree, or one value per message\n"
+    "\n"
+    "run 'radbridge COMMAND --help' for a command's options.\n";
+
+}  // namespace
+
+int run(std::span<const std::string_view> args, std::istream& in, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    (args.empty() ? err : out) << usage_text;
+    return args.empty() ? exit_usage : exit_ok;
+  }
+  const std::string_view command = args[0];
+  const auto rest = args.subspan(1);
+  if (command == "parse") return run_parse(rest, in, out, err);
+  err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;
+  return exit_usage;
+}
+
+}  // namespace radbridge::cli
