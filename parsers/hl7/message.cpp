@@ -99,7 +99,8 @@ location locate_in(std::string_view bytes, const delimiters& d, std::size_t offs
   if (offset > bytes.size()) offset = bytes.size();
   std::size_t start = offset;
   while (start > 0 && bytes[start - 1] != '\r' && bytes[start - 1] != '\n') --start;
-  const std::string_view name = bytes.substr(start, 3);
+  std::string_view name = bytes.substr(start, 3);
+  name = name.substr(0, name.find_first_of(std::string{d.field, '\r', '\n'}));  // a short, bad name
   where.segment = std::string(name);
   // Occurrence: how many segments with this name start at or before `start`.
   for (std::size_t s = 0; s <= start;) {
