@@ -5,8 +5,44 @@
 #include <fmt/format.h>
 
 #include "hl7/builder.hpp"
+#include "hl7/charset.hpp"
+#include "hl7/escape.hpp"
+#include "hl7/split.hpp"
 
 namespace radbridge::hl7 {
+
+namespace {
+
+// Whether a raw field of the original can be copied into the ACK as written
+// and the ACK still parse: no field separator or line end, every escape
+// sequence well formed, every byte valid in the ACK's charset. The original
+// may be a message that was rejected for exactly such a field.
+bool copyable(std::string_view raw, const delimiters& d, charset cs) noexcept {
+  if (raw.find(d.field) != std::string_view::npos || raw.find_first_of("\r\n") != std::string_view::npos ||
+      find_invalid_text(raw, cs) != std::string_view::npos) {
+    return false;
+  }
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    std::size_t end = 0;
+    if (raw[i] == d.escape && check_escape(raw, i, d, end)) return false;
+    if (raw[i] == d.escape) i = end - 1;
+  }
+  return true;
+}
+
+// `text` with every byte that is not valid in `cs` replaced by '?'.
+std::string valid_text(std::string_view text, charset cs) {
+  std::string out(text);
+  for (std::size_t pos = 0; pos < out.size();) {
+    const std::size_t bad = find_invalid_text(std::string_view(out).substr(pos), cs);
+    if (bad == std::string_view::npos) break;
+    out[pos + bad] = '?';
+    pos += bad + 1;
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string_view error_code_text(int code) noexcept {
   switch (code) {
@@ -60,35 +96,52 @@ std::string_view ack_code_text(ack_mode mode, ack_kind kind, ack_code code) noex
 
 std::optional<std::string> build_ack(const msh_peek& original, const ack_request& request) {
   if (original.message_type() == "ACK") return std::nullopt;
-  message_builder b(original.delimiters);
+  const delimiters& d = original.delimiters;
+  message_builder b(d);
+  // MSH-18 is copied only when radbridge can read it, and with it the
+  // charset the copied bytes must be valid in.
+  const std::string_view charset_name =
+      nth_piece(*nth_piece(original.charset(), d.repetition, 1), d.component, 1).value_or(std::string_view{});
+  const std::optional<charset> declared = charset_from_msh18(charset_name);
+  const bool copy_charset = !original.charset().empty() && declared && copyable(original.charset(), d, *declared);
+  const charset cs = copy_charset ? *declared : charset::ascii;
+  // Raw fields are copied as written when they are well formed, else as text.
+  auto copy = [&](segment_builder& seg, std::size_t field, std::string_view raw) {
+    if (copyable(raw, d, cs)) {
+      seg.set_raw(field, raw);
+    } else {
+      seg.set(field, valid_text(raw, cs));
+    }
+  };
+
   segment_builder& msh = b.add("MSH");
   const std::string_view our_app = original.receiving_application();
   if (our_app.empty()) {
     msh.set(3, request.fallback_application);
   } else {
-    msh.set_raw(3, our_app);
+    copy(msh, 3, our_app);
   }
-  msh.set_raw(4, original.receiving_facility());
-  msh.set_raw(5, original.sending_application());
-  msh.set_raw(6, original.sending_facility());
+  copy(msh, 4, original.receiving_facility());
+  copy(msh, 5, original.sending_application());
+  copy(msh, 6, original.sending_facility());
   msh.set(7, request.timestamp);
   msh.set(9, 1, 1, 1, "ACK");
-  if (!original.trigger_event().empty()) msh.set(9, 1, 2, 1, original.trigger_event());
+  if (!original.trigger_event().empty()) msh.set(9, 1, 2, 1, valid_text(original.trigger_event(), cs));
   msh.set(9, 1, 3, 1, "ACK");
   msh.set(10, request.control_id);
-  msh.set_raw(11, original.processing_id());
-  msh.set_raw(12, original.version());
-  if (!original.charset().empty()) msh.set_raw(18, original.charset());
+  copy(msh, 11, original.processing_id());
+  copy(msh, 12, original.version());
+  if (copy_charset) msh.set_raw(18, original.charset());
 
   segment_builder& msa = b.add("MSA");
   msa.set(1, ack_code_text(mode_of(original), request.kind, request.code));
-  msa.set_raw(2, original.control_id());
-  if (!request.errors.empty()) msa.set(3, request.errors.front().text);
+  copy(msa, 2, original.control_id());  // byte for byte unless that would break the ACK
+  if (!request.errors.empty()) msa.set(3, valid_text(request.errors.front().text, cs));
 
   for (const ack_error& e : request.errors) {
     segment_builder& seg = b.add("ERR");
     if (!e.where.segment.empty()) {
-      seg.set(2, 1, 1, 1, e.where.segment);
+      seg.set(2, 1, 1, 1, valid_text(e.where.segment, cs));
       seg.set(2, 1, 2, 1, std::to_string(std::max(e.where.segment_occurrence, 1)));
       if (e.where.field > 0) seg.set(2, 1, 3, 1, std::to_string(e.where.field));
       if (e.where.field > 0) seg.set(2, 1, 4, 1, std::to_string(std::max(e.where.repetition, 1)));
@@ -99,7 +152,7 @@ std::optional<std::string> build_ack(const msh_peek& original, const ack_request
     seg.set(3, 1, 2, 1, error_code_text(e.code));
     seg.set(3, 1, 3, 1, "HL70357");
     seg.set(4, std::string_view(&e.severity, 1));
-    if (!e.text.empty()) seg.set(8, e.text);
+    if (!e.text.empty()) seg.set(8, valid_text(e.text, cs));
   }
   return b.encode();
 }

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <string>
+#include <utility>
 
 namespace radbridge::hl7 {
 
@@ -17,8 +18,18 @@ struct line {
   std::size_t offset;
 };
 
-error batch_error(std::size_t offset, std::string_view segment) {
-  return error{errc::bad_batch, offset, location{std::string(segment.substr(0, 3)), 1, 0, 0, 0, 0}};
+error batch_error(std::size_t offset, std::string_view segment, int occurrence) {
+  return error{errc::bad_batch, offset, location{std::string(segment.substr(0, 3)), occurrence, 0, 0, 0, 0}};
+}
+
+// message::parse reports offsets into its normalised copy, where a CRLF is one
+// byte; this maps such an offset back into the raw slice it was given.
+std::size_t raw_offset(std::string_view raw, std::size_t normalised) noexcept {
+  std::size_t r = 0;
+  for (std::size_t n = 0; n < normalised && r < raw.size(); ++n) {
+    r += (raw[r] == '\r' && r + 1 < raw.size() && raw[r + 1] == '\n') ? 2u : 1u;
+  }
+  return r;
 }
 
 // A count field that is empty means "not stated".
@@ -60,33 +71,41 @@ result<batch> parse_batch(std::string_view bytes, const limits& lim) {
 
   batch out;
   std::string envelope;
+  std::vector<std::pair<std::size_t, std::size_t>> envelope_lines;  // offset in envelope, in bytes
   std::size_t batches = 0, in_batch = 0;
   bool file_open = false, batch_open = false, file_closed = false;
   for (std::size_t i = 0; i < lines.size();) {
     const line& l = lines[i];
     const std::string_view name = l.text.substr(0, 3);
+    // The n-th segment of that name in the file, for the locator (BTS[2]).
+    auto fail = [&] {
+      int occurrence = 0;
+      for (std::size_t k = 0; k <= i; ++k) occurrence += lines[k].text.substr(0, 3) == name ? 1 : 0;
+      return batch_error(l.offset, name, occurrence);
+    };
     auto keep = [&] {
+      envelope_lines.emplace_back(envelope.size(), l.offset);
       envelope.append(l.text);
       envelope.push_back('\r');
       ++i;
     };
-    if (file_closed) return batch_error(l.offset, name);
+    if (file_closed) return fail();
     if (name == "FHS") {
-      if (i != 0) return batch_error(l.offset, name);
+      if (i != 0) return fail();
       file_open = true;
       keep();
     } else if (name == "BHS") {
-      if (batch_open) return batch_error(l.offset, name);
+      if (batch_open) return fail();
       batch_open = true;
       in_batch = 0;
       ++batches;
       keep();
     } else if (name == "BTS") {
-      if (!batch_open || !count_matches(field(l.text, 1), in_batch)) return batch_error(l.offset, name);
+      if (!batch_open || !count_matches(field(l.text, 1), in_batch)) return fail();
       batch_open = false;
       keep();
     } else if (name == "FTS") {
-      if (!file_open || batch_open || !count_matches(field(l.text, 1), batches)) return batch_error(l.offset, name);
+      if (!file_open || batch_open || !count_matches(field(l.text, 1), batches)) return fail();
       file_closed = true;
       keep();
     } else if (name == "MSH") {
@@ -100,20 +119,30 @@ result<batch> parse_batch(std::string_view bytes, const limits& lim) {
       auto m = message::parse(bytes.substr(l.offset, end - l.offset), lim);
       if (!m) {
         error e = m.error();
-        e.offset += l.offset;
+        e.offset = l.offset + raw_offset(bytes.substr(l.offset, end - l.offset), e.offset);
         return e;
       }
       out.messages.push_back(std::move(*m));
       ++in_batch;
       i = j;
     } else {
-      return batch_error(l.offset, name);
+      return fail();
     }
   }
-  if (batch_open) return batch_error(bytes.size(), "BTS");  // BHS without its BTS
+  // BHS without its BTS: the missing one is the BTS of the last batch.
+  if (batch_open) return batch_error(bytes.size(), "BTS", static_cast<int>(batches));
   if (!envelope.empty()) {
     auto env = parse_with_header(std::move(envelope), lim, true);
-    if (!env) return env.error();
+    if (!env) {
+      // Its offsets are into `envelope`; report them in the file.
+      error e = env.error();
+      std::size_t in_bytes = e.offset;
+      for (const auto& [in_envelope, line_offset] : envelope_lines) {
+        if (in_envelope <= e.offset) in_bytes = line_offset + (e.offset - in_envelope);
+      }
+      e.offset = in_bytes;
+      return e;
+    }
     out.envelope = std::move(*env);
   }
   return out;

@@ -40,7 +40,6 @@ int hl7_error_code(errc code) noexcept {
     case errc::bad_escape:
     case errc::bad_hex_escape:
     case errc::invalid_text:
-    case errc::bad_path:
       return 102;  // data type error
     case errc::unknown_charset:
       return 103;  // table value not found
@@ -49,6 +48,8 @@ int hl7_error_code(errc code) noexcept {
     case errc::too_many_fields:
     case errc::too_many_repetitions:
       return 104;  // value too long
+    case errc::bad_path:
+      return 207;  // application internal error: paths come from radbridge, never from the sender
   }
   return 207;
 }

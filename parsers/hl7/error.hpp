@@ -40,7 +40,8 @@ enum class errc {
 std::string_view to_string(errc code) noexcept;
 
 // HL7 table 0357 code for ERR-3 (100 segment sequence, 101 required field
-// missing, 102 data type error, 103 table value not found, 104 value too long).
+// missing, 102 data type error, 103 table value not found, 104 value too long;
+// 207 application internal error for bad_path, which is never the sender's fault).
 int hl7_error_code(errc code) noexcept;
 
 // Where in a message a problem is. Fields, repetitions, components and

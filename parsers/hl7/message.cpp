@@ -15,6 +15,10 @@ bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
 bool is_alnum(char c) noexcept {
   return is_upper(c) || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
+// Neither NUL nor a byte >= 0x80 can be a delimiter: the latter is no
+// character of its own in UTF-8, and the text check would reject the message
+// as soon as it used one. peek_msh (for NAKs) applies the same rule.
+bool is_non_ascii_or_nul(char c) noexcept { return c == '\0' || static_cast<unsigned char>(c) >= 0x80; }
 bool is_header_name(std::string_view name) noexcept {
   return name == "MSH" || name == "FHS" || name == "BHS";
 }
@@ -69,7 +73,7 @@ std::optional<error> read_delimiters(std::string_view buf, delimiters& d, std::s
   };
   if (buf.size() < 4) return fail(3, 1);
   const char fs = buf[3];
-  if (is_alnum(fs) || fs == '\r' || fs == ' ') return fail(3, 1);
+  if (is_alnum(fs) || fs == '\r' || fs == ' ' || is_non_ascii_or_nul(fs)) return fail(3, 1);
   std::size_t end = 4;
   while (end < buf.size() && buf[end] != fs && buf[end] != '\r') ++end;
   const std::string_view enc = buf.substr(4, end - 4);
@@ -77,8 +81,9 @@ std::optional<error> read_delimiters(std::string_view buf, delimiters& d, std::s
   std::array<char, 6> seen{fs};
   for (std::size_t i = 0; i < enc.size(); ++i) {
     const char c = enc[i];
-    if (is_alnum(c) || c == ' ' || std::find(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(i + 1), c) !=
-                                       seen.begin() + static_cast<std::ptrdiff_t>(i + 1)) {
+    if (is_alnum(c) || c == ' ' || is_non_ascii_or_nul(c) ||
+        std::find(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(i + 1), c) !=
+            seen.begin() + static_cast<std::ptrdiff_t>(i + 1)) {
       return fail(4 + i, 2);
     }
     seen[i + 1] = c;
@@ -164,10 +169,11 @@ result<message> parse_with_header(std::string&& bytes, const limits& lim, bool a
   strip_leading_blank(buf);
   if (buf.empty()) return error{errc::empty_input, 0, {}};
   if (buf[0] == '<') return error{errc::xml_encoded, 0, {}};
-  if (buf.back() != '\r') buf.push_back('\r');
-  if (buf.size() > lim.max_bytes || buf.size() > UINT32_MAX) {
+  // The limit is on the frame as sent; the final CR added here does not count.
+  if (buf.size() > lim.max_bytes || buf.size() >= UINT32_MAX) {
     return error{errc::frame_too_large, lim.max_bytes, {}};
   }
+  if (buf.back() != '\r') buf.push_back('\r');
 
   const std::string_view header(buf.data(), std::min<std::size_t>(3, buf.size()));
   if (!(header == "MSH" || (allow_batch_header && (header == "FHS" || header == "BHS")))) {
@@ -202,13 +208,13 @@ result<message> parse_with_header(std::string&& bytes, const limits& lim, bool a
     }
     if (cls == field_sep) {
       auto& seg = segments.back();
-      if (seg.field_count > lim.max_fields) return at(errc::too_many_fields, pos);
+      if (seg.field_count > lim.max_fields) return at(errc::too_many_fields, pos + 1);  // the excess field
       fields.push_back(static_cast<std::uint32_t>(pos + 1));
       ++seg.field_count;
       repetitions = 1;
       ++pos;
     } else if (cls == repetition_sep) {
-      if (++repetitions > lim.max_repetitions) return at(errc::too_many_repetitions, pos);
+      if (++repetitions > lim.max_repetitions) return at(errc::too_many_repetitions, pos + 1);
       ++pos;
     } else if (cls == escape_char) {
       std::size_t end = 0;

@@ -23,7 +23,8 @@ class path_reader {
     }
     return false;
   }
-  // A positive decimal number, or 0 when there is none (or it is out of range).
+  // A positive decimal number, or 0 when there is none (or it is out of range);
+  // then the position stays at its start, so errors point at the bad number.
   int number() noexcept {
     int value = 0;
     const std::size_t start = pos_;
@@ -31,7 +32,9 @@ class path_reader {
       value = value * 10 + (text_[pos_] - '0');
       ++pos_;
     }
-    return (value >= 1 && value <= max_index) ? value : 0;
+    if (value >= 1 && value <= max_index) return value;
+    pos_ = start;
+    return 0;
   }
   std::size_t pos() const noexcept { return pos_; }
 

@@ -8,7 +8,9 @@ namespace {
 
 bool usable_delimiter(char c) noexcept {
   const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-  return !alnum && c != '\r' && c != '\n' && c != ' ' && c != '\0';
+  // 0x1C (an MLLP end block) ends the segment, so it cannot separate fields.
+  return !alnum && c != '\r' && c != '\n' && c != ' ' && c != '\0' && c != '\x1c' &&
+         static_cast<unsigned char>(c) < 0x80;
 }
 
 // Offset of the first "MSH" that starts a line (or the input) and is followed
@@ -38,19 +40,21 @@ msh_peek peek_msh(std::string_view bytes) noexcept {
   if (start == std::string_view::npos) return out;
   out.found = true;
   std::string_view segment = bytes.substr(start);
-  segment = segment.substr(0, segment.find_first_of("\r\n"));
+  segment = segment.substr(0, segment.find_first_of("\r\n\x1c"));  // 0x1C: an MLLP end block
   const char fs = segment[3];
   const std::string_view rest = segment.substr(4);
   const std::string_view msh2 = rest.substr(0, rest.find(fs));
   out.encoding = segment.substr(3, 1 + msh2.size());
-  out.delimiters.field = fs;
-  if (msh2.size() >= 4 && msh2.size() <= 5) {
-    bool ok = true;
-    for (char c : msh2) ok = ok && usable_delimiter(c) && c != fs;
-    if (ok) {
-      out.delimiters = delimiters{fs, msh2[0], msh2[1], msh2[2], msh2[3], msh2.size() == 5 ? msh2[4] : '\0'};
-    }
+  bool usable = msh2.size() >= 4 && msh2.size() <= 5;
+  for (std::size_t i = 0; usable && i < msh2.size(); ++i) {
+    // Distinct, as message::parse requires: a NAK built with `^^\&` is not HL7.
+    usable = usable_delimiter(msh2[i]) && msh2[i] != fs && msh2.find(msh2[i]) == i;
   }
+  if (usable) {
+    out.delimiters = delimiters{fs, msh2[0], msh2[1], msh2[2], msh2[3], msh2.size() == 5 ? msh2[4] : '\0'};
+  } else if (std::string_view("^~\\&").find(fs) == std::string_view::npos) {
+    out.delimiters.field = fs;
+  }  // else fs clashes with a default delimiter: all the defaults, '|' included
   if (msh2.size() == rest.size()) return out;  // nothing after MSH-2
   std::size_t n = 3;
   for_each_piece(rest.substr(msh2.size() + 1), fs, [&](std::string_view value) {
