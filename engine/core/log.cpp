@@ -1,0 +1,87 @@
+#include "core/log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace radbridge::log {
+
+namespace {
+
+std::atomic<level> min_level{level::info};
+
+std::string_view name(level l) {
+  switch (l) {
+    case level::debug: return "debug";
+    case level::info: return "info";
+    case level::warn: return "warn";
+    case level::error: return "error";
+  }
+  return "info";
+}
+
+bool needs_quotes(std::string_view v) {
+  if (v.empty()) return true;
+  for (char c : v) {
+    if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20) return true;
+  }
+  return false;
+}
+
+void append_value(std::string& out, std::string_view v) {
+  if (!needs_quotes(v)) {
+    out.append(v);
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out.append(fmt::format("\\x{:02x}", static_cast<unsigned char>(c)));
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+void set_min_level(level l) noexcept { min_level = l; }
+
+std::string format(level l, std::string_view event, std::initializer_list<field> fields) {
+  std::string out(name(l));
+  out.push_back(' ');
+  out.append(event);
+  for (const field& f : fields) {
+    out.push_back(' ');
+    out.append(f.key);
+    out.push_back('=');
+    append_value(out, f.value);
+  }
+  return out;
+}
+
+void write(level l, std::string_view event, std::initializer_list<field> fields) {
+  if (l < min_level.load(std::memory_order_relaxed)) return;
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::string line = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z ", utc.tm_year + 1900, utc.tm_mon + 1,
+                                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  line += format(l, event, fields);
+  line.push_back('\n');
+  // One write call per line keeps concurrent lines whole.
+  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace radbridge::log

@@ -1,0 +1,42 @@
+// Private to engine/store: the libpqxx side of `database`, and the error
+// translation every store function runs its work through.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "store/database.hpp"
+#include "store/store_error.hpp"
+
+namespace radbridge::store {
+
+struct database::impl {
+  std::string conninfo;
+  std::unique_ptr<pqxx::connection> conn;
+  bool prepared = false;
+
+  pqxx::connection& get();  // connects (and prepares statements) when needed
+  void drop() noexcept;     // forget a broken connection
+};
+
+// Runs `work` and translates any libpqxx or libpq failure into store_error;
+// a failure that may have broken the connection drops it.
+template <class F>
+auto guarded(database::impl& db, F&& work) -> decltype(work(db.get()));
+
+[[noreturn]] void rethrow_translated(database::impl& db);
+
+template <class F>
+auto guarded(database::impl& db, F&& work) -> decltype(work(db.get())) {
+  try {
+    return work(db.get());
+  } catch (...) {
+    rethrow_translated(db);
+  }
+}
+
+}  // namespace radbridge::store
