@@ -10,7 +10,11 @@
 // The ACK uses the original's delimiters (so raw fields are copied as
 // written), swaps MSH-3/4 with MSH-5/6, copies MSH-11, MSH-12 and MSH-18,
 // gets the caller's new MSH-10 and timestamp, and echoes the original MSH-10
-// in MSA-2 byte for byte. ERR segments carry ERR-2 (location), ERR-3 (table
+// in MSA-2 byte for byte. The original may have been rejected for one of
+// those very fields: a field that would make the ACK itself unparseable (a
+// bad escape, bytes invalid in the charset, an unknown MSH-18) is written as
+// escaped text instead, with invalid bytes replaced by '?', and MSH-18 is
+// copied only when it names a charset radbridge reads. The ACK always parses. ERR segments carry ERR-2 (location), ERR-3 (table
 // 0357) and ERR-4 (severity); MSA-3 repeats the first error's text for
 // receivers older than v2.5. An ACK is never built for an ACK.
 #pragma once

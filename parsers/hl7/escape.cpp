@@ -114,7 +114,11 @@ std::optional<escape_error> unescape_into(std::string& out, std::string_view raw
       }
       append_utf8(out, bytes, cs);
     } else {
-      out.append(raw.substr(i, end - i));
+      // Kept verbatim, yet still text in the message's charset: \Zxx\ may
+      // hold any byte, and the value handed out must be UTF-8.
+      const std::string_view kept = raw.substr(i, end - i);
+      if (find_invalid_text(kept, cs) != std::string_view::npos) return escape_error{errc::invalid_text, i};
+      append_utf8(out, kept, cs);
     }
     i = end;
     run_start = end;

@@ -187,8 +187,9 @@ result<message> parse_with_header(std::string&& bytes, const limits& lim, bool a
 
   auto& segments = m.segments_;
   auto& fields = m.field_starts_;
-  segments.reserve(16);
-  fields.reserve(128);
+  // Sized from the input so that a typical message never reallocates.
+  segments.reserve(buf.size() / 64 + 4);
+  fields.reserve(buf.size() / 8 + 16);
   segments.push_back({0, 0, 0, 3});
   fields.insert(fields.end(), {0u, 3u, 4u});
 
@@ -219,6 +220,9 @@ result<message> parse_with_header(std::string&& bytes, const limits& lim, bool a
     } else if (cls == escape_char) {
       std::size_t end = 0;
       if (auto e = check_escape(buf, pos, d, end)) return at(e->code, e->offset);
+      // The body of a kept escape (\Zxx\) is text too: checked against the charset below.
+      saw_high_byte = saw_high_byte ||
+                      std::any_of(data + pos, data + end, [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
       pos = end;
     } else if (cls == high_byte) {
       saw_high_byte = true;

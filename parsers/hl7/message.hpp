@@ -2,7 +2,8 @@
 //
 // `message::parse` copies the bytes once, normalises segment terminators (LF
 // and CRLF become CR, blank lines are dropped from the index, a missing final
-// CR is added), reads the delimiters from MSH-1/MSH-2, and records where each
+// CR is added), reads the delimiters from MSH-1/MSH-2 (distinct printable
+// ASCII, not letters or digits), and records where each
 // segment and field starts. It checks, before allocating for them, the limits
 // (bytes, segments, fields per segment, repetitions per field), and it checks
 // every escape sequence, every segment name, MSH-18 and the bytes against

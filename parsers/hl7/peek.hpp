@@ -4,7 +4,8 @@
 // an answer that echoes MSH-10 and swaps the routing fields. `peek_msh` finds
 // the first `MSH` segment in the bytes (it may follow garbage or an FHS/BHS
 // envelope), takes the delimiters it declares (falling back to the defaults
-// when MSH-2 is unusable) and returns whatever header fields it can see, raw.
+// when MSH-2 is unusable: wrong length, repeated, alphanumeric or non-ASCII
+// characters; and to all defaults, `|` included, when MSH-1 clashes with them) and returns whatever header fields it can see, raw.
 // Fields it cannot find are empty. Views point into `bytes`, which must
 // outlive the result. Nothing is unescaped or validated.
 #pragma once
