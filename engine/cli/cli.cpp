@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/parse_command.hpp"
+#include "cli/serve_command.hpp"
 
 namespace radbridge::cli {
 
@@ -15,6 +16,10 @@ constexpr std::string_view usage_text =
     "  parse [--json | --path EXPR] FILE|- [FILE...]\n"
     "                     parse HL7 v2 messages (and batch files); print a summary,\n"
     "                     the JSON tree, or one value per message\n"
+    "  serve --config FILE [--db CONNINFO] [--listen HOST:PORT]\n"
+    "                     run the MLLP listeners; every AA means the message is in PostgreSQL\n"
+    "  migrate --db CONNINFO\n"
+    "                     apply the embedded SQL migrations\n"
     "\n"
     "run 'radbridge COMMAND --help' for a command's options.\n";
 
@@ -28,6 +33,8 @@ int run(std::span<const std::string_view> args, std::istream& in, std::ostream& 
   const std::string_view command = args[0];
   const auto rest = args.subspan(1);
   if (command == "parse") return run_parse(rest, in, out, err);
+  if (command == "serve") return run_serve(rest, out, err);
+  if (command == "migrate") return run_migrate(rest, out, err);
   err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;
   return exit_usage;
 }

@@ -1,0 +1,174 @@
+#include "cli/serve_command.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cli/cli.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "ingest/group_committer.hpp"
+#include "ingest/listener.hpp"
+#include "net/asio.hpp"
+#include "net/tls.hpp"
+#include "store/database.hpp"
+#include "store/store_error.hpp"
+
+namespace radbridge::cli {
+
+namespace {
+
+constexpr std::string_view serve_usage =
+    "usage: radbridge serve --config FILE [--db CONNINFO] [--listen HOST:PORT]\n";
+constexpr std::string_view migrate_usage = "usage: radbridge migrate --db CONNINFO   (or RADBRIDGE_DB)\n";
+
+// --db, else RADBRIDGE_DB, else the fallback.
+std::string database_from(std::optional<std::string_view> flag, const std::string& fallback) {
+  if (flag) return std::string(*flag);
+  if (const char* env = std::getenv("RADBRIDGE_DB"); env != nullptr && *env != '\0') return env;
+  return fallback;
+}
+
+net::tls_options tls_options_from(const config::tls_settings& t) {
+  net::tls_options o;
+  o.cert_file = t.cert_file;
+  o.key_file = t.key_file;
+  o.ca_file = t.ca_file;
+  o.ciphers = t.ciphers;
+  o.ciphersuites = t.ciphersuites;
+  o.require_client_cert = t.require_client_cert;
+  return o;
+}
+
+bool apply_listen(std::string_view text, config::interface_settings& iface) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  const std::string port(text.substr(colon + 1));
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const unsigned long value = std::stoul(port);
+  if (value > 65535) return false;
+  iface.host = std::string(text.substr(0, colon));
+  iface.port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+}  // namespace
+
+int run_migrate(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
+  std::optional<std::string_view> db_flag;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--db" && i + 1 < args.size()) {
+      db_flag = args[++i];
+    } else {
+      err << migrate_usage;
+      return exit_usage;
+    }
+  }
+  const std::string conninfo = database_from(db_flag, "");
+  if (conninfo.empty()) {
+    err << migrate_usage;
+    return exit_usage;
+  }
+  try {
+    store::database db(conninfo);
+    const std::vector<std::string> applied = db.migrate();
+    for (const std::string& name : applied) out << "applied " << name << '\n';
+    out << "schema version " << db.schema_version() << (applied.empty() ? " (up to date)\n" : "\n");
+    return exit_ok;
+  } catch (const store::store_error& e) {
+    err << "radbridge migrate: " << e.what() << '\n';
+    return exit_failure;
+  }
+}
+
+int run_serve(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
+  std::optional<std::string_view> config_path, db_flag, listen_flag;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    if (a == "--help" || a == "-h") {
+      out << serve_usage;
+      return exit_ok;
+    }
+    if (i + 1 == args.size()) {
+      err << serve_usage;
+      return exit_usage;
+    }
+    if (a == "--config") {
+      config_path = args[++i];
+    } else if (a == "--db") {
+      db_flag = args[++i];
+    } else if (a == "--listen") {
+      listen_flag = args[++i];
+    } else {
+      err << "radbridge serve: unknown option '" << a << "'\n" << serve_usage;
+      return exit_usage;
+    }
+  }
+  if (!config_path) {
+    err << serve_usage;
+    return exit_usage;
+  }
+
+  config::engine_settings settings;
+  try {
+    settings = config::load_config(std::string(*config_path));
+  } catch (const config::config_error& e) {
+    err << e.what() << '\n';
+    return exit_failure;
+  }
+  if (listen_flag && !apply_listen(*listen_flag, settings.interfaces.front())) {
+    err << "radbridge serve: --listen expects HOST:PORT, not '" << *listen_flag << "'\n";
+    return exit_usage;
+  }
+  const std::string conninfo = database_from(db_flag, settings.database);
+  if (conninfo.empty()) {
+    err << "radbridge serve: no database: give --db, set RADBRIDGE_DB, or set \"database\" in the config\n";
+    return exit_usage;
+  }
+
+  try {
+    store::database db(conninfo);
+    for (const std::string& name : db.migrate()) log::info("migration_applied", {{"name", name}});
+  } catch (const store::store_error& e) {
+    // Without its schema the engine could store nothing: refuse to start.
+    err << "radbridge serve: " << e.what() << '\n';
+    return exit_failure;
+  }
+
+  try {
+    net::asio::io_context io;
+    // Member order matters: listeners use the committer and TLS contexts, so
+    // they are declared after them and destroyed first.
+    ingest::group_committer committer(conninfo, settings.max_commit_group);
+    std::vector<std::unique_ptr<net::asio::ssl::context>> tls_contexts;
+    std::vector<std::unique_ptr<ingest::listener>> listeners;
+    for (const config::interface_settings& iface : settings.interfaces) {
+      net::asio::ssl::context* tls = nullptr;
+      if (iface.tls) {
+        tls_contexts.push_back(
+            std::make_unique<net::asio::ssl::context>(net::make_server_context(tls_options_from(*iface.tls))));
+        tls = tls_contexts.back().get();
+      }
+      listeners.push_back(std::make_unique<ingest::listener>(io, iface, committer, settings.application_name, tls));
+    }
+    net::asio::signal_set signals(io, SIGTERM, SIGINT);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      log::info("shutting_down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      for (auto& l : listeners) l->stop();
+    });
+    for (auto& l : listeners) l->start();
+    io.run();
+    log::info("stopped");
+    return exit_ok;
+  } catch (const std::exception& e) {
+    err << "radbridge serve: " << e.what() << '\n';
+    return exit_failure;
+  }
+}
+
+}  // namespace radbridge::cli

@@ -1,0 +1,70 @@
+// Group commit: many connections' messages stored in one transaction.
+//
+// Sessions `submit` rows; one worker thread takes whatever has queued up (at
+// most max_group rows), stores it with store_inbound in one transaction and
+// calls each row's completion after COMMIT — so the per-message cost of the
+// fsync is shared and the ACKs still only leave after their rows are durable.
+// While the database is unreachable, completions report `unavailable` at
+// once (no AA is possible), and the worker retries the connection with
+// exponential backoff (100 ms doubling to 5 s) until it is back. A permanent
+// error on a group is retried row by row so one bad row fails alone.
+// Completions run on the worker thread: keep them short (post elsewhere).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "store/inbound_store.hpp"
+
+namespace radbridge::ingest {
+
+enum class commit_status { stored, duplicate, conflict, unavailable, in_doubt, failed };
+
+std::string_view to_string(commit_status s) noexcept;
+
+struct commit_result {
+  commit_status status = commit_status::failed;
+  store::inbound_result stored;  // valid for stored, duplicate, conflict
+};
+
+class group_committer {
+ public:
+  using completion = std::function<void(commit_result)>;
+
+  group_committer(std::string conninfo, std::size_t max_group);
+  ~group_committer();  // finishes what is queued, then stops
+  group_committer(const group_committer&) = delete;
+  group_committer& operator=(const group_committer&) = delete;
+
+  void submit(store::inbound_message row, completion done);
+  bool database_up() const noexcept;
+
+ private:
+  struct pending {
+    store::inbound_message row;
+    completion done;
+  };
+
+  void run();
+  void commit(std::deque<pending>& group);
+  void fail_all(std::deque<pending>& group, commit_status status);
+
+  store::database db_;
+  const std::size_t max_group_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<pending> queue_;
+  bool stopping_ = false;
+  bool up_ = true;
+  std::chrono::milliseconds backoff_{0};
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::thread worker_;  // last: started after every member it uses exists
+};
+
+}  // namespace radbridge::ingest

@@ -1,0 +1,77 @@
+// The MLLP listener of one inbound interface: TCP or TLS, one coroutine per
+// connection, store-then-ACK.
+//
+// Each connection has its own framer and reads with a deadline: the idle
+// timeout between messages, the partial-frame timeout once a frame has begun
+// (and for the TLS handshake). Frames are handled in order per connection
+// (MLLP is synchronous): frame_handler decides, group_committer stores, and
+// only then is the ACK written. When the database is unreachable the
+// connection is closed without an ACK (or, per interface, answered AR with
+// ERR-3 207); an in-doubt commit also closes without an ACK, and the sender's
+// resend is resolved by the dedupe key. A frame over the size limit closes
+// the connection; bytes outside frames are discarded and counted. `stop`
+// stops accepting, closes idle connections and lets busy ones finish the
+// frame in hand. The listener runs on one io_context thread; all blocking
+// work is on the committer's thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+
+#include "core/config.hpp"
+#include "ingest/frame_handler.hpp"
+#include "ingest/group_committer.hpp"
+#include "net/asio.hpp"
+
+namespace radbridge::ingest {
+
+struct listener_stats {
+  std::atomic<std::uint64_t> connections{0};
+  std::atomic<std::uint64_t> refused_connections{0};  // over max_connections
+  std::atomic<std::uint64_t> frames{0};
+  std::atomic<std::uint64_t> stored{0};
+  std::atomic<std::uint64_t> duplicates{0};
+  std::atomic<std::uint64_t> rejected{0};       // answered with an error or reject ACK
+  std::atomic<std::uint64_t> unacknowledged{0}; // database down or in doubt: no ACK sent
+  std::atomic<std::uint64_t> discarded_bytes{0};
+  std::atomic<std::uint64_t> timeouts{0};
+  std::atomic<std::uint64_t> oversize_frames{0};
+  std::atomic<std::uint64_t> tls_failures{0};
+};
+
+class listener {
+ public:
+  // Binds and listens at once (so the port is known); `tls` may be null.
+  listener(net::asio::io_context& io, config::interface_settings iface, group_committer& committer,
+           std::string application_name, net::asio::ssl::context* tls);
+
+  net::tcp::endpoint local_endpoint() const;
+  void start();
+  void stop();
+  std::size_t active_connections() const noexcept { return sessions_.size(); }
+  const listener_stats& stats() const noexcept { return stats_; }
+
+ private:
+  struct session;
+
+  net::asio::awaitable<void> accept_loop();
+  template <class Stream>
+  net::asio::awaitable<void> serve(Stream& stream, std::shared_ptr<session> s);
+  net::asio::awaitable<void> run_session(net::tcp::socket socket, std::shared_ptr<session> s);
+
+  net::asio::io_context& io_;
+  const config::interface_settings iface_;
+  group_committer& committer_;
+  const std::string application_name_;
+  net::asio::ssl::context* tls_;
+  net::tcp::acceptor acceptor_;
+  clock_stamp stamp_;
+  listener_stats stats_;
+  std::list<std::shared_ptr<session>> sessions_;
+  bool stopping_ = false;
+};
+
+}  // namespace radbridge::ingest

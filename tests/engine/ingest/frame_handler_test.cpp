@@ -1,0 +1,179 @@
+// ingest/frame_handler: what each kind of frame gets, as bytes, without sockets.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "hl7/message.hpp"
+#include "ingest/frame_handler.hpp"
+
+namespace ingest = radbridge::ingest;
+namespace config = radbridge::config;
+namespace hl7 = radbridge::hl7;
+
+namespace {
+
+class fixed_stamp final : public ingest::ack_stamp {
+ public:
+  std::string next_control_id() override { return "ACK" + std::to_string(++n_); }
+  std::string timestamp() override { return "20261123130000"; }
+
+ private:
+  int n_ = 0;
+};
+
+config::interface_settings ris() {
+  config::interface_settings i;
+  i.name = "ris";
+  i.message_types = {"ORM^O01", "ADT^*"};
+  i.processing_ids = {"P"};
+  i.versions = {"2.5", "2.5.1"};
+  return i;
+}
+
+const std::string order =
+    "MSH|^~\\&|RIS|GENHOSP|RADBRIDGE|AI|20261123120000||ORM^O01|CTRL-1|P|2.5.1\r"
+    "PID|1||MRN1^^^GENHOSP^MR\r";
+
+std::string value(const std::string& message, std::string_view path) {
+  auto m = hl7::message::parse(std::string_view(message));
+  REQUIRE(m);
+  auto v = m->value(path);
+  REQUIRE(v);
+  return *v;
+}
+
+}  // namespace
+
+TEST_CASE("frame handler: a valid order is to be stored, its AA prepared but not sent") {
+  fixed_stamp stamp;
+  const ingest::decision d = ingest::decide(ris(), order, stamp);
+  REQUIRE(d.what == ingest::action::store);
+  CHECK(d.reply.empty());
+  CHECK(d.row.interface == "ris");
+  CHECK(d.row.sending_application == "RIS");
+  CHECK(d.row.sending_facility == "GENHOSP");
+  CHECK(d.row.control_id == "CTRL-1");
+  CHECK(d.row.message_type == "ORM");
+  CHECK(d.row.trigger_event == "O01");
+  CHECK(d.row.payload == order);
+  CHECK(d.row.payload_sha256.size() == 32);
+  CHECK(d.row.ack_code == "AA");
+  CHECK(value(d.row.ack, "MSA-1") == "AA");
+  CHECK(value(d.row.ack, "MSA-2") == "CTRL-1");
+  CHECK(value(d.row.ack, "MSH-10") == "ACK1");
+
+  // The verdicts of the store turn into bytes: stored -> the prepared ACK,
+  // duplicate -> the ACK stored the first time, conflict -> AE 205.
+  CHECK(ingest::after_commit(ris(), d.row, {radbridge::store::inbound_outcome::stored, 7, {}}, stamp) == d.row.ack);
+  CHECK(ingest::after_commit(ris(), d.row, {radbridge::store::inbound_outcome::duplicate, 7, "FIRST ACK"}, stamp) ==
+        "FIRST ACK");
+  const std::string conflict =
+      ingest::after_commit(ris(), d.row, {radbridge::store::inbound_outcome::conflict, 7, {}}, stamp);
+  CHECK(value(conflict, "MSA-1") == "AE");
+  CHECK(value(conflict, "ERR-3.1") == "205");
+  CHECK(value(conflict, "ERR-2.1") == "MSH");
+  CHECK(value(conflict, "ERR-2.3") == "10");
+  auto rejecting = ris();
+  rejecting.on_conflict = config::conflict_policy::reject;
+  CHECK(value(ingest::after_commit(rejecting, d.row, {radbridge::store::inbound_outcome::conflict, 7, {}}, stamp),
+              "MSA-1") == "AR");
+}
+
+TEST_CASE("frame handler: enhanced mode prepares CA, and NE means no accept ACK") {
+  fixed_stamp stamp;
+  std::string enhanced = order;
+  enhanced.replace(enhanced.find("|2.5.1\r"), 7, "|2.5.1|||AL|NE\r");
+  const ingest::decision d = ingest::decide(ris(), enhanced, stamp);
+  REQUIRE(d.what == ingest::action::store);
+  CHECK(d.row.ack_code == "CA");
+  CHECK(value(d.row.ack, "MSA-1") == "CA");
+
+  std::string silent = order;
+  silent.replace(silent.find("|2.5.1\r"), 7, "|2.5.1|||NE|AL\r");
+  const ingest::decision quiet = ingest::decide(ris(), silent, stamp);
+  REQUIRE(quiet.what == ingest::action::store);
+  CHECK(quiet.row.ack.empty());
+}
+
+TEST_CASE("frame handler: malformed HL7 with a readable MSH gets AE locating the problem") {
+  fixed_stamp stamp;
+  const std::string bad = "MSH|^~\\&|RIS|GENHOSP|RADBRIDGE|AI|20261123120000||ORM^O01|CTRL-2|P|2.5.1\r"
+                          "PID|1||MRN1~MRN2^\\Q\\\r";
+  const ingest::decision d = ingest::decide(ris(), bad, stamp);
+  REQUIRE(d.what == ingest::action::reply);
+  CHECK(d.reason == "bad_escape");
+  CHECK(d.ack_code == "AE");
+  CHECK(value(d.reply, "MSA-1") == "AE");
+  CHECK(value(d.reply, "MSA-2") == "CTRL-2");
+  CHECK(value(d.reply, "ERR-2.1") == "PID");
+  CHECK(value(d.reply, "ERR-2.3") == "3");
+  CHECK(value(d.reply, "ERR-2.4") == "2");
+  CHECK(value(d.reply, "ERR-2.5") == "2");
+  CHECK(value(d.reply, "ERR-3.1") == "102");
+  CHECK(value(d.reply, "ERR-4") == "E");
+  CHECK(value(d.reply, "MSH-5") == "RIS");
+  CHECK(value(d.reply, "MSH-3") == "RADBRIDGE");
+}
+
+TEST_CASE("frame handler: unsupported type, event, processing id and version get AR 200-203") {
+  fixed_stamp stamp;
+  struct probe {
+    std::string from, to;
+    std::string reason;
+    std::string code;
+    std::string err2;
+  };
+  const probe probes[] = {
+      {"ORM^O01", "SIU^S12", "unsupported_type", "200", "9"},
+      {"ORM^O01", "ORM^O02", "unsupported_event", "201", "9"},
+      {"|P|2.5.1", "|T|2.5.1", "unsupported_processing_id", "202", "11"},
+      {"|P|2.5.1", "|P|2.3", "unsupported_version", "203", "12"},
+  };
+  for (const probe& p : probes) {
+    CAPTURE(p.reason);
+    std::string msg = order;
+    msg.replace(msg.find(p.from), p.from.size(), p.to);
+    const ingest::decision d = ingest::decide(ris(), msg, stamp);
+    REQUIRE(d.what == ingest::action::reply);
+    CHECK(d.reason == p.reason);
+    CHECK(value(d.reply, "MSA-1") == "AR");
+    CHECK(value(d.reply, "ERR-3.1") == p.code);
+    CHECK(value(d.reply, "ERR-2.3") == p.err2);
+  }
+  // Wildcards: every ADT event is welcome.
+  std::string adt = order;
+  adt.replace(adt.find("ORM^O01"), 7, "ADT^A31");
+  CHECK(ingest::decide(ris(), adt, stamp).what == ingest::action::store);
+}
+
+TEST_CASE("frame handler: XML-encoded HL7 is rejected, never parsed; an ACK is never acknowledged") {
+  fixed_stamp stamp;
+  const ingest::decision xml = ingest::decide(ris(), "<ORM_O01 xmlns=\"urn:hl7-org:v2xml\"><MSH/></ORM_O01>", stamp);
+  REQUIRE(xml.what == ingest::action::reply);
+  CHECK(xml.reason == "xml_encoded");
+  CHECK(value(xml.reply, "MSA-1") == "AR");
+
+  const ingest::decision ack =
+      ingest::decide(ris(), "MSH|^~\\&|RIS|GENHOSP|RADBRIDGE|AI|20261123||ACK^O01|A1|P|2.5.1\rMSA|AA|X\r", stamp);
+  CHECK(ack.what == ingest::action::ignore);
+  CHECK(ack.reason == "ack_received");
+}
+
+TEST_CASE("frame handler: error_reply is AE/AR with ERR-3 207") {
+  fixed_stamp stamp;
+  const ingest::decision d = ingest::decide(ris(), order, stamp);
+  const std::string reply = ingest::error_reply(d.row, hl7::ack_code::reject, "database unavailable", stamp);
+  CHECK(value(reply, "MSA-1") == "AR");
+  CHECK(value(reply, "MSA-2") == "CTRL-1");
+  CHECK(value(reply, "ERR-3.1") == "207");
+  CHECK(value(reply, "MSA-3") == "database unavailable");
+}
+
+TEST_CASE("frame handler: type patterns") {
+  CHECK(ingest::type_allowed({}, "ORM", "O01"));
+  CHECK(ingest::type_allowed({"*"}, "ORM", "O01"));
+  CHECK(ingest::type_allowed({"ADT^*"}, "ADT", "A08"));
+  CHECK(ingest::type_allowed({"ADT"}, "ADT", "A08"));
+  CHECK_FALSE(ingest::type_allowed({"ADT^A01"}, "ADT", "A08"));
+  CHECK_FALSE(ingest::type_allowed({"ADT^*"}, "ORM", "O01"));
+}
