@@ -30,6 +30,16 @@ store::inbound_message message(std::string control_id, std::string payload) {
   return m;
 }
 
+std::string hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (char c : bytes) {
+    out.push_back(digits[static_cast<unsigned char>(c) >> 4]);
+    out.push_back(digits[static_cast<unsigned char>(c) & 15]);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("store: migrate applies every migration once and records it") {
@@ -54,8 +64,10 @@ TEST_CASE("store: a group is stored in one transaction; resends and conflicts ar
   store::database db(pg.conninfo());
   db.migrate();
 
+  auto resent_in_group = message("C1", "payload one");
+  resent_in_group.ack = "the ACK prepared for the resend, never sent";
   const std::vector<store::inbound_message> group = {message("C1", "payload one"), message("C2", "payload two"),
-                                                     message("C1", "payload one")};
+                                                     resent_in_group};
   const auto results = store::store_inbound(db, group);
   REQUIRE(results.size() == 3);
   CHECK(results[0].outcome == store::inbound_outcome::stored);
@@ -65,6 +77,7 @@ TEST_CASE("store: a group is stored in one transaction; resends and conflicts ar
   CHECK(results[2].id == results[0].id);
   CHECK(results[2].stored_ack == group[0].ack);
   CHECK(pg.psql("SELECT count(*) FROM inbound_messages") == "2");
+  CHECK(pg.psql("SELECT encode(ack, 'hex') FROM inbound_messages WHERE control_id = 'C1'") == hex(group[0].ack));
 
   // Later: same key and payload is a duplicate with the stored ACK byte for byte...
   auto resend = message("C2", "payload two");
@@ -79,7 +92,7 @@ TEST_CASE("store: a group is stored in one transaction; resends and conflicts ar
   CHECK(pg.psql("SELECT count(*) FROM inbound_messages") == "2");
   CHECK(pg.psql("SELECT status FROM inbound_messages WHERE control_id = 'C1'") == "received");
   // Raw bytes survive: the payload is bytea, not text.
-  CHECK(pg.psql("SELECT encode(payload, 'escape') FROM inbound_messages WHERE control_id = 'C1'") == "payload one");
+  CHECK(pg.psql("SELECT encode(payload, 'hex') FROM inbound_messages WHERE control_id = 'C1'") == hex("payload one"));
 }
 
 TEST_CASE("store: a stopped database is a transient error, and the same object recovers") {
