@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "hl7/charset.hpp"
 #include "hl7/message.hpp"
 #include "hl7/peek.hpp"
 #include "hl7/split.hpp"
@@ -165,9 +166,16 @@ decision decide(const config::interface_settings& iface, std::string frame, ack_
   d.control_id = std::string(m.control_id());
   store::inbound_message& row = d.row;
   row.interface = iface.name;
-  row.sending_application = std::string(m.segment(0).field(3));
-  row.sending_facility = std::string(m.segment(0).field(4));
-  row.control_id = std::string(m.control_id());
+  // Key fields as raw text (escapes kept, so the key is exactly what was
+  // sent) but in UTF-8, so a Latin-1 facility name fits a UTF-8 database.
+  auto utf8 = [&](std::string_view raw) {
+    std::string out;
+    hl7::append_utf8(out, raw, m.charset());
+    return out;
+  };
+  row.sending_application = utf8(m.segment(0).field(3));
+  row.sending_facility = utf8(m.segment(0).field(4));
+  row.control_id = utf8(m.control_id());
   row.message_type = std::string(type);
   row.trigger_event = std::string(trigger);
   row.payload_sha256 = sha256(frame);
