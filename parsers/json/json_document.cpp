@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <system_error>
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <unordered_map>
 
 namespace radbridge::json {
@@ -251,16 +251,18 @@ bool is_tiny(std::string_view s) {
 namespace detail {
 
 // The RapidJSON SAX handler that builds the tree. Scalars are reported once
-// they have been read, so their start is found by scanning back from the
-// stream position; '[' and '{' are reported right after they are taken.
+// they have been read, so their start is found back from the stream
+// position: by the literal's or the number's length, or for strings by
+// looking for the opening quote; '[' and '{' are reported right after they
+// are taken.
 class tree_builder {
  public:
   tree_builder(std::string_view text, std::size_t start, const text_stream& stream, std::size_t max_depth)
       : text_(text), start_(start), stream_(stream), positions_(text, start), max_depth_(max_depth) {}
 
   // SAX events (RapidJSON's names).
-  bool Null() { return add_scalar(value::data{}, stream_.Tell() - 4); }
-  bool Bool(bool b) { return add_scalar(value::data{b}, stream_.Tell() - (b ? 4 : 5)); }
+  bool Null() { return add<0>(positions_.at(stream_.Tell() - 4)); }
+  bool Bool(bool b) { return add<1>(positions_.at(stream_.Tell() - (b ? 4 : 5)), b); }
   // With kParseNumbersAsStringsFlag every number arrives as RawNumber, its
   // text exactly as written (already checked against the JSON grammar).
   bool RawNumber(const char* s, rapidjson::SizeType length, bool) {
@@ -282,7 +284,7 @@ class tree_builder {
         return fail(positions_.at(offset), "invalid number");  // not expected after RapidJSON's check
       }
     }
-    return add_scalar(value::data{n}, offset);
+    return add<2>(positions_.at(offset), n);
   }
   // Never called with the flags above; the reader's template needs them.
   bool Int(int) { return false; }
@@ -291,7 +293,7 @@ class tree_builder {
   bool Uint64(std::uint64_t) { return false; }
   bool Double(double) { return false; }
   bool String(const char* s, rapidjson::SizeType length, bool) {
-    return add_scalar(value::data{std::string(s, length)}, string_start());
+    return add<3>(positions_.at(string_start()), s, std::size_t{length});
   }
 
   bool StartObject() { return open(true); }
@@ -318,15 +320,13 @@ class tree_builder {
       std::sort(o.by_key.begin(), o.by_key.end(),
                 [&](std::uint32_t a, std::uint32_t b) { return o.members[a].key < o.members[b].key; });
     }
-    add(value(value::data{std::move(o)}, f.line, f.column));
-    return true;
+    return add<5>(f.start, std::move(o));
   }
   bool StartArray() { return open(false); }
   bool EndArray(rapidjson::SizeType) {
     frame f = std::move(frames_.back());
     frames_.pop_back();
-    add(value(value::data{std::move(f.elements)}, f.line, f.column));
-    return true;
+    return add<4>(f.start, std::move(f.elements));
   }
 
   const std::optional<parse_error>& error() const { return error_; }
@@ -335,10 +335,9 @@ class tree_builder {
  private:
   struct frame {
     bool is_object = false;
-    std::uint32_t line = 0;
-    std::uint32_t column = 0;
-    std::vector<value> elements;                            // arrays
-    std::vector<member> members;                            // objects
+    position_counter::position start{};                        // of the '[' or '{'
+    std::vector<value> elements;                               // arrays
+    std::vector<member> members;                               // objects
     std::unordered_map<std::string, std::size_t> first_index;  // objects: key -> index in members
   };
 
@@ -349,26 +348,26 @@ class tree_builder {
     }
     frame f;
     f.is_object = is_object;
-    f.line = static_cast<std::uint32_t>(pos.line);
-    f.column = static_cast<std::uint32_t>(pos.column);
+    f.start = pos;
     frames_.push_back(std::move(f));
     return true;
   }
 
-  bool add_scalar(value::data d, std::size_t offset) {
-    const auto pos = positions_.at(offset);
-    add(value(std::move(d), static_cast<std::uint32_t>(pos.line), static_cast<std::uint32_t>(pos.column)));
-    return true;
-  }
-
-  void add(value v) {
+  // Adds the value that starts at `pos` (alternative I of value::data,
+  // built in place from `args`) to the array or object being read, or makes
+  // it the root.
+  template <std::size_t I, class... Args>
+  bool add(position_counter::position pos, Args&&... args) {
+    const auto line = static_cast<std::uint32_t>(pos.line);
+    const auto column = static_cast<std::uint32_t>(pos.column);
     if (frames_.empty()) {
-      root_ = std::move(v);
+      root_ = value(std::in_place_index<I>, line, column, std::forward<Args>(args)...);
     } else if (frame& f = frames_.back(); f.is_object) {
-      f.members.back().val = std::move(v);
+      f.members.back().val = value(std::in_place_index<I>, line, column, std::forward<Args>(args)...);
     } else {
-      f.elements.push_back(std::move(v));
+      f.elements.push_back(value(std::in_place_index<I>, line, column, std::forward<Args>(args)...));
     }
+    return true;
   }
 
   // The stream is just past a string's closing quote: back to the first
@@ -420,8 +419,6 @@ std::string_view kind_name(kind k) noexcept {
   }
   return "unknown";
 }
-
-value::value(data d, std::uint32_t line, std::uint32_t column) : data_(std::move(d)), line_(line), column_(column) {}
 
 void value::wrong_kind(json::kind wanted) const {
   throw std::logic_error("json value at " + position_text(line(), column()) + " is " +

@@ -2,8 +2,7 @@
 // files that people edit (configuration, routes, code mappings).
 //
 // `parse_document` checks the text with RapidJSON's SAX reader (strict JSON,
-// UTF-8 validated inside strings, doubles rounded correctly) and builds an
-// immutable tree of `value`s. Every problem comes back as a `parse_error`
+// UTF-8 validated inside strings) and builds an immutable tree of `value`s. Every problem comes back as a `parse_error`
 // (never an exception) with a 1-based line and column and a reason, and
 // `format_error` / `located` render it as `file:line:col: reason`, so a loader
 // can report its own semantic errors ("unknown code system") in the same form.
@@ -33,7 +32,9 @@
 // Numbers. A number written without fraction or exponent that fits in
 // int64 is an integer (`is_integer()`, exact `as_int64()`); every other
 // number, including integers beyond int64 such as 2^63, is only a double.
-// `as_number()` works for both. -0 is the integer 0.
+// `as_number()` works for both. Doubles are converted from the text with
+// std::from_chars (correctly rounded, locale-independent); one too large for
+// a double is an error, one too small becomes 0. -0 is the integer 0.
 //
 // Accessors are for values whose kind the caller has checked: calling one on
 // the wrong kind is a programming error and throws std::logic_error naming
@@ -110,8 +111,11 @@ class value {
   // Alternatives in the order of `json::kind`.
   using data = std::variant<std::monostate, bool, number_data, std::string, std::vector<value>, object_data>;
 
-  // Out of line: here `member` is still incomplete.
-  value(data d, std::uint32_t line, std::uint32_t column);
+  // Builds the `I`th alternative in place (a template, so that it is only
+  // instantiated where `member` is complete).
+  template <std::size_t I, class... Args>
+  value(std::in_place_index_t<I> alternative, std::uint32_t line, std::uint32_t column, Args&&... args)
+      : data_(alternative, std::forward<Args>(args)...), line_(line), column_(column) {}
   [[noreturn]] void wrong_kind(json::kind wanted) const;
 
   data data_;
