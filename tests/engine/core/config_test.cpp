@@ -1,0 +1,103 @@
+// engine/core/config: the serve configuration, and its file:line:col errors.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "support.hpp"
+
+namespace config = radbridge::config;
+
+namespace {
+
+// The error text of a configuration that must fail.
+std::string problems(const std::string& text) {
+  try {
+    config::parse_config(text, "radbridge.json", "/etc/radbridge");
+  } catch (const config::config_error& e) {
+    return e.what();
+  }
+  FAIL("the configuration was accepted");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("config: the shipped sample loads with the documented values") {
+  const auto s = config::load_config((radbridge::test::source_dir() / "samples/config/radbridge.json").string());
+  REQUIRE(s.interfaces.size() == 1);
+  const auto& ris = s.interfaces[0];
+  CHECK(ris.name == "ris");
+  CHECK(ris.host == "127.0.0.1");
+  CHECK(ris.port == 2575);
+  CHECK(ris.message_types.size() == 6);
+  CHECK(ris.on_conflict == config::conflict_policy::error);
+  CHECK(ris.on_database_down == config::database_down_policy::close);
+  CHECK_FALSE(ris.tls.has_value());
+}
+
+TEST_CASE("config: defaults, TLS paths relative to the file, and every key") {
+  const auto s = config::parse_config(R"({
+    "database": "host=127.0.0.1 dbname=x",
+    "interfaces": [{"name": "a", "listen": "0.0.0.0:0",
+                    "tls": {"cert": "tls/server.pem", "key": "/abs/key.pem", "ca": "ca.pem", "require_client_cert": true},
+                    "on_conflict": "reject", "on_database_down": "reject", "idle_timeout_ms": 5000,
+                    "partial_frame_timeout_ms": 700, "max_connections": 3, "max_frame_bytes": 1024,
+                    "lenient_end_block": true}]})",
+                                      "radbridge.json", "/etc/radbridge");
+  const auto& a = s.interfaces.at(0);
+  CHECK(s.database == "host=127.0.0.1 dbname=x");
+  CHECK(s.max_commit_group == 256);
+  CHECK(a.port == 0);
+  REQUIRE(a.tls.has_value());
+  CHECK(a.tls->cert_file == "/etc/radbridge/tls/server.pem");
+  CHECK(a.tls->key_file == "/abs/key.pem");
+  CHECK(a.tls->ca_file == "/etc/radbridge/ca.pem");
+  CHECK(a.tls->require_client_cert);
+  CHECK(a.on_conflict == config::conflict_policy::reject);
+  CHECK(a.on_database_down == config::database_down_policy::reject);
+  CHECK(a.idle_timeout.count() == 5000);
+  CHECK(a.partial_frame_timeout.count() == 700);
+  CHECK(a.max_connections == 3);
+  CHECK(a.max_frame_bytes == 1024);
+  CHECK(a.lenient_end_block);
+  CHECK(a.processing_ids == std::vector<std::string>{"P", "T", "D"});
+}
+
+TEST_CASE("config: every problem is reported with file:line:col and a reason") {
+  CHECK(problems("{\n  \"interfaces\": [\n    {\"name\": \"a\", \"listen\": \"nope\", \"colour\": 1}\n  ]\n}") ==
+        "radbridge.json:3:29: expected HOST:PORT, e.g. \"127.0.0.1:2575\", not \"nope\"\n"
+        "radbridge.json:3:37: unknown key \"colour\" in an interface");
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1", "on_conflict": "accept"}]})") ==
+        "radbridge.json:1:63: expected \"error\" or \"reject\", not \"accept\"");
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1", "max_connections": 0}]})") ==
+        "radbridge.json:1:67: expected a whole number from 1 to 10000");
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1", "tls": {"cert": "c.pem", "require_client_cert": true}}]})") ==
+        "radbridge.json:1:55: tls needs \"cert\" and \"key\"\n"
+        "radbridge.json:1:55: tls with \"require_client_cert\" needs \"ca\" to check client certificates against");
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1"}, {"name": "a", "listen": "h:2"}]})") ==
+        "radbridge.json:1:49: interface name \"a\" is used twice");
+  CHECK(problems(R"({"interfaces": []})") == "radbridge.json:1:16: \"interfaces\" must be a non-empty array");
+  CHECK(problems(R"({})") == "radbridge.json:1:1: the configuration needs \"interfaces\"");
+  CHECK(problems(R"({"interfaces": [{"listen": "h:1"}]})") == "radbridge.json:1:17: an interface needs a \"name\"");
+  // Syntax errors come from the JSON reader, at the unexpected byte.
+  CHECK(problems("{\"interfaces\": [}\n") == "radbridge.json:1:17: invalid value");
+}
+
+TEST_CASE("config: an unreadable file names itself") {
+  try {
+    config::load_config("/nonexistent/radbridge.json");
+    FAIL("loaded a missing file");
+  } catch (const config::config_error& e) {
+    CHECK(std::string(e.what()) == "/nonexistent/radbridge.json: cannot read: No such file or directory");
+  }
+}
+
+TEST_CASE("log: one line of key=value pairs, values quoted when needed") {
+  namespace log = radbridge::log;
+  CHECK(log::format(log::level::info, "message_received", {{"interface", "ris"}, {"control_id", "C 1"}, {"bytes", 812}}) ==
+        "info message_received interface=ris control_id=\"C 1\" bytes=812");
+  CHECK(log::format(log::level::warn, "x", {{"error", "a\"b\nc"}, {"empty", ""}}) ==
+        "warn x error=\"a\\\"b\\x0ac\" empty=\"\"");
+}
