@@ -37,21 +37,44 @@ asio::awaitable<commit_result> commit(group_committer& committer, store::inbound
                                                                                              asio::use_awaitable);
 }
 
+// A deadline on one operation of `stream`: when it passes, the stream's
+// pending operations are cancelled. timer.cancel() cannot recall a handler
+// that had already been queued when the operation completed; such a late
+// handler runs after the session may have moved on (or ended and destroyed
+// the stream), so it must touch nothing but the shared state it owns.
+struct deadline_state {
+  bool finished = false;  // the operation completed: the handler must do nothing
+  bool expired = false;   // the handler cancelled the operation
+};
+
+template <class Stream>
+std::shared_ptr<deadline_state> arm(asio::steady_timer& timer, Stream& stream, std::chrono::milliseconds limit) {
+  auto state = std::make_shared<deadline_state>();
+  timer.expires_after(limit);
+  timer.async_wait([&stream, state](error_code timer_ec) {
+    if (timer_ec || state->finished) return;
+    state->expired = true;
+    error_code ignored;
+    stream.lowest_layer().cancel(ignored);
+  });
+  return state;
+}
+
+// Returns whether the deadline had passed (and cancelled the operation).
+inline bool disarm(asio::steady_timer& timer, deadline_state& state) {
+  state.finished = true;
+  timer.cancel();
+  return state.expired;
+}
+
 // Reads some bytes; on the deadline, cancels the read and reports a timeout.
 template <class Stream>
 asio::awaitable<std::size_t> read_some(Stream& stream, asio::steady_timer& timer, std::chrono::milliseconds limit,
                                        asio::mutable_buffer buffer, error_code& ec, bool& timed_out) {
-  timed_out = false;
-  timer.expires_after(limit);
-  timer.async_wait([&stream, &timed_out](error_code timer_ec) {
-    if (!timer_ec) {
-      timed_out = true;
-      error_code ignored;
-      stream.lowest_layer().cancel(ignored);
-    }
-  });
+  const auto deadline = arm(timer, stream, limit);
   const std::size_t n = co_await stream.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
-  timer.cancel();
+  // Bytes that arrived as the deadline passed are not a timeout: keep them.
+  timed_out = disarm(timer, *deadline) && n == 0;
   co_return n;
 }
 
@@ -119,20 +142,22 @@ asio::awaitable<void> listener::run_session(tcp::socket socket, std::shared_ptr<
     } else {
       asio::ssl::stream<tcp::socket> stream(std::move(socket), *tls_);
       asio::steady_timer timer(io_);
-      timer.expires_after(iface_.partial_frame_timeout);
-      timer.async_wait([&stream](error_code ec) {
-        if (!ec) stream.lowest_layer().cancel();
-      });
+      const auto handshake_deadline = arm(timer, stream, iface_.partial_frame_timeout);
       s->cancel = [&stream] { stream.lowest_layer().cancel(); };
       error_code ec;
       co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
-      timer.cancel();
+      disarm(timer, *handshake_deadline);
       if (ec) {
         ++stats_.tls_failures;
         log::warn("tls_handshake_failed", {{"interface", iface_.name}, {"connection", s->id}, {"error", ec.message()}});
       } else {
         co_await serve(stream, s);
+        // async_shutdown waits for the peer's close_notify, which a peer that
+        // is not reading never sends: without a deadline the session (and a
+        // graceful stop) would hang.
+        const auto shutdown_deadline = arm(timer, stream, iface_.partial_frame_timeout);
         co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+        disarm(timer, *shutdown_deadline);
       }
     }
   } catch (const std::exception& e) {

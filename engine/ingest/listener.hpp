@@ -11,7 +11,8 @@
 // resend is resolved by the dedupe key. A frame over the size limit closes
 // the connection; bytes outside frames are discarded and counted. `stop`
 // stops accepting, closes idle connections and lets busy ones finish the
-// frame in hand. The listener runs on one io_context thread; all blocking
+// frame in hand. A TLS close waits for the peer's close_notify at most the
+// partial-frame timeout. The listener runs on one io_context thread; all blocking
 // work is on the committer's thread.
 #pragma once
 
