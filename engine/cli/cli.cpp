@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/parse_command.hpp"
+#include "cli/replay_command.hpp"
 #include "cli/serve_command.hpp"
 
 namespace radbridge::cli {
@@ -20,6 +21,9 @@ constexpr std::string_view usage_text =
     "                     run the MLLP listeners; every AA means the message is in PostgreSQL\n"
     "  migrate --db CONNINFO\n"
     "                     apply the embedded SQL migrations\n"
+    "  replay --to HOST:PORT [--tls --ca F --cert F --key F] [--connections N]\n"
+    "         [--rate R] [--repeat K] [--timeout-ms MS] [--ack-log FILE] PATH...\n"
+    "                     send messages over MLLP, wait for each ACK, report counts and latency\n"
     "\n"
     "run 'radbridge COMMAND --help' for a command's options.\n";
 
@@ -35,6 +39,7 @@ int run(std::span<const std::string_view> args, std::istream& in, std::ostream& 
   if (command == "parse") return run_parse(rest, in, out, err);
   if (command == "serve") return run_serve(rest, out, err);
   if (command == "migrate") return run_migrate(rest, out, err);
+  if (command == "replay") return run_replay(rest, out, err);
   err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;
   return exit_usage;
 }

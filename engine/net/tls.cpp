@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509err.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -60,14 +61,22 @@ asio::ssl::context base_context(asio::ssl::context::method method, const tls_opt
     fail("bad TLS 1.3 cipher suites", o.ciphersuites);
   }
   if (!o.cert_file.empty() || !o.key_file.empty()) {
-    if (o.cert_file.empty()) throw std::runtime_error(fmt::format("TLS: key {} given without a certificate", o.key_file));
-    if (o.key_file.empty()) throw std::runtime_error(fmt::format("TLS: certificate {} given without a key", o.cert_file));
+    if (o.cert_file.empty()) {
+      throw std::runtime_error(fmt::format("TLS: key {} given without a certificate", o.key_file));
+    }
+    if (o.key_file.empty()) {
+      throw std::runtime_error(fmt::format("TLS: certificate {} given without a key", o.cert_file));
+    }
     require_readable("certificate", o.cert_file);
     if (SSL_CTX_use_certificate_chain_file(native, o.cert_file.c_str()) != 1) {
       fail("cannot load certificate", o.cert_file);
     }
     require_readable("private key", o.key_file);
     if (SSL_CTX_use_PrivateKey_file(native, o.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      // OpenSSL checks the key against the certificate while loading it.
+      if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+        fail(fmt::format("private key {} does not match certificate", o.key_file), o.cert_file);
+      }
       fail("cannot load private key", o.key_file);
     }
     if (SSL_CTX_check_private_key(native) != 1) {

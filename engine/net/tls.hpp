@@ -33,11 +33,11 @@
 namespace radbridge::net {
 
 struct tls_options {
-  std::string cert_file;     // PEM certificate chain (leaf first)
-  std::string key_file;      // PEM private key for cert_file
-  std::string ca_file;       // PEM CA bundle for verifying the peer
-  std::string ciphers;       // TLS 1.2 cipher list; empty = OpenSSL's default secure list
-  std::string ciphersuites;  // TLS 1.3 cipher suites; empty = OpenSSL's default
+  std::string cert_file;             // PEM certificate chain (leaf first)
+  std::string key_file;              // PEM private key for cert_file
+  std::string ca_file;               // PEM CA bundle for verifying the peer
+  std::string ciphers;               // TLS 1.2 cipher list; empty = OpenSSL's default secure list
+  std::string ciphersuites;          // TLS 1.3 cipher suites; empty = OpenSSL's default
   bool require_client_cert = false;  // server: mutual TLS against ca_file
   bool verify_peer = true;           // client: verify the server's certificate
   std::string server_name;           // client: expected host name in the server's certificate

@@ -1,0 +1,576 @@
+// ingest_bench: durable MLLP ingest throughput and ACK latency of
+// `radbridge serve`, against pgbench inserting the same rows one commit per
+// row, measured in the same run on the same PostgreSQL.
+//
+//   ingest_bench [N]
+//     N messages (default 50000) from hl7_corpus (seed fixed, ~1.5 KB each,
+//     a unique MSH-10 per message).
+//
+// One run:
+// 1. a private PostgreSQL (tests/support/postgres_server: fsync,
+//    synchronous_commit and full_page_writes on), migrated with
+//    `radbridge migrate`; the corpus written to a temporary folder (files of
+//    at most 5,000 messages, one message per line: segments end with CR, LF
+//    separates messages; replay reads a file of several messages, each
+//    starting at an MSH line, and parse_batch limits a file to 16 MiB);
+//    `radbridge serve` with one interface on 127.0.0.1, port 0 (the chosen
+//    port is read from its `listening` log line), all message types,
+//    max_connections 64.
+// 2. `radbridge replay --connections 1` over the N messages; TRUNCATE;
+//    `--connections 16` over the N messages; TRUNCATE; `--connections 4
+//    --rate 1000` over min(N, 20000) messages (steady-state latency). Each
+//    replay must exit 0 with every message accepted (CA: the corpus asks for
+//    enhanced mode with MSH-15 AL; AA would count too), and inbound_messages
+//    must then hold exactly the messages sent.
+// 3. pgbench (-n -T 10) with 16 clients (-j 2) and with 1 client, a custom
+//    script inserting ONE row per transaction into inbound_messages with the
+//    same columns, a payload of the corpus' average size and an ACK of the
+//    average size the engine stored; after a TRUNCATE each.
+// 4. a table, and last `ratio_vs_pgbench_single_row=N` (radbridge msgs/s with
+//    16 connections / pgbench tps with 16 clients).
+// Exit 1, with the reason (and the tail of the relevant log), when anything
+// fails; 0 otherwise, whether or not the targets are met (they are reported).
+// The engine gets SIGTERM at the end (or on any error), the fixture stops
+// PostgreSQL, the temporary folder is removed.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "hl7_corpus.hpp"
+#include "support/postgres_server.hpp"
+
+#ifndef RADBRIDGE_BINARY
+#error "RADBRIDGE_BINARY must name the radbridge executable (set by tests/bench/CMakeLists.txt)"
+#endif
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace bench = radbridge::bench;
+using clock_type = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr std::size_t default_messages = 50'000;
+constexpr std::size_t messages_per_file = 5'000;  // ~7.5 MB, under parse_batch's 16 MiB
+constexpr std::size_t paced_messages = 20'000;
+constexpr int paced_rate = 1'000;
+constexpr int pgbench_seconds = 10;
+constexpr auto replay_limit = 900s;  // a run that takes longer has gone wrong
+
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what); }
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return std::move(s).str();
+}
+
+std::string tail(const std::string& text, std::size_t max_bytes = 3000) {
+  if (text.size() <= max_bytes) return text;
+  const std::size_t cut = text.find('\n', text.size() - max_bytes);
+  return "...\n" + text.substr(cut == std::string::npos ? text.size() - max_bytes : cut + 1);
+}
+
+std::string tail_of(const fs::path& file) { return tail(read_file(file)); }
+
+// A temporary folder, removed with everything in it.
+class temp_folder {
+ public:
+  temp_folder() {
+    std::string pattern = (fs::temp_directory_path() / "radbridge-ingest-bench-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) fail("mkdtemp failed for " + pattern);
+    path_ = pattern;
+  }
+  ~temp_folder() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  temp_folder(const temp_folder&) = delete;
+  temp_folder& operator=(const temp_folder&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// A child process; standard output and error go to files (appended). The
+// destructor stops it if it still runs: SIGTERM, up to 30 s, then SIGKILL.
+class child {
+ public:
+  child(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) : name_(argv.at(0)) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+      pid_ = 0;
+      fail("cannot start " + name_ + ": " + std::strerror(rc));
+    }
+  }
+  ~child() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    if (wait_for(30s) < 0) {
+      ::kill(pid_, SIGKILL);
+      wait_for(10s);
+    }
+  }
+  child(const child&) = delete;
+  child& operator=(const child&) = delete;
+
+  void signal(int sig) const {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+  bool running() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return false;
+    }
+    return true;
+  }
+  // The exit code (128 + signal when killed) once it has exited within
+  // `limit`, else -1 (still running).
+  int wait_for(std::chrono::milliseconds limit) {
+    const auto end = clock_type::now() + limit;
+    for (;;) {
+      if (!running()) return exit_;
+      if (clock_type::now() >= end) return -1;
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  // Waits up to `limit`; a child still running then is killed and this throws.
+  int finish(std::chrono::seconds limit) {
+    const int code = wait_for(limit);
+    if (code >= 0) return code;
+    ::kill(pid_, SIGKILL);
+    wait_for(10s);
+    fail(name_ + " did not finish within " + std::to_string(limit.count()) + " s (killed)");
+  }
+
+ private:
+  std::string name_;
+  pid_t pid_ = 0;
+  int exit_ = -1;
+};
+
+// Runs a command to completion; returns its exit code.
+int run_to_end(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err,
+               std::chrono::seconds limit) {
+  child c(argv, out, err);
+  return c.finish(limit);
+}
+
+// "key: value" lines of replay's summary.
+std::optional<std::string> summary_value(const std::string& summary, std::string_view key) {
+  std::istringstream in(summary);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > key.size() + 1 && line.compare(0, key.size(), key) == 0 && line[key.size()] == ':') {
+      const std::size_t start = line.find_first_not_of(' ', key.size() + 1);
+      return start == std::string::npos ? std::string() : line.substr(start);
+    }
+  }
+  return std::nullopt;
+}
+
+double number_after(const std::string& text, std::string_view label, const std::string& context) {
+  const std::size_t at = text.find(label);
+  if (at == std::string::npos) fail("no '" + std::string(label) + "' in " + context);
+  const char* start = text.c_str() + at + label.size();
+  char* end = nullptr;
+  const double value = std::strtod(start, &end);
+  if (end == start) fail("no number after '" + std::string(label) + "' in " + context);
+  return value;
+}
+
+struct replay_result {
+  std::string label;
+  std::size_t connections = 0;
+  std::size_t messages = 0;
+  double msgs_per_s = 0;
+  double p50_ms = 0;
+  double p95_ms = 0;
+  double p99_ms = 0;
+  double elapsed_s = 0;
+};
+
+struct pgbench_result {
+  int clients = 0;
+  double tps = 0;
+  double latency_ms = 0;
+  std::size_t transactions = 0;
+};
+
+class bench_run {
+ public:
+  explicit bench_run(std::size_t n) : n_(n) {}
+
+  int run() {
+    setup();
+    // Connections 1, then 16, then the paced run, each on an empty table.
+    results_.push_back(replay("replay", 1, all_dir_, n_, 0));
+    measure_stored_sizes();
+    truncate();
+    results_.push_back(replay("replay", 16, all_dir_, n_, 0));
+    truncate();
+    results_.push_back(replay("replay paced", 4, paced_dir_, std::min(n_, paced_messages), paced_rate));
+    truncate();
+    stop_engine();
+
+    const pgbench_result pg16 = pgbench(16, 2);
+    truncate();
+    const pgbench_result pg1 = pgbench(1, 1);
+    truncate();
+    report(pg1, pg16);
+    return 0;
+  }
+
+ private:
+  void setup() {
+    if (!fs::exists(binary_)) fail(binary_ + " not found; build the radbridge target");
+    std::printf("ingest_bench: %zu messages; starting PostgreSQL\n", n_);
+    std::fflush(stdout);
+    pg_.emplace();
+    const std::string settings =
+        pg_->psql("SELECT current_setting('fsync') || ' ' || current_setting('synchronous_commit') || ' ' || "
+                  "current_setting('full_page_writes') || ' ' || current_setting('wal_sync_method') || ' ' || "
+                  "current_setting('server_version')");
+    std::istringstream s(settings);
+    std::string fsync, sync_commit, fpw, sync_method, version;
+    s >> fsync >> sync_commit >> fpw >> sync_method >> version;
+    std::printf("postgres %s on 127.0.0.1:%u: fsync=%s synchronous_commit=%s full_page_writes=%s wal_sync_method=%s\n",
+                version.c_str(), pg_->port(), fsync.c_str(), sync_commit.c_str(), fpw.c_str(), sync_method.c_str());
+
+    const fs::path migrate_log = dir_.path() / "migrate.log";
+    if (const int code = run_to_end({binary_, "migrate", "--db", pg_->conninfo()}, migrate_log, migrate_log, 120s);
+        code != 0) {
+      fail("radbridge migrate exited " + std::to_string(code) + ":\n" + tail_of(migrate_log));
+    }
+
+    write_corpus();
+    start_engine();
+  }
+
+  void write_corpus() {
+    bench::corpus_stats stats;
+    const auto t0 = clock_type::now();
+    std::vector<std::string> corpus = bench::make_hl7_corpus(n_, bench::default_corpus_seed, &stats);
+    if (corpus.size() != n_) fail("the corpus generator made " + std::to_string(corpus.size()) + " messages");
+    for (const std::string& m : corpus) {
+      if (m.find('\n') != std::string::npos) fail("a corpus message contains LF; one message per line is impossible");
+    }
+    average_bytes_ = stats.bytes / n_;
+    all_dir_ = dir_.path() / "all";
+    paced_dir_ = dir_.path() / "paced";
+    write_files(all_dir_, corpus, n_);
+    write_files(paced_dir_, corpus, std::min(n_, paced_messages));
+    const double seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    std::printf("corpus: %zu messages (ORM^O01 %zu, ADT %zu, ORU^R01 %zu, UTF-8 %zu), %.1f MB, average %zu bytes "
+                "(generated and written in %.1f s)\n",
+                n_, stats.orm_o01, stats.adt, stats.oru_r01, stats.utf8, static_cast<double>(stats.bytes) / 1e6,
+                average_bytes_, seconds);
+  }
+
+  static void write_files(const fs::path& folder, const std::vector<std::string>& corpus, std::size_t count) {
+    fs::create_directories(folder);
+    for (std::size_t first = 0; first < count; first += messages_per_file) {
+      char name[32];
+      std::snprintf(name, sizeof name, "part-%05zu.hl7", first / messages_per_file);
+      std::ofstream out(folder / name, std::ios::binary);
+      for (std::size_t i = first; i < std::min(count, first + messages_per_file); ++i) out << corpus[i] << '\n';
+      if (!out.flush()) fail("cannot write " + (folder / name).string());
+    }
+  }
+
+  void start_engine() {
+    const fs::path config = dir_.path() / "radbridge.json";
+    {
+      std::ofstream out(config);
+      out << R"({
+  "interfaces": [
+    {
+      "name": "bench",
+      "listen": "127.0.0.1:0",
+      "message_types": ["*"],
+      "max_connections": 64
+    }
+  ]
+}
+)";
+      if (!out.flush()) fail("cannot write " + config.string());
+    }
+    engine_log_ = dir_.path() / "engine.log";
+    engine_.emplace(std::vector<std::string>{binary_, "serve", "--config", config.string(), "--db", pg_->conninfo()},
+                    engine_log_, engine_log_);
+    // The port it picked: `listening ... port=N` in its log.
+    const auto deadline = clock_type::now() + 60s;
+    while (port_ == 0) {
+      std::istringstream log(read_file(engine_log_));
+      for (std::string line; std::getline(log, line);) {
+        if (line.find(" listening ") == std::string::npos) continue;
+        const std::size_t at = line.find(" port=");
+        if (at != std::string::npos) port_ = static_cast<unsigned>(std::strtoul(line.c_str() + at + 6, nullptr, 10));
+      }
+      if (port_ != 0) break;
+      if (!engine_->running()) fail("radbridge serve exited at start:\n" + tail_of(engine_log_));
+      if (clock_type::now() > deadline) fail("radbridge serve did not log `listening` within 60 s:\n" + tail_of(engine_log_));
+      std::this_thread::sleep_for(20ms);
+    }
+    std::printf("engine: radbridge serve on 127.0.0.1:%u (max_commit_group 256, max_connections 64)\n", port_);
+    std::fflush(stdout);
+  }
+
+  void stop_engine() {
+    if (!engine_) return;
+    engine_->signal(SIGTERM);
+    const int code = engine_->wait_for(30s);
+    if (code < 0) fail("radbridge serve did not stop within 30 s of SIGTERM:\n" + tail_of(engine_log_));
+    engine_.reset();
+    if (code != 0) fail("radbridge serve exited " + std::to_string(code) + " after SIGTERM:\n" + tail_of(engine_log_));
+  }
+
+  void truncate() { pg_->psql("TRUNCATE inbound_messages; CHECKPOINT;"); }
+
+  std::size_t stored_rows() const { return std::stoul(pg_->psql("SELECT count(*) FROM inbound_messages")); }
+
+  // The sizes the engine stored, so pgbench's rows have the same shape.
+  void measure_stored_sizes() {
+    const std::string sizes = pg_->psql(
+        "SELECT round(avg(length(payload))), round(avg(length(ack))), round(avg(pg_column_size(inbound_messages.*))) "
+        "FROM inbound_messages");
+    std::istringstream s(sizes);
+    char sep = 0;
+    std::size_t payload = 0, ack = 0, row = 0;
+    s >> payload >> sep >> ack >> sep >> row;
+    if (payload == 0 || ack == 0) fail("cannot read the stored sizes: '" + sizes + "'");
+    stored_payload_bytes_ = payload;
+    stored_ack_bytes_ = ack;
+    stored_row_bytes_ = row;
+  }
+
+  replay_result replay(const std::string& label, std::size_t connections, const fs::path& folder, std::size_t count,
+                       int rate) {
+    std::printf("run: %s, %zu connection(s), %zu messages%s ...\n", label.c_str(), connections, count,
+                rate > 0 ? (", --rate " + std::to_string(rate)).c_str() : "");
+    std::fflush(stdout);
+    const std::string tag = "replay-" + std::to_string(++replays_);
+    const fs::path out = dir_.path() / (tag + ".out");
+    const fs::path err = dir_.path() / (tag + ".err");
+    std::vector<std::string> argv = {binary_,       "replay", "--to", "127.0.0.1:" + std::to_string(port_),
+                                     "--connections", std::to_string(connections)};
+    if (rate > 0) {
+      argv.emplace_back("--rate");
+      argv.push_back(std::to_string(rate));
+    }
+    argv.push_back(folder.string());
+    const int code = run_to_end(argv, out, err, std::chrono::duration_cast<std::chrono::seconds>(replay_limit));
+    const std::string summary = read_file(out);
+    if (code != 0) {
+      fail("radbridge replay (" + label + ", " + std::to_string(connections) + " connections) exited " +
+           std::to_string(code) + "\nsummary:\n" + summary + "stderr:\n" + tail_of(err) + "\nengine log:\n" +
+           tail_of(engine_log_));
+    }
+    const std::string context = "the replay summary:\n" + summary;
+    auto value = [&](std::string_view key) {
+      const auto v = summary_value(summary, key);
+      if (!v) fail("no '" + std::string(key) + "' line in " + context);
+      return *v;
+    };
+    replay_result r;
+    r.label = label;
+    r.connections = connections;
+    r.messages = std::stoul(value("messages"));
+    // The corpus asks for enhanced acknowledgement (MSH-15 AL): the accept ACK is CA.
+    const std::size_t aa = std::stoul(value("AA")) + std::stoul(value("CA"));
+    r.msgs_per_s = std::stod(value("msgs_per_s"));
+    r.elapsed_s = std::stod(value("elapsed_s"));
+    const std::string latency = value("latency_ms");
+    r.p50_ms = number_after(latency, "p50=", context);
+    r.p95_ms = number_after(latency, "p95=", context);
+    r.p99_ms = number_after(latency, "p99=", context);
+    if (r.messages != count || aa != count) {
+      fail("replay sent " + std::to_string(r.messages) + " messages and got " + std::to_string(aa) + " AA/CA; expected " +
+           std::to_string(count) + "\n" + summary);
+    }
+    const std::size_t rows = stored_rows();
+    if (rows != count) {
+      fail("inbound_messages holds " + std::to_string(rows) + " rows after replaying " + std::to_string(count) +
+           " messages (" + label + ", " + std::to_string(connections) + " connections)");
+    }
+    std::printf("  %.0f msgs/s in %.2f s, ACK latency p50 %.3f ms p95 %.3f ms p99 %.3f ms; %zu rows stored\n",
+                r.msgs_per_s, r.elapsed_s, r.p50_ms, r.p95_ms, r.p99_ms, rows);
+    std::fflush(stdout);
+    return r;
+  }
+
+  static std::string pgbench_binary() {
+    for (const char* candidate : {"/usr/bin/pgbench", "/usr/lib/postgresql/15/bin/pgbench"}) {
+      if (::access(candidate, X_OK) == 0) return candidate;
+    }
+    fail("pgbench not found (/usr/bin/pgbench, /usr/lib/postgresql/15/bin/pgbench): apt-get install postgresql-client");
+  }
+
+  pgbench_result pgbench(int clients, int threads) {
+    const fs::path script = dir_.path() / "insert_one_row.sql";
+    if (!fs::exists(script)) {
+      std::ofstream out(script);
+      out << "\\set id random(1, 2000000000)\n"
+          << "INSERT INTO inbound_messages (interface, sending_application, sending_facility, control_id, "
+             "message_type, trigger_event, payload, payload_sha256, ack_code, ack) VALUES ('pgbench', 'APP', 'FAC', "
+             ":client_id || '-' || :id, 'ORM', 'O01', convert_to(repeat('x', "
+          << stored_payload_bytes_ << "), 'UTF8'), sha256(convert_to(:id::text, 'UTF8')), 'AA', convert_to(repeat('a', "
+          << stored_ack_bytes_ << "), 'UTF8')) ON CONFLICT DO NOTHING;\n";
+      if (!out.flush()) fail("cannot write " + script.string());
+    }
+    std::printf("run: pgbench, %d client(s), one row per transaction, %d s ...\n", clients, pgbench_seconds);
+    std::fflush(stdout);
+    const std::string tag = "pgbench-" + std::to_string(clients);
+    const fs::path out = dir_.path() / (tag + ".out");
+    const fs::path err = dir_.path() / (tag + ".err");
+    const std::vector<std::string> argv = {pgbench_binary(),
+                                           "-h",
+                                           "127.0.0.1",
+                                           "-p",
+                                           std::to_string(pg_->port()),
+                                           "-U",
+                                           "radbridge",
+                                           "-n",
+                                           "-c",
+                                           std::to_string(clients),
+                                           "-j",
+                                           std::to_string(threads),
+                                           "-T",
+                                           std::to_string(pgbench_seconds),
+                                           "-f",
+                                           script.string(),
+                                           "radbridge"};
+    const int code = run_to_end(argv, out, err, std::chrono::seconds(pgbench_seconds + 120));
+    const std::string text = read_file(out);
+    if (code != 0) {
+      fail("pgbench (" + std::to_string(clients) + " clients) exited " + std::to_string(code) + ":\n" + tail(text) +
+           tail_of(err));
+    }
+    pgbench_result r;
+    r.clients = clients;
+    const std::string context = "pgbench's output:\n" + text;
+    std::istringstream lines(text);
+    bool have_tps = false;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("tps = ") && line.find("without initial connection time") != std::string::npos) {
+        r.tps = number_after(line, "tps = ", context);
+        have_tps = true;
+      } else if (line.starts_with("latency average = ")) {
+        r.latency_ms = number_after(line, "latency average = ", context);
+      } else if (line.starts_with("number of transactions actually processed: ")) {
+        r.transactions =
+            static_cast<std::size_t>(number_after(line, "number of transactions actually processed: ", context));
+      }
+    }
+    if (!have_tps) fail("no 'tps = ... (without initial connection time)' line in " + context);
+    const std::size_t rows = stored_rows();
+    std::printf("  %.0f tps, latency average %.3f ms, %zu transactions, %zu rows stored\n", r.tps, r.latency_ms,
+                r.transactions, rows);
+    std::fflush(stdout);
+    return r;
+  }
+
+  void report(const pgbench_result& pg1, const pgbench_result& pg16) const {
+    const replay_result& c16 = results_.at(1);
+    const replay_result& paced = results_.at(2);
+    std::printf("\nrows: radbridge payload %zu B, ACK %zu B, row %zu B on average (pgbench rows: the same sizes)\n",
+                stored_payload_bytes_, stored_ack_bytes_, stored_row_bytes_);
+    std::printf("%-26s %11s %9s %10s %9s %9s %9s\n", "run", "connections", "messages", "msgs/s", "p50_ms", "p95_ms",
+                "p99_ms");
+    for (const replay_result& r : results_) {
+      std::string label = r.label;
+      if (&r == &paced) label += " (--rate " + std::to_string(paced_rate) + ")";
+      std::printf("%-26s %11zu %9zu %10.0f %9.3f %9.3f %9.3f\n", label.c_str(), r.connections, r.messages,
+                  r.msgs_per_s, r.p50_ms, r.p95_ms, r.p99_ms);
+    }
+    std::printf("%-26s %11s %9s %10s %9s\n", "pgbench one row/commit", "clients", "txns", "tps", "avg_ms");
+    for (const pgbench_result* r : {&pg1, &pg16}) {
+      std::printf("%-26s %11d %9zu %10.0f %9.3f\n", "pgbench one row/commit", r->clients, r->transactions, r->tps,
+                  r->latency_ms);
+    }
+    const double ratio = pg16.tps > 0 ? c16.msgs_per_s / pg16.tps : 0;
+    std::printf("target ratio >= 2 (radbridge 16 connections vs pgbench 16 clients): %.2f, %s\n", ratio,
+                ratio >= 2 ? "met" : "MISSED");
+    std::printf("target p99 ACK latency < 5 ms at a steady %d msgs/s: %.3f ms at %.0f msgs/s, %s\n", paced_rate,
+                paced.p99_ms, paced.msgs_per_s, paced.p99_ms < 5 ? "met" : "MISSED");
+    std::printf("ratio_vs_pgbench_single_row=%.2f\n", ratio);
+    std::fflush(stdout);
+  }
+
+  const std::size_t n_;
+  const std::string binary_ = RADBRIDGE_BINARY;
+  // Declaration order is destruction order reversed: the engine stops first,
+  // then PostgreSQL, then the folder goes.
+  temp_folder dir_;
+  std::optional<radbridge::test::postgres_server> pg_;
+  fs::path engine_log_;
+  std::optional<child> engine_;
+  unsigned port_ = 0;
+  fs::path all_dir_, paced_dir_;
+  std::size_t average_bytes_ = 0;
+  std::size_t stored_payload_bytes_ = 0, stored_ack_bytes_ = 0, stored_row_bytes_ = 0;
+  int replays_ = 0;
+  std::vector<replay_result> results_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t n = default_messages;
+  if (argc > 2 || (argc == 2 && (std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help"))) {
+    std::fprintf(stderr, "usage: ingest_bench [N]   (N messages, default %zu)\n", default_messages);
+    return 2;
+  }
+  if (argc == 2) {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(argv[1], &end, 10);
+    if (end == argv[1] || *end != '\0' || v == 0 || v > 10'000'000) {
+      std::fprintf(stderr, "ingest_bench: N must be a number from 1 to 10000000, not '%s'\n", argv[1]);
+      return 2;
+    }
+    n = static_cast<std::size_t>(v);
+  }
+  // A SIGPIPE must not end us before the destructors stop the engine.
+  ::signal(SIGPIPE, SIG_IGN);
+  try {
+    bench_run run(n);
+    return run.run();
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "ingest_bench: error: %s\n", e.what());
+    return 1;
+  }
+}
