@@ -159,6 +159,10 @@ interface_settings read_interface(checker& c, const json::value& v) {
       {"idle_timeout_ms", [&](const json::value& x) { c.millis(x, iface.idle_timeout); }},
       {"partial_frame_timeout_ms", [&](const json::value& x) { c.millis(x, iface.partial_frame_timeout); }},
       {"max_connections", [&](const json::value& x) { c.count(x, iface.max_connections, 1, 10000); }},
+      {"ack_mode", [&](const json::value& x) {
+         c.choice(x, iface.acks, {{"auto", ack_mode::automatic}, {"original", ack_mode::original},
+                                  {"enhanced", ack_mode::enhanced}});
+       }},
       {"on_conflict", [&](const json::value& x) {
          c.choice(x, iface.on_conflict, {{"error", conflict_policy::error}, {"reject", conflict_policy::reject}});
        }},

@@ -27,6 +27,11 @@ struct tls_settings {
 // The answer to a stored key arriving again with a different payload: AE or
 // AR, both with ERR-3 205. Never AA: the message is not stored.
 enum class conflict_policy { error, reject };
+// Which acknowledgement mode answers a message: `automatic` follows its
+// MSH-15/MSH-16 (enhanced when either is valued); `original` always answers
+// AA/AE/AR; `enhanced` always answers the accept ACK (CA/CE/CR), taking an
+// empty MSH-15 as AL.
+enum class ack_mode { automatic, original, enhanced };
 // What to tell a sender while the database is unreachable (never AA).
 enum class database_down_policy { close, reject };
 
@@ -37,6 +42,7 @@ struct interface_settings {
   std::optional<tls_settings> tls;
   // "ADT^A01", "ADT^*", "*"; empty: everything.
   std::vector<std::string> message_types;
+  ack_mode acks = ack_mode::automatic;
   std::vector<std::string> processing_ids = {"P", "T", "D"};
   std::vector<std::string> versions;  // empty: every version
   std::size_t max_frame_bytes = 4 * 1024 * 1024;

@@ -108,9 +108,26 @@ bool type_allowed(const std::vector<std::string>& patterns, std::string_view typ
   return false;
 }
 
+namespace {
+
+// The header as the interface's ACK mode wants it read: MSH-15/16 decide
+// the mode, so a forced mode is applied by adjusting them.
+hl7::msh_peek peek_for(const config::interface_settings& iface, std::string_view frame) {
+  hl7::msh_peek original = hl7::peek_msh(frame);
+  if (iface.acks == config::ack_mode::original) {
+    original.fields[15] = {};
+    original.fields[16] = {};
+  } else if (iface.acks == config::ack_mode::enhanced && original.accept_ack_type().empty()) {
+    original.fields[15] = "AL";
+  }
+  return original;
+}
+
+}  // namespace
+
 decision decide(const config::interface_settings& iface, std::string frame, ack_stamp& stamp,
                 std::string_view application_name) {
-  const hl7::msh_peek original = hl7::peek_msh(frame);
+  const hl7::msh_peek original = peek_for(iface, frame);
   if (original.message_type() == "ACK") {
     decision d;
     d.reason = "ack_received";
@@ -195,7 +212,7 @@ std::string after_commit(const config::interface_settings& iface, const store::i
     case store::inbound_outcome::duplicate: return stored.stored_ack;
     case store::inbound_outcome::conflict: break;
   }
-  const hl7::msh_peek original = hl7::peek_msh(row.payload);
+  const hl7::msh_peek original = peek_for(iface, row.payload);
   const ack_code code = iface.on_conflict == config::conflict_policy::reject ? ack_code::reject : ack_code::error;
   auto ack = answer(original, code,
                     {table_error(hl7::err::duplicate_key, msh_field(10),
@@ -204,9 +221,9 @@ std::string after_commit(const config::interface_settings& iface, const store::i
   return ack.value_or(std::string{});
 }
 
-std::string error_reply(const store::inbound_message& row, ack_code code, std::string_view text, ack_stamp& stamp,
-                        std::string_view application_name) {
-  const hl7::msh_peek original = hl7::peek_msh(row.payload);
+std::string error_reply(const config::interface_settings& iface, const store::inbound_message& row, ack_code code,
+                        std::string_view text, ack_stamp& stamp, std::string_view application_name) {
+  const hl7::msh_peek original = peek_for(iface, row.payload);
   auto ack = answer(original, code, {table_error(hl7::err::internal_error, {}, std::string(text))}, stamp,
                     application_name);
   return ack.value_or(std::string{});

@@ -1,6 +1,7 @@
 // What the listener does with one MLLP frame: protocol logic, no sockets, no
 // database, so every answer is testable with byte strings.
 //
+// The interface's ack_mode may force original or enhanced acknowledgement.
 // `decide` parses the frame and returns one of:
 //   store   — a valid, accepted message: the inbound row to commit and the
 //             AA/CA to send once the commit is durable (never before);
@@ -64,8 +65,9 @@ std::string after_commit(const config::interface_settings& iface, const store::i
 
 // AE or AR with ERR-3 207 (application internal error) for a row that was
 // not stored; empty when MSH-15 asks for no such answer.
-std::string error_reply(const store::inbound_message& row, hl7::ack_code code, std::string_view text,
-                        ack_stamp& stamp, std::string_view application_name = "RADBRIDGE");
+std::string error_reply(const config::interface_settings& iface, const store::inbound_message& row,
+                        hl7::ack_code code, std::string_view text, ack_stamp& stamp,
+                        std::string_view application_name = "RADBRIDGE");
 
 // True when `type^trigger` matches one of the patterns ("ADT^A01", "ADT^*", "*").
 bool type_allowed(const std::vector<std::string>& patterns, std::string_view type, std::string_view trigger);

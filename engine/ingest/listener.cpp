@@ -241,7 +241,7 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
             break;
           case commit_status::failed:
             ++stats_.rejected;
-            reply = error_reply(d.row, hl7::ack_code::error, "message could not be stored", stamp_,
+            reply = error_reply(iface_, d.row, hl7::ack_code::error, "message could not be stored", stamp_,
                                 application_name_);
             break;
           case commit_status::unavailable:
@@ -251,7 +251,7 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
                                                    {"control_id", d.control_id}, {"reason", to_string(r.status)}});
             if (r.status == commit_status::unavailable &&
                 iface_.on_database_down == config::database_down_policy::reject) {
-              reply = error_reply(d.row, hl7::ack_code::reject, "database unavailable, send again later", stamp_,
+              reply = error_reply(iface_, d.row, hl7::ack_code::reject, "database unavailable, send again later", stamp_,
                                   application_name_);
               break;
             }

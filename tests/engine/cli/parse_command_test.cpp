@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <unistd.h>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -126,4 +128,18 @@ TEST_CASE("cli parse: the installed binary runs the same code") {
   CHECK(pclose(pipe) == 0);
   CHECK(n > 1);
   CHECK(buf[n - 1] == '\n');
+}
+
+TEST_CASE("cli serve: an invalid configuration is refused with file:line:col, before anything starts") {
+  const std::string path = "/tmp/radbridge-bad-config-" + std::to_string(::getpid()) + ".json";
+  {
+    std::ofstream f(path);
+    f << "{\"interfaces\": [{\"name\": \"ris\", \"listen\": \"127.0.0.1:2575\", \"ack_mode\": \"sometimes\"}]}";
+  }
+  const auto r = run_cli({"serve", "--config", path, "--db", "host=127.0.0.1 port=1"});
+  CHECK(r.code == 1);
+  CHECK(r.err == path + ":1:73: expected \"auto\" or \"original\" or \"enhanced\", not \"sometimes\"\n");
+  std::remove(path.c_str());
+  CHECK(run_cli({"serve"}).code == 2);
+  CHECK(run_cli({"migrate"}).code == 2);
 }

@@ -34,6 +34,7 @@ TEST_CASE("config: the shipped sample loads with the documented values") {
   CHECK(ris.message_types.size() == 6);
   CHECK(ris.on_conflict == config::conflict_policy::error);
   CHECK(ris.on_database_down == config::database_down_policy::close);
+  CHECK(ris.acks == config::ack_mode::automatic);
   CHECK_FALSE(ris.tls.has_value());
 }
 
@@ -42,7 +43,7 @@ TEST_CASE("config: defaults, TLS paths relative to the file, and every key") {
     "database": "host=127.0.0.1 dbname=x",
     "interfaces": [{"name": "a", "listen": "0.0.0.0:0",
                     "tls": {"cert": "tls/server.pem", "key": "/abs/key.pem", "ca": "ca.pem", "require_client_cert": true},
-                    "on_conflict": "reject", "on_database_down": "reject", "idle_timeout_ms": 5000,
+                    "on_conflict": "reject", "on_database_down": "reject", "ack_mode": "enhanced", "idle_timeout_ms": 5000,
                     "partial_frame_timeout_ms": 700, "max_connections": 3, "max_frame_bytes": 1024,
                     "lenient_end_block": true}]})",
                                       "radbridge.json", "/etc/radbridge");
@@ -62,6 +63,7 @@ TEST_CASE("config: defaults, TLS paths relative to the file, and every key") {
   CHECK(a.max_connections == 3);
   CHECK(a.max_frame_bytes == 1024);
   CHECK(a.lenient_end_block);
+  CHECK(a.acks == config::ack_mode::enhanced);
   CHECK(a.processing_ids == std::vector<std::string>{"P", "T", "D"});
 }
 

@@ -162,11 +162,28 @@ TEST_CASE("frame handler: XML-encoded HL7 is rejected, never parsed; an ACK is n
 TEST_CASE("frame handler: error_reply is AE/AR with ERR-3 207") {
   fixed_stamp stamp;
   const ingest::decision d = ingest::decide(ris(), order, stamp);
-  const std::string reply = ingest::error_reply(d.row, hl7::ack_code::reject, "database unavailable", stamp);
+  const std::string reply = ingest::error_reply(ris(), d.row, hl7::ack_code::reject, "database unavailable", stamp);
   CHECK(value(reply, "MSA-1") == "AR");
   CHECK(value(reply, "MSA-2") == "CTRL-1");
   CHECK(value(reply, "ERR-3.1") == "207");
   CHECK(value(reply, "MSA-3") == "database unavailable");
+}
+
+TEST_CASE("frame handler: the interface's ack_mode can force original or enhanced acknowledgement") {
+  fixed_stamp stamp;
+  std::string enhanced = order;
+  enhanced.replace(enhanced.find("|2.5.1\r"), 7, "|2.5.1|||AL|NE\r");
+  auto original_only = ris();
+  original_only.acks = config::ack_mode::original;
+  CHECK(ingest::decide(original_only, enhanced, stamp).row.ack_code == "AA");
+  auto enhanced_only = ris();
+  enhanced_only.acks = config::ack_mode::enhanced;
+  const ingest::decision d = ingest::decide(enhanced_only, order, stamp);
+  CHECK(d.row.ack_code == "CA");
+  CHECK(value(d.row.ack, "MSA-1") == "CA");
+  std::string bad = order;
+  bad.replace(bad.find("MRN1^"), 5, "\\Q\\^");
+  CHECK(value(ingest::decide(enhanced_only, bad, stamp).reply, "MSA-1") == "CE");
 }
 
 TEST_CASE("frame handler: type patterns") {
