@@ -28,6 +28,16 @@
 //    average size the engine stored; after a TRUNCATE each.
 // 4. a table, and last `ratio_vs_pgbench_single_row=N` (radbridge msgs/s with
 //    16 connections / pgbench tps with 16 clients).
+// Each run also prints where the CPU went, per message (or transaction): the
+// client (replay or pgbench, from wait4; replay's includes reading and
+// parsing its input before the clock starts), the engine (/proc/PID/stat, all
+// threads) and PostgreSQL (the postmaster with its reaped children plus its
+// live children), the WAL written (pg_current_wal_lsn) and how many rows each
+// commit carried (rows per distinct xmin). CPU time per message depends far
+// less on what else the machine runs than msgs/s and latency do, so it is the
+// figure to compare across noisy runs; the header prints the CPU count, the
+// load average and the disk's fdatasync latency (again at the end) for the
+// same reason.
 // Exit 1, with the reason (and the tail of the relevant log), when anything
 // fails; 0 otherwise, whether or not the targets are met (they are reported).
 // The engine gets SIGTERM at the end (or on any error), the fixture stops
@@ -35,6 +45,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +105,75 @@ std::string tail(const std::string& text, std::size_t max_bytes = 3000) {
 
 std::string tail_of(const fs::path& file) { return tail(read_file(file)); }
 
+// The disk's commit floor: `count` times write 8 KB at the start of a file in
+// `folder` and fdatasync it (what a WAL flush costs); returns the p50 and
+// p99 in ms, or "unavailable" when the file cannot be written.
+std::string fdatasync_probe(const fs::path& folder, int count = 200) {
+  const fs::path file = folder / "fdatasync-probe";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return "unavailable";
+  std::string block(8192, 'w');
+  std::vector<double> ms;
+  for (int i = 0; i < count; ++i) {
+    const auto t0 = clock_type::now();
+    if (::pwrite(fd, block.data(), block.size(), 0) != static_cast<ssize_t>(block.size())) break;
+    if (::fdatasync(fd) != 0) break;
+    ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+  }
+  ::close(fd);
+  std::error_code ignored;
+  fs::remove(file, ignored);
+  if (ms.empty()) return "unavailable";
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double p) {
+    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(ms.size())))];
+  };
+  char text[96];
+  std::snprintf(text, sizeof text, "p50 %.2f ms p99 %.2f ms (%zu x 8 KB)", at(0.50), at(0.99), ms.size());
+  return text;
+}
+
+// CPU seconds from /proc/PID/stat: utime + stime, and with `children` also the
+// reaped children's cutime + cstime. 0 when the process is gone.
+struct proc_times {
+  pid_t ppid = 0;
+  double self_s = 0;
+  double children_s = 0;
+};
+
+std::optional<proc_times> read_proc_times(pid_t pid) {
+  const std::string stat = read_file(fs::path("/proc") / std::to_string(pid) / "stat");
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream in(stat.substr(close + 2));
+  std::string state;
+  long long ppid = 0, pgrp = 0, session = 0, tty = 0, tpgid = 0;
+  unsigned long long flags = 0, minflt = 0, cminflt = 0, majflt = 0, cmajflt = 0, utime = 0, stime = 0;
+  long long cutime = 0, cstime = 0;
+  in >> state >> ppid >> pgrp >> session >> tty >> tpgid >> flags >> minflt >> cminflt >> majflt >> cmajflt >> utime >>
+      stime >> cutime >> cstime;
+  if (!in) return std::nullopt;
+  static const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return proc_times{static_cast<pid_t>(ppid), static_cast<double>(utime + stime) / tick,
+                    static_cast<double>(cutime + cstime) / tick};
+}
+
+// All CPU the cluster has used: the postmaster, its live children (backends,
+// walwriter, checkpointer ...) and the children it has reaped.
+double cluster_cpu_s(pid_t postmaster) {
+  const auto root = read_proc_times(postmaster);
+  if (!root) return 0;
+  double total = root->self_s + root->children_s;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto t = read_proc_times(static_cast<pid_t>(std::stol(name)));
+    if (t && t->ppid == postmaster) total += t->self_s;
+  }
+  return total;
+}
+
 // A temporary folder, removed with everything in it.
 class temp_folder {
  public:
@@ -148,11 +228,17 @@ class child {
   void signal(int sig) const {
     if (pid_ > 0) ::kill(pid_, sig);
   }
+  pid_t pid() const { return pid_; }
+  // User + system CPU seconds of the child, once it has exited.
+  double cpu_s() const { return cpu_s_; }
   bool running() {
     if (pid_ <= 0) return false;
     int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    rusage usage{};
+    if (::wait4(pid_, &status, WNOHANG, &usage) == pid_) {
       pid_ = 0;
+      cpu_s_ = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
       exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       return false;
     }
@@ -181,13 +267,16 @@ class child {
   std::string name_;
   pid_t pid_ = 0;
   int exit_ = -1;
+  double cpu_s_ = 0;
 };
 
-// Runs a command to completion; returns its exit code.
+// Runs a command to completion; returns its exit code (and its CPU seconds).
 int run_to_end(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err,
-               std::chrono::seconds limit) {
+               std::chrono::seconds limit, double* cpu_s = nullptr) {
   child c(argv, out, err);
-  return c.finish(limit);
+  const int code = c.finish(limit);
+  if (cpu_s != nullptr) *cpu_s = c.cpu_s();
+  return code;
 }
 
 // "key: value" lines of replay's summary.
@@ -212,6 +301,29 @@ double number_after(const std::string& text, std::string_view label, const std::
   return value;
 }
 
+// Where one run's CPU and WAL went.
+struct cost {
+  double client_cpu_s = 0;
+  double engine_cpu_s = 0;
+  double postgres_cpu_s = 0;
+  double wal_bytes = 0;
+  std::size_t commits = 0;  // transactions that stored the run's rows (distinct xmin)
+
+  std::string per_unit(std::size_t units, const char* unit, const char* client, bool engine) const {
+    const double n = static_cast<double>(std::max<std::size_t>(units, 1));
+    char line[320];
+    int used = std::snprintf(line, sizeof line, "cpu per %s: %s %.0f us", unit, client, client_cpu_s / n * 1e6);
+    if (engine) used += std::snprintf(line + used, sizeof line - static_cast<std::size_t>(used), ", engine %.0f us",
+                                      engine_cpu_s / n * 1e6);
+    std::snprintf(line + used, sizeof line - static_cast<std::size_t>(used),
+                  ", postgres %.0f us (total %.0f us); WAL %.2f KB per %s; %zu commits (%.1f rows each)",
+                  postgres_cpu_s / n * 1e6, (client_cpu_s + engine_cpu_s + postgres_cpu_s) / n * 1e6,
+                  wal_bytes / n / 1e3, unit, commits,
+                  commits > 0 ? static_cast<double>(units) / static_cast<double>(commits) : 0.0);
+    return line;
+  }
+};
+
 struct replay_result {
   std::string label;
   std::size_t connections = 0;
@@ -221,6 +333,7 @@ struct replay_result {
   double p95_ms = 0;
   double p99_ms = 0;
   double elapsed_s = 0;
+  cost spent;
 };
 
 struct pgbench_result {
@@ -228,6 +341,7 @@ struct pgbench_result {
   double tps = 0;
   double latency_ms = 0;
   std::size_t transactions = 0;
+  cost spent;
 };
 
 class bench_run {
@@ -250,6 +364,7 @@ class bench_run {
     truncate();
     const pgbench_result pg1 = pgbench(1, 1);
     truncate();
+    std::printf("disk at the end: write + fdatasync %s\n", fdatasync_probe(dir_.path()).c_str());
     report(pg1, pg16);
     return 0;
   }
@@ -257,7 +372,11 @@ class bench_run {
  private:
   void setup() {
     if (!fs::exists(binary_)) fail(binary_ + " not found; build the radbridge target");
-    std::printf("ingest_bench: %zu messages; starting PostgreSQL\n", n_);
+    std::istringstream loadavg(read_file("/proc/loadavg"));
+    std::string load1, load5, load15;
+    loadavg >> load1 >> load5 >> load15;
+    std::printf("ingest_bench: %zu messages; %u CPUs, load average %s %s %s; starting PostgreSQL\n", n_,
+                std::thread::hardware_concurrency(), load1.c_str(), load5.c_str(), load15.c_str());
     std::fflush(stdout);
     pg_.emplace();
     const std::string settings =
@@ -269,6 +388,7 @@ class bench_run {
     s >> fsync >> sync_commit >> fpw >> sync_method >> version;
     std::printf("postgres %s on 127.0.0.1:%u: fsync=%s synchronous_commit=%s full_page_writes=%s wal_sync_method=%s\n",
                 version.c_str(), pg_->port(), fsync.c_str(), sync_commit.c_str(), fpw.c_str(), sync_method.c_str());
+    std::printf("disk (the cluster's file system): write + fdatasync %s\n", fdatasync_probe(dir_.path()).c_str());
 
     const fs::path migrate_log = dir_.path() / "migrate.log";
     if (const int code = run_to_end({binary_, "migrate", "--db", pg_->conninfo()}, migrate_log, migrate_log, 120s);
@@ -342,7 +462,9 @@ class bench_run {
       }
       if (port_ != 0) break;
       if (!engine_->running()) fail("radbridge serve exited at start:\n" + tail_of(engine_log_));
-      if (clock_type::now() > deadline) fail("radbridge serve did not log `listening` within 60 s:\n" + tail_of(engine_log_));
+      if (clock_type::now() > deadline) {
+        fail("radbridge serve did not log `listening` within 60 s:\n" + tail_of(engine_log_));
+      }
       std::this_thread::sleep_for(20ms);
     }
     std::printf("engine: radbridge serve on 127.0.0.1:%u (max_commit_group 256, max_connections 64)\n", port_);
@@ -361,6 +483,31 @@ class bench_run {
   void truncate() { pg_->psql("TRUNCATE inbound_messages; CHECKPOINT;"); }
 
   std::size_t stored_rows() const { return std::stoul(pg_->psql("SELECT count(*) FROM inbound_messages")); }
+  std::size_t stored_commits() const {
+    return std::stoul(pg_->psql("SELECT count(DISTINCT xmin::text) FROM inbound_messages"));
+  }
+
+  // Counters at the start of a run; end() turns them into the run's cost.
+  struct probe {
+    double engine_cpu_s = 0;
+    double postgres_cpu_s = 0;
+    std::string wal_lsn;
+  };
+  double engine_cpu_s() const {
+    if (!engine_ || engine_->pid() <= 0) return 0;
+    const auto t = read_proc_times(engine_->pid());
+    return t ? t->self_s : 0;
+  }
+  probe begin() const { return {engine_cpu_s(), cluster_cpu_s(pg_->pid()), pg_->psql("SELECT pg_current_wal_lsn()")}; }
+  cost end(const probe& p, double client_cpu_s) const {
+    cost c;
+    c.client_cpu_s = client_cpu_s;
+    c.engine_cpu_s = engine_cpu_s() - p.engine_cpu_s;
+    c.postgres_cpu_s = cluster_cpu_s(pg_->pid()) - p.postgres_cpu_s;
+    c.wal_bytes = std::stod(pg_->psql("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '" + p.wal_lsn + "')"));
+    c.commits = stored_commits();
+    return c;
+  }
 
   // The sizes the engine stored, so pgbench's rows have the same shape.
   void measure_stored_sizes() {
@@ -392,7 +539,10 @@ class bench_run {
       argv.push_back(std::to_string(rate));
     }
     argv.push_back(folder.string());
-    const int code = run_to_end(argv, out, err, std::chrono::duration_cast<std::chrono::seconds>(replay_limit));
+    const probe before = begin();
+    double client_cpu_s = 0;
+    const int code =
+        run_to_end(argv, out, err, std::chrono::duration_cast<std::chrono::seconds>(replay_limit), &client_cpu_s);
     const std::string summary = read_file(out);
     if (code != 0) {
       fail("radbridge replay (" + label + ", " + std::to_string(connections) + " connections) exited " +
@@ -418,7 +568,8 @@ class bench_run {
     r.p95_ms = number_after(latency, "p95=", context);
     r.p99_ms = number_after(latency, "p99=", context);
     if (r.messages != count || aa != count) {
-      fail("replay sent " + std::to_string(r.messages) + " messages and got " + std::to_string(aa) + " AA/CA; expected " +
+      fail("replay sent " + std::to_string(r.messages) + " messages and got " + std::to_string(aa) +
+           " AA/CA; expected " +
            std::to_string(count) + "\n" + summary);
     }
     const std::size_t rows = stored_rows();
@@ -426,8 +577,10 @@ class bench_run {
       fail("inbound_messages holds " + std::to_string(rows) + " rows after replaying " + std::to_string(count) +
            " messages (" + label + ", " + std::to_string(connections) + " connections)");
     }
-    std::printf("  %.0f msgs/s in %.2f s, ACK latency p50 %.3f ms p95 %.3f ms p99 %.3f ms; %zu rows stored\n",
-                r.msgs_per_s, r.elapsed_s, r.p50_ms, r.p95_ms, r.p99_ms, rows);
+    r.spent = end(before, client_cpu_s);
+    std::printf("  %.0f msgs/s in %.2f s, ACK latency p50 %.3f ms p95 %.3f ms p99 %.3f ms; %zu rows stored\n  %s\n",
+                r.msgs_per_s, r.elapsed_s, r.p50_ms, r.p95_ms, r.p99_ms, rows,
+                r.spent.per_unit(count, "msg", "replay", true).c_str());
     std::fflush(stdout);
     return r;
   }
@@ -473,7 +626,9 @@ class bench_run {
                                            "-f",
                                            script.string(),
                                            "radbridge"};
-    const int code = run_to_end(argv, out, err, std::chrono::seconds(pgbench_seconds + 120));
+    const probe before = begin();
+    double client_cpu_s = 0;
+    const int code = run_to_end(argv, out, err, std::chrono::seconds(pgbench_seconds + 120), &client_cpu_s);
     const std::string text = read_file(out);
     if (code != 0) {
       fail("pgbench (" + std::to_string(clients) + " clients) exited " + std::to_string(code) + ":\n" + tail(text) +
@@ -497,8 +652,9 @@ class bench_run {
     }
     if (!have_tps) fail("no 'tps = ... (without initial connection time)' line in " + context);
     const std::size_t rows = stored_rows();
-    std::printf("  %.0f tps, latency average %.3f ms, %zu transactions, %zu rows stored\n", r.tps, r.latency_ms,
-                r.transactions, rows);
+    r.spent = end(before, client_cpu_s);
+    std::printf("  %.0f tps, latency average %.3f ms, %zu transactions, %zu rows stored\n  %s\n", r.tps, r.latency_ms,
+                r.transactions, rows, r.spent.per_unit(r.transactions, "txn", "pgbench", false).c_str());
     std::fflush(stdout);
     return r;
   }
