@@ -25,8 +25,12 @@ std::string_view to_string(commit_status s) noexcept {
   return "failed";
 }
 
-group_committer::group_committer(std::string conninfo, std::size_t max_group)
-    : db_(std::move(conninfo)), max_group_(std::max<std::size_t>(max_group, 1)), worker_([this] { run(); }) {}
+group_committer::group_committer(std::string conninfo, std::size_t max_group, std::size_t workers)
+    : max_group_(std::max<std::size_t>(max_group, 1)) {
+  workers = std::max<std::size_t>(workers, 1);
+  for (std::size_t i = 0; i < workers; ++i) databases_.emplace_back(conninfo);
+  for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this, i] { run(databases_[i]); });
+}
 
 group_committer::~group_committer() {
   {
@@ -34,7 +38,7 @@ group_committer::~group_committer() {
     stopping_ = true;
   }
   wake_.notify_all();
-  worker_.join();
+  for (std::thread& w : workers_) w.join();
 }
 
 void group_committer::submit(store::inbound_message row, completion done) {
@@ -55,7 +59,7 @@ void group_committer::fail_all(std::deque<pending>& group, commit_status status)
   group.clear();
 }
 
-void group_committer::run() {
+void group_committer::run(store::database& db) {
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -73,12 +77,12 @@ void group_committer::run() {
     std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(group));
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     lock.unlock();
-    commit(group);
+    commit(db, group);
     lock.lock();
   }
 }
 
-void group_committer::commit(std::deque<pending>& group) {
+void group_committer::commit(store::database& db, std::deque<pending>& group) {
   std::vector<store::inbound_message> rows;
   rows.reserve(group.size());
   for (pending& p : group) rows.push_back(std::move(p.row));
@@ -95,7 +99,16 @@ void group_committer::commit(std::deque<pending>& group) {
     }
   };
   try {
-    const std::vector<store::inbound_result> results = store::store_inbound(db_, rows);
+    std::vector<store::inbound_result> results;
+    try {
+      results = store::store_inbound(db, rows);
+    } catch (const store::store_error& e) {
+      // Workers commit in parallel, so two groups can deadlock on the dedupe
+      // index (PostgreSQL aborts one, a transient error) and a connection can
+      // have gone stale: one immediate retry before calling the database down.
+      if (e.kind() != store::failure::transient) throw;
+      results = store::store_inbound(db, rows);
+    }
     mark(true);
     for (std::size_t i = 0; i < group.size(); ++i) {
       const auto status = results[i].outcome == store::inbound_outcome::stored      ? commit_status::stored
@@ -110,7 +123,7 @@ void group_committer::commit(std::deque<pending>& group) {
       for (std::size_t i = 0; i < group.size(); ++i) {
         std::deque<pending> one;
         one.push_back({std::move(rows[i]), std::move(group[i].done)});
-        commit(one);
+        commit(db, one);
       }
       group.clear();
       return;

@@ -1,9 +1,12 @@
 // Group commit: many connections' messages stored in one transaction.
 //
-// Sessions `submit` rows; one worker thread takes whatever has queued up (at
-// most max_group rows), stores it with store_inbound in one transaction and
-// calls each row's completion after COMMIT — so the per-message cost of the
-// fsync is shared and the ACKs still only leave after their rows are durable.
+// Sessions `submit` rows; each of `workers` threads (each with its own
+// database connection) takes whatever has queued up (at most max_group rows),
+// stores it with store_inbound in one transaction and calls each row's
+// completion after COMMIT — so the per-message cost of the fsync is shared,
+// one group's fsync overlaps the next group's insert, and the ACKs still only
+// leave after their rows are durable. Order per connection is kept because a
+// connection has at most one message in flight (MLLP is synchronous).
 // While the database is unreachable, completions report `unavailable` at
 // once (no AA is possible), and the worker retries the connection with
 // exponential backoff (100 ms doubling to 5 s) until it is back. A permanent
@@ -19,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "store/inbound_store.hpp"
 
@@ -37,7 +41,7 @@ class group_committer {
  public:
   using completion = std::function<void(commit_result)>;
 
-  group_committer(std::string conninfo, std::size_t max_group);
+  group_committer(std::string conninfo, std::size_t max_group, std::size_t workers = 3);
   ~group_committer();  // finishes what is queued, then stops
   group_committer(const group_committer&) = delete;
   group_committer& operator=(const group_committer&) = delete;
@@ -51,11 +55,10 @@ class group_committer {
     completion done;
   };
 
-  void run();
-  void commit(std::deque<pending>& group);
+  void run(store::database& db);
+  void commit(store::database& db, std::deque<pending>& group);
   void fail_all(std::deque<pending>& group, commit_status status);
 
-  store::database db_;
   const std::size_t max_group_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -64,7 +67,8 @@ class group_committer {
   bool up_ = true;
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point next_attempt_{};
-  std::thread worker_;  // last: started after every member it uses exists
+  std::vector<store::database> databases_;  // one connection per worker
+  std::vector<std::thread> workers_;        // last: started after every member they use exists
 };
 
 }  // namespace radbridge::ingest

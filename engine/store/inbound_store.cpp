@@ -24,10 +24,12 @@ class array_literal {
     static constexpr char hex[] = "0123456789abcdef";
     open();
     out_ += "\\\\x";  // bytea hex format, its backslash escaped for the array
+    std::size_t at = out_.size();
+    out_.resize(at + 2 * value.size());
     for (char c : value) {
       const auto u = static_cast<unsigned char>(c);
-      out_.push_back(hex[u >> 4]);
-      out_.push_back(hex[u & 15]);
+      out_[at++] = hex[u >> 4];
+      out_[at++] = hex[u & 15];
     }
     out_.push_back('"');
   }
