@@ -71,9 +71,11 @@ std::vector<inbound_result> store_inbound(database& db, std::span<const inbound_
     ack.bytes(m.ack);
   }
   return guarded(db.handle(), [&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    // One statement inserts the group; keys already stored (or repeated in
-    // the group) are skipped and looked up by the second statement.
+    // One autocommitted statement inserts the group (no BEGIN/COMMIT round
+    // trips; with synchronous_commit on it returns after the fsync); keys
+    // already stored, or repeated in the group, are skipped and looked up by
+    // a second statement, which only reads.
+    pqxx::nontransaction tx(c);
     const pqxx::result inserted =
         tx.exec_prepared("inbound_insert_group", interface.str(), app.str(), facility.str(), control.str(), type.str(),
                          trigger.str(), payload.str(), sha.str(), ack_code.str(), ack.str());
@@ -91,8 +93,6 @@ std::vector<inbound_result> store_inbound(database& db, std::span<const inbound_
         rows[{r[1].c_str(), r[2].c_str(), r[3].c_str()}] = {r[0].as<std::int64_t>(), as_bytes(r[4]), as_bytes(r[5])};
       }
     }
-    tx.commit();
-
     std::vector<inbound_result> results;
     results.reserve(group.size());
     for (const inbound_message& m : group) {

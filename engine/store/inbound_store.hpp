@@ -1,15 +1,15 @@
 // The inbound queue: storing received messages, exactly once per dedupe key.
 //
-// `store_inbound` writes a group of messages in ONE transaction and returns
-// after COMMIT (synchronous_commit on), so the caller may then send every
-// ACK of the group: that is the store-then-ACK rule, with one fsync for many
-// messages. The dedupe key is (MSH-3, MSH-4, MSH-10): a message whose key is
+// `store_inbound` writes a group of messages with ONE statement and returns
+// after it has committed (synchronous_commit on), so the caller may then send
+// every ACK of the group: that is the store-then-ACK rule, with one fsync for
+// many messages. The dedupe key is (MSH-3, MSH-4, MSH-10): a message whose key is
 // already stored is not stored again; the result says whether its payload is
 // the same (a resend: answer with the stored ACK, byte for byte) or different
 // (a conflict: the caller decides, by default AE with ERR-3 205). Throws
-// store_error; on any throw nothing of the group was committed — except
-// failure::in_doubt, where the caller must not ACK and the sender's resend
-// resolves it through the dedupe key.
+// store_error; after a throw the group may or may not be stored (the insert
+// commits by itself, the lookup after it may fail), so the caller must not
+// ACK: the sender's resend is resolved through the dedupe key.
 #pragma once
 
 #include <cstdint>
