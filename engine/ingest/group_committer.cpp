@@ -49,11 +49,6 @@ void group_committer::submit(store::inbound_message row, completion done) {
   wake_.notify_one();
 }
 
-bool group_committer::database_up() const noexcept {
-  std::lock_guard lock(mutex_);
-  return up_;
-}
-
 void group_committer::fail_all(std::deque<pending>& group, commit_status status) {
   for (pending& p : group) p.done(commit_result{status, {}});
   group.clear();

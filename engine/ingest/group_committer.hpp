@@ -47,7 +47,6 @@ class group_committer {
   group_committer& operator=(const group_committer&) = delete;
 
   void submit(store::inbound_message row, completion done);
-  bool database_up() const noexcept;
 
  private:
   struct pending {

@@ -81,8 +81,6 @@ void database::connect() {
   guarded(*impl_, [](pqxx::connection&) { return 0; });
 }
 
-bool database::connected() const noexcept { return impl_->conn && impl_->conn->is_open(); }
-
 int database::schema_version() {
   return guarded(*impl_, [](pqxx::connection& c) {
     pqxx::work tx(c);

@@ -23,7 +23,6 @@ class database {
 
   // Connects now (a later call would otherwise connect lazily).
   void connect();
-  bool connected() const noexcept;
 
   // Applies pending migrations; returns the names of those applied.
   std::vector<std::string> migrate();
