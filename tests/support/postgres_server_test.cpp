@@ -193,6 +193,10 @@ TEST_CASE("postgres_server: restarting on a port taken meanwhile fails clearly")
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = htons(port);
+  // The server's old connections may leave the port in TIME_WAIT for a while;
+  // SO_REUSEADDR lets the squatter bind anyway (a listener still excludes others).
+  const int one = 1;
+  REQUIRE(::setsockopt(squatter, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0);
   REQUIRE(::bind(squatter, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
   REQUIRE(::listen(squatter, 1) == 0);
   const std::string error = exception_text([&] { pg.start(); });
