@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli.hpp"
+#include "core/host_port.hpp"
 #include "hl7/batch.hpp"
 #include "hl7/message.hpp"
 #include "hl7/peek.hpp"
@@ -80,16 +81,12 @@ bool parse_number(std::string_view text, T& value) {
   return ec == std::errc{} && end == text.data() + text.size();
 }
 
+// A server to connect to: HOST:PORT with a real port (not 0).
 bool parse_endpoint(std::string_view text, options& opt) {
-  const std::size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) return false;
-  std::string_view host = text.substr(0, colon);
-  if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-  if (host.empty()) return false;
-  unsigned port = 0;
-  if (!parse_number(text.substr(colon + 1), port) || port == 0 || port > 65535) return false;
-  opt.host = std::string(host);
-  opt.port = static_cast<std::uint16_t>(port);
+  const auto address = parse_host_port(text);
+  if (!address || address->port == 0) return false;
+  opt.host = address->host;
+  opt.port = address->port;
   return true;
 }
 

@@ -10,6 +10,7 @@
 
 #include "cli/cli.hpp"
 #include "core/config.hpp"
+#include "core/host_port.hpp"
 #include "core/log.hpp"
 #include "ingest/group_committer.hpp"
 #include "ingest/listener.hpp"
@@ -45,14 +46,10 @@ net::tls_options tls_options_from(const config::tls_settings& t) {
 }
 
 bool apply_listen(std::string_view text, config::interface_settings& iface) {
-  const std::size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  const std::string port(text.substr(colon + 1));
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
-  const unsigned long value = std::stoul(port);
-  if (value > 65535) return false;
-  iface.host = std::string(text.substr(0, colon));
-  iface.port = static_cast<std::uint16_t>(value);
+  const auto address = parse_host_port(text);
+  if (!address) return false;
+  iface.host = address->host;
+  iface.port = address->port;
   return true;
 }
 

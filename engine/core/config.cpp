@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "core/host_port.hpp"
 #include "json/json_document.hpp"
 
 namespace radbridge::config {
@@ -113,21 +114,13 @@ class checker {
 void read_listen(checker& c, const json::value& v, interface_settings& iface) {
   std::string text;
   c.string(v, text);
-  const std::size_t colon = text.rfind(':');
-  unsigned long port = 0;
-  bool ok = colon != std::string::npos && colon > 0 && colon + 1 < text.size();
-  if (ok) {
-    const std::string digits = text.substr(colon + 1);
-    ok = digits.find_first_not_of("0123456789") == std::string::npos && digits.size() <= 5;
-    if (ok) port = std::stoul(digits);
-    ok = ok && port <= 65535;
-  }
-  if (!ok) {
+  const auto address = parse_host_port(text);
+  if (!address) {
     if (!text.empty()) c.problem(v, fmt::format("expected HOST:PORT, e.g. \"127.0.0.1:2575\", not \"{}\"", text));
     return;
   }
-  iface.host = text.substr(0, colon);
-  iface.port = static_cast<std::uint16_t>(port);
+  iface.host = address->host;
+  iface.port = address->port;
 }
 
 void read_tls(checker& c, const json::value& v, tls_settings& tls) {

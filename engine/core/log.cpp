@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
-#include <ctime>
 
 #include <fmt/format.h>
+
+#include "core/utc_clock.hpp"
 
 namespace radbridge::log {
 
@@ -70,14 +70,10 @@ std::string format(level l, std::string_view event, std::initializer_list<field>
 
 void write(level l, std::string_view event, std::initializer_list<field> fields) {
   if (l < min_level.load(std::memory_order_relaxed)) return;
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::string line = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z ", utc.tm_year + 1900, utc.tm_mon + 1,
-                                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  const utc_time now = utc_now();
+  const std::tm& t = now.fields;
+  std::string line = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z ", t.tm_year + 1900, t.tm_mon + 1,
+                                 t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, now.millis);
   line += format(l, event, fields);
   line.push_back('\n');
   // One write call per line keeps concurrent lines whole.

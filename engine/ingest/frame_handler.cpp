@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "core/utc_clock.hpp"
 #include "hl7/charset.hpp"
 #include "hl7/message.hpp"
 #include "hl7/peek.hpp"
@@ -87,13 +87,10 @@ std::string clock_stamp::next_control_id() {
 }
 
 std::string clock_stamp::timestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}.{:03}+0000", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                     utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  const utc_time now = utc_now();
+  const std::tm& t = now.fields;
+  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}.{:03}+0000", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                     t.tm_hour, t.tm_min, t.tm_sec, now.millis);
 }
 
 bool type_allowed(const std::vector<std::string>& patterns, std::string_view type, std::string_view trigger) {

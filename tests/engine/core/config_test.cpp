@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/config.hpp"
+#include "core/host_port.hpp"
 #include "core/log.hpp"
 #include "support.hpp"
 
@@ -102,4 +103,19 @@ TEST_CASE("log: one line of key=value pairs, values quoted when needed") {
         "info message_received interface=ris control_id=\"C 1\" bytes=812");
   CHECK(log::format(log::level::warn, "x", {{"error", "a\"b\nc"}, {"empty", ""}}) ==
         "warn x error=\"a\\\"b\\x0ac\" empty=\"\"");
+}
+
+TEST_CASE("host_port: HOST:PORT with IPv6 brackets; bad forms are refused") {
+  const auto v4 = radbridge::parse_host_port("127.0.0.1:2575");
+  REQUIRE(v4);
+  CHECK(v4->host == "127.0.0.1");
+  CHECK(v4->port == 2575);
+  const auto v6 = radbridge::parse_host_port("[::1]:0");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(v6->port == 0);
+  for (const char* bad : {"nope", ":2575", "host:", "host:65536", "host:25x", "host:-1", "[]:1"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(radbridge::parse_host_port(bad));
+  }
 }
