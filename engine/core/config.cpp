@@ -182,6 +182,7 @@ engine_settings parse_config(std::string_view text, std::string_view name, const
       {"database", [&](const json::value& x) { c.string(x, settings.database); }},
       {"application_name", [&](const json::value& x) { c.string(x, settings.application_name); }},
       {"max_commit_group", [&](const json::value& x) { c.count(x, settings.max_commit_group, 1, 10000); }},
+      {"commit_workers", [&](const json::value& x) { c.count(x, settings.commit_workers, 1, 64); }},
       {"interfaces", [&](const json::value& x) {
          interfaces = &x;
          if (!x.is_array() || x.size() == 0) return c.problem(x, "\"interfaces\" must be a non-empty array");

@@ -1,11 +1,10 @@
 #include "core/log.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
 
 #include <fmt/format.h>
 
+#include "core/line_writer.hpp"
 #include "core/utc_clock.hpp"
 
 namespace radbridge::log {
@@ -13,6 +12,7 @@ namespace radbridge::log {
 namespace {
 
 std::atomic<level> min_level{level::info};
+std::atomic<std::size_t> dropped_lines{0};  // not written because stderr was blocked
 
 std::string_view name(level l) {
   switch (l) {
@@ -68,16 +68,27 @@ std::string format(level l, std::string_view event, std::initializer_list<field>
   return out;
 }
 
-void write(level l, std::string_view event, std::initializer_list<field> fields) {
-  if (l < min_level.load(std::memory_order_relaxed)) return;
+namespace {
+
+std::string timestamped_line(level l, std::string_view event, std::initializer_list<field> fields) {
   const utc_time now = utc_now();
   const std::tm& t = now.fields;
   std::string line = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z ", t.tm_year + 1900, t.tm_mon + 1,
                                  t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, now.millis);
   line += format(l, event, fields);
   line.push_back('\n');
-  // One write call per line keeps concurrent lines whole.
-  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
+  return line;
+}
+
+}  // namespace
+
+void write(level l, std::string_view event, std::initializer_list<field> fields) {
+  if (l < min_level.load(std::memory_order_relaxed)) return;
+  if (dropped_lines.load(std::memory_order_relaxed) > 0) {
+    const std::size_t n = dropped_lines.exchange(0);
+    if (n > 0 && !write_line(timestamped_line(level::warn, "log_lines_dropped", {{"count", n}}))) dropped_lines += n;
+  }
+  if (!write_line(timestamped_line(l, event, fields))) ++dropped_lines;
 }
 
 }  // namespace radbridge::log

@@ -5,7 +5,8 @@
 // Logs carry identifiers, types, sizes and hashes — never message bodies or
 // patient names: callers pass only such fields, and there is deliberately no
 // call that takes a message. Values with spaces, quotes or '=' are quoted.
-// Thread-safe: each line is written with one call.
+// Thread-safe; lines are whole and in order, written by a background thread
+// (core/line_writer.hpp) so that logging never blocks the caller on I/O.
 #pragma once
 
 #include <initializer_list>

@@ -4,9 +4,14 @@
 // database connection) takes whatever has queued up (at most max_group rows),
 // stores it with store_inbound in one transaction and calls each row's
 // completion after COMMIT — so the per-message cost of the fsync is shared,
-// one group's fsync overlaps the next group's insert, and the ACKs still only
-// leave after their rows are durable. Order per connection is kept because a
-// connection has at most one message in flight (MLLP is synchronous).
+// and the ACKs still only leave after their rows are durable. With one
+// worker (the default) every row that arrives during a commit joins the
+// next group, so groups grow with the load and the disk's latency; more
+// workers overlap one group's fsync with the next group's insert, which
+// pays only where inserting costs more than syncing (on two cores it
+// halved the group size and lost throughput, see the README's benchmark).
+// Order per connection is kept because a connection has at most one
+// message in flight (MLLP is synchronous).
 // While the database is unreachable, completions report `unavailable` at
 // once (no AA is possible), and the worker retries the connection with
 // exponential backoff (100 ms doubling to 5 s) until it is back. A permanent
@@ -41,7 +46,7 @@ class group_committer {
  public:
   using completion = std::function<void(commit_result)>;
 
-  group_committer(std::string conninfo, std::size_t max_group, std::size_t workers = 3);
+  group_committer(std::string conninfo, std::size_t max_group, std::size_t workers = 1);
   ~group_committer();  // finishes what is queued, then stops
   group_committer(const group_committer&) = delete;
   group_committer& operator=(const group_committer&) = delete;

@@ -22,6 +22,7 @@ pqxx::connection& database::impl::get() {
     conn.reset();
     conn = std::make_unique<pqxx::connection>(conninfo);
     prepared = false;
+    prepared_inserts.clear();
   }
   if (!prepared) {
     prepare_statements(*conn);
@@ -33,6 +34,7 @@ pqxx::connection& database::impl::get() {
 void database::impl::drop() noexcept {
   conn.reset();
   prepared = false;
+  prepared_inserts.clear();
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <pqxx/pqxx>
@@ -18,6 +19,7 @@ struct database::impl {
   std::string conninfo;
   std::unique_ptr<pqxx::connection> conn;
   bool prepared = false;
+  std::set<std::string> prepared_inserts;  // inbound_insert_* statements registered on conn
 
   pqxx::connection& get();  // connects (and prepares statements) when needed
   void drop() noexcept;     // forget a broken connection

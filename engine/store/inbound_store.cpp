@@ -3,45 +3,55 @@
 #include <map>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "store/database_impl.hpp"
+#include "store/statements.hpp"
 
 namespace radbridge::store {
 
 namespace {
 
-// PostgreSQL array literals, so a whole group travels in one statement.
-class array_literal {
+// A PostgreSQL text[] literal, for the lookup of keys already stored.
+class text_array {
  public:
-  void text(std::string_view value) {
-    open();
+  void add(std::string_view value) {
+    out_ += out_.size() == 1 ? "\"" : ",\"";
     for (char c : value) {
       if (c == '"' || c == '\\') out_.push_back('\\');
       out_.push_back(c);
     }
     out_.push_back('"');
   }
-  void bytes(std::string_view value) {
-    static constexpr char hex[] = "0123456789abcdef";
-    open();
-    out_ += "\\\\x";  // bytea hex format, its backslash escaped for the array
-    std::size_t at = out_.size();
-    out_.resize(at + 2 * value.size());
-    for (char c : value) {
-      const auto u = static_cast<unsigned char>(c);
-      out_[at++] = hex[u >> 4];
-      out_[at++] = hex[u & 15];
-    }
-    out_.push_back('"');
-  }
   std::string str() const { return out_ + "}"; }
 
  private:
-  void open() {
-    out_.push_back(out_.size() == 1 ? '"' : ',');
-    if (out_.back() == ',') out_.push_back('"');
-  }
   std::string out_ = "{";
 };
+
+// Every column of every row as a binary parameter: bytea needs no hex
+// encoding (nor decoding on the server), and text in binary format is its
+// bytes as they are (the server still checks the encoding).
+std::vector<pqxx::binarystring> insert_parameters(std::span<const inbound_message> group) {
+  std::vector<pqxx::binarystring> p;
+  p.reserve(group.size() * inbound_insert_columns);
+  for (const inbound_message& m : group) {
+    for (const std::string* column : {&m.interface, &m.sending_application, &m.sending_facility, &m.control_id,
+                                      &m.message_type, &m.trigger_event, &m.payload, &m.payload_sha256, &m.ack_code,
+                                      &m.ack}) {
+      p.emplace_back(column->data(), column->size());
+    }
+  }
+  return p;
+}
+
+// The name of the statement inserting `rows` messages, registered on this
+// connection at its first use (libpqxx prepares it on the server then).
+std::string insert_statement(database::impl& db, pqxx::connection& c, std::size_t rows, insert_conflicts conflicts) {
+  std::string name = fmt::format("inbound_insert_{}{}", rows, conflicts == insert_conflicts::skip ? "_skip" : "");
+  if (db.prepared_inserts.insert(name).second) c.prepare(name, inbound_insert_sql(rows, conflicts));
+  return name;
+}
 
 using key = std::tuple<std::string, std::string, std::string>;
 
@@ -57,28 +67,26 @@ std::string as_bytes(const pqxx::field& f) { return pqxx::binarystring(f).str();
 
 std::vector<inbound_result> store_inbound(database& db, std::span<const inbound_message> group) {
   if (group.empty()) return {};
-  array_literal interface, app, facility, control, type, trigger, payload, sha, ack_code, ack;
-  for (const inbound_message& m : group) {
-    interface.text(m.interface);
-    app.text(m.sending_application);
-    facility.text(m.sending_facility);
-    control.text(m.control_id);
-    type.text(m.message_type);
-    trigger.text(m.trigger_event);
-    payload.bytes(m.payload);
-    sha.bytes(m.payload_sha256);
-    ack_code.text(m.ack_code);
-    ack.bytes(m.ack);
-  }
+  const std::vector<pqxx::binarystring> parameters = insert_parameters(group);
   return guarded(db.handle(), [&](pqxx::connection& c) {
     // One autocommitted statement inserts the group (no BEGIN/COMMIT round
-    // trips; with synchronous_commit on it returns after the fsync); keys
-    // already stored, or repeated in the group, are skipped and looked up by
-    // a second statement, which only reads.
-    pqxx::nontransaction tx(c);
-    const pqxx::result inserted =
-        tx.exec_prepared("inbound_insert_group", interface.str(), app.str(), facility.str(), control.str(), type.str(),
-                         trigger.str(), payload.str(), sha.str(), ack_code.str(), ack.str());
+    // trips; with synchronous_commit on it returns after the fsync). The
+    // plain INSERT is the fast path; when a key is already stored (a
+    // resend) or repeated in the group it fails as a whole, storing
+    // nothing, and the group goes again with ON CONFLICT DO NOTHING, which
+    // skips those keys at the cost of a second index probe for every row.
+    // Skipped keys are then looked up by a statement that only reads.
+    auto insert = [&](insert_conflicts conflicts) {
+      pqxx::nontransaction tx(c);
+      return tx.exec_prepared(insert_statement(db.handle(), c, group.size(), conflicts),
+                              pqxx::prepare::make_dynamic_params(parameters));
+    };
+    pqxx::result inserted;
+    try {
+      inserted = insert(insert_conflicts::fail);
+    } catch (const pqxx::unique_violation&) {
+      inserted = insert(insert_conflicts::skip);
+    }
     std::map<key, existing_row> rows;  // the stored row of every key in the group
     std::map<key, bool> inserted_now;  // true until the first matching message claims it
     for (const pqxx::row& r : inserted) {
@@ -89,6 +97,13 @@ std::vector<inbound_result> store_inbound(database& db, std::span<const inbound_
     if (inserted.size() < group.size()) {
       // Some keys were already there, or repeated within the group: their
       // stored rows, with the ACK that was sent for them.
+      text_array app, facility, control;
+      for (const inbound_message& m : group) {
+        app.add(m.sending_application);
+        facility.add(m.sending_facility);
+        control.add(m.control_id);
+      }
+      pqxx::nontransaction tx(c);
       for (const pqxx::row& r : tx.exec_prepared("inbound_by_keys", app.str(), facility.str(), control.str())) {
         rows[{r[1].c_str(), r[2].c_str(), r[3].c_str()}] = {r[0].as<std::int64_t>(), as_bytes(r[4]), as_bytes(r[5])};
       }

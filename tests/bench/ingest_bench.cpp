@@ -16,18 +16,23 @@
 //    `radbridge serve` with one interface on 127.0.0.1, port 0 (the chosen
 //    port is read from its `listening` log line), all message types,
 //    max_connections 64.
-// 2. `radbridge replay --connections 1` over the N messages; TRUNCATE;
-//    `--connections 16` over the N messages; TRUNCATE; `--connections 4
-//    --rate 1000` over min(N, 20000) messages (steady-state latency). Each
-//    replay must exit 0 with every message accepted (CA: the corpus asks for
-//    enhanced mode with MSH-15 AL; AA would count too), and inbound_messages
-//    must then hold exactly the messages sent.
-// 3. pgbench (-n -T 10) with 16 clients (-j 2) and with 1 client, a custom
-//    script inserting ONE row per transaction into inbound_messages with the
+// 2. `radbridge replay --connections 1` over the N messages; then three
+//    paired rounds, each `--connections 16` over the N messages right
+//    before pgbench (-n -T 5, 16 clients, -j 2); then `--connections 4
+//    --rate 1000` over min(N, 20000) messages (steady-state latency); a
+//    TRUNCATE after every run. Each replay must exit 0 with every message
+//    accepted (CA: the corpus asks for enhanced mode with MSH-15 AL; AA
+//    would count too), and inbound_messages must then hold exactly the
+//    messages sent.
+// 3. pgbench (-n -T 10) with 1 client, after the engine stopped. pgbench's
+//    script inserts ONE row per transaction into inbound_messages with the
 //    same columns, a payload of the corpus' average size and an ACK of the
-//    average size the engine stored; after a TRUNCATE each.
-// 4. a table, and last `ratio_vs_pgbench_single_row=N` (radbridge msgs/s with
-//    16 connections / pgbench tps with 16 clients).
+//    average size the engine stored, with a plain INSERT (the statement
+//    radbridge's own fast path uses).
+// 4. a table, and last `ratio_vs_pgbench_single_row=N`: the median over the
+//    rounds of (radbridge msgs/s with 16 connections / pgbench tps with 16
+//    clients). Pairing the runs and taking the median keeps a slow moment
+//    of the shared machine from deciding the figure either way.
 // Each run also prints where the CPU went, per message (or transaction): the
 // client (replay or pgbench, from wait4; replay's includes reading and
 // parsing its input before the clock starts), the engine (/proc/PID/stat, all
@@ -85,7 +90,9 @@ constexpr std::size_t default_messages = 50'000;
 constexpr std::size_t messages_per_file = 5'000;  // ~7.5 MB, under parse_batch's 16 MiB
 constexpr std::size_t paced_messages = 20'000;
 constexpr int paced_rate = 1'000;
-constexpr int pgbench_seconds = 10;
+constexpr int compare_rounds = 3;         // paired replay / pgbench runs at 16
+constexpr int compare_seconds = 5;        // each pgbench run of a round
+constexpr int single_client_seconds = 10;
 constexpr auto replay_limit = 900s;  // a run that takes longer has gone wrong
 
 [[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what); }
@@ -344,28 +351,38 @@ struct pgbench_result {
   cost spent;
 };
 
+struct round_result {
+  replay_result replay;
+  pgbench_result pgbench;
+};
+
 class bench_run {
  public:
   explicit bench_run(std::size_t n) : n_(n) {}
 
   int run() {
     setup();
-    // Connections 1, then 16, then the paced run, each on an empty table.
+    // Each run on an empty table. The comparison at 16 is made in paired
+    // rounds, each replay right next to its pgbench run, so that a slow
+    // patch of the shared machine weighs on both sides of a ratio.
     results_.push_back(replay("replay", 1, all_dir_, n_, 0));
     measure_stored_sizes();
     truncate();
-    results_.push_back(replay("replay", 16, all_dir_, n_, 0));
-    truncate();
-    results_.push_back(replay("replay paced", 4, paced_dir_, std::min(n_, paced_messages), paced_rate));
+    for (int round = 1; round <= compare_rounds; ++round) {
+      std::printf("round %d of %d at 16 connections / clients:\n", round, compare_rounds);
+      rounds_.push_back({replay("replay", 16, all_dir_, n_, 0), {}});
+      truncate();
+      rounds_.back().pgbench = pgbench(16, 2, compare_seconds);
+      truncate();
+    }
+    paced_ = replay("replay paced", 4, paced_dir_, std::min(n_, paced_messages), paced_rate);
     truncate();
     stop_engine();
 
-    const pgbench_result pg16 = pgbench(16, 2);
-    truncate();
-    const pgbench_result pg1 = pgbench(1, 1);
+    const pgbench_result pg1 = pgbench(1, 1, single_client_seconds);
     truncate();
     std::printf("disk at the end: write + fdatasync %s\n", fdatasync_probe(dir_.path()).c_str());
-    report(pg1, pg16);
+    report(pg1);
     return 0;
   }
 
@@ -592,21 +609,23 @@ class bench_run {
     fail("pgbench not found (/usr/bin/pgbench, /usr/lib/postgresql/15/bin/pgbench): apt-get install postgresql-client");
   }
 
-  pgbench_result pgbench(int clients, int threads) {
+  pgbench_result pgbench(int clients, int threads, int seconds) {
     const fs::path script = dir_.path() / "insert_one_row.sql";
     if (!fs::exists(script)) {
       std::ofstream out(script);
-      out << "\\set id random(1, 2000000000)\n"
+      // A plain INSERT, as radbridge's fast path is (a 64-bit random key:
+      // a collision in a run is beyond unlikely).
+      out << "\\set id random(1, 9000000000000000000)\n"
           << "INSERT INTO inbound_messages (interface, sending_application, sending_facility, control_id, "
              "message_type, trigger_event, payload, payload_sha256, ack_code, ack) VALUES ('pgbench', 'APP', 'FAC', "
              ":client_id || '-' || :id, 'ORM', 'O01', convert_to(repeat('x', "
           << stored_payload_bytes_ << "), 'UTF8'), sha256(convert_to(:id::text, 'UTF8')), 'AA', convert_to(repeat('a', "
-          << stored_ack_bytes_ << "), 'UTF8')) ON CONFLICT DO NOTHING;\n";
+          << stored_ack_bytes_ << "), 'UTF8'));\n";
       if (!out.flush()) fail("cannot write " + script.string());
     }
-    std::printf("run: pgbench, %d client(s), one row per transaction, %d s ...\n", clients, pgbench_seconds);
+    std::printf("run: pgbench, %d client(s), one row per transaction, %d s ...\n", clients, seconds);
     std::fflush(stdout);
-    const std::string tag = "pgbench-" + std::to_string(clients);
+    const std::string tag = "pgbench-" + std::to_string(++pgbench_runs_);
     const fs::path out = dir_.path() / (tag + ".out");
     const fs::path err = dir_.path() / (tag + ".err");
     const std::vector<std::string> argv = {pgbench_binary(),
@@ -622,13 +641,13 @@ class bench_run {
                                            "-j",
                                            std::to_string(threads),
                                            "-T",
-                                           std::to_string(pgbench_seconds),
+                                           std::to_string(seconds),
                                            "-f",
                                            script.string(),
                                            "radbridge"};
     const probe before = begin();
     double client_cpu_s = 0;
-    const int code = run_to_end(argv, out, err, std::chrono::seconds(pgbench_seconds + 120), &client_cpu_s);
+    const int code = run_to_end(argv, out, err, std::chrono::seconds(seconds + 120), &client_cpu_s);
     const std::string text = read_file(out);
     if (code != 0) {
       fail("pgbench (" + std::to_string(clients) + " clients) exited " + std::to_string(code) + ":\n" + tail(text) +
@@ -659,29 +678,36 @@ class bench_run {
     return r;
   }
 
-  void report(const pgbench_result& pg1, const pgbench_result& pg16) const {
-    const replay_result& c16 = results_.at(1);
-    const replay_result& paced = results_.at(2);
+  void report(const pgbench_result& pg1) const {
     std::printf("\nrows: radbridge payload %zu B, ACK %zu B, row %zu B on average (pgbench rows: the same sizes)\n",
                 stored_payload_bytes_, stored_ack_bytes_, stored_row_bytes_);
     std::printf("%-26s %11s %9s %10s %9s %9s %9s\n", "run", "connections", "messages", "msgs/s", "p50_ms", "p95_ms",
                 "p99_ms");
-    for (const replay_result& r : results_) {
-      std::string label = r.label;
-      if (&r == &paced) label += " (--rate " + std::to_string(paced_rate) + ")";
+    auto print = [](const replay_result& r, const std::string& label) {
       std::printf("%-26s %11zu %9zu %10.0f %9.3f %9.3f %9.3f\n", label.c_str(), r.connections, r.messages,
                   r.msgs_per_s, r.p50_ms, r.p95_ms, r.p99_ms);
-    }
+    };
+    print(results_.at(0), "replay");
+    for (std::size_t i = 0; i < rounds_.size(); ++i) print(rounds_[i].replay, "replay, round " + std::to_string(i + 1));
+    print(paced_, "replay paced (--rate " + std::to_string(paced_rate) + ")");
     std::printf("%-26s %11s %9s %10s %9s\n", "pgbench one row/commit", "clients", "txns", "tps", "avg_ms");
-    for (const pgbench_result* r : {&pg1, &pg16}) {
-      std::printf("%-26s %11d %9zu %10.0f %9.3f\n", "pgbench one row/commit", r->clients, r->transactions, r->tps,
-                  r->latency_ms);
+    auto print_pgbench = [](const pgbench_result& r, const std::string& label) {
+      std::printf("%-26s %11d %9zu %10.0f %9.3f\n", label.c_str(), r.clients, r.transactions, r.tps, r.latency_ms);
+    };
+    print_pgbench(pg1, "pgbench");
+    for (std::size_t i = 0; i < rounds_.size(); ++i) {
+      print_pgbench(rounds_[i].pgbench, "pgbench, round " + std::to_string(i + 1));
     }
-    const double ratio = pg16.tps > 0 ? c16.msgs_per_s / pg16.tps : 0;
-    std::printf("target ratio >= 2 (radbridge 16 connections vs pgbench 16 clients): %.2f, %s\n", ratio,
-                ratio >= 2 ? "met" : "MISSED");
+    std::vector<double> ratios;
+    for (const round_result& r : rounds_) ratios.push_back(r.pgbench.tps > 0 ? r.replay.msgs_per_s / r.pgbench.tps : 0);
+    std::printf("ratios per round (radbridge 16 connections / pgbench 16 clients):");
+    for (double r : ratios) std::printf(" %.2f", r);
+    std::sort(ratios.begin(), ratios.end());
+    const double ratio = ratios.at(ratios.size() / 2);
+    std::printf("; median %.2f\n", ratio);
+    std::printf("target ratio >= 2: %.2f, %s\n", ratio, ratio >= 2 ? "met" : "MISSED");
     std::printf("target p99 ACK latency < 5 ms at a steady %d msgs/s: %.3f ms at %.0f msgs/s, %s\n", paced_rate,
-                paced.p99_ms, paced.msgs_per_s, paced.p99_ms < 5 ? "met" : "MISSED");
+                paced_.p99_ms, paced_.msgs_per_s, paced_.p99_ms < 5 ? "met" : "MISSED");
     std::printf("ratio_vs_pgbench_single_row=%.2f\n", ratio);
     std::fflush(stdout);
   }
@@ -699,7 +725,10 @@ class bench_run {
   std::size_t average_bytes_ = 0;
   std::size_t stored_payload_bytes_ = 0, stored_ack_bytes_ = 0, stored_row_bytes_ = 0;
   int replays_ = 0;
-  std::vector<replay_result> results_;
+  int pgbench_runs_ = 0;
+  std::vector<replay_result> results_;  // the single-connection run
+  std::vector<round_result> rounds_;    // the paired runs at 16
+  replay_result paced_;
 };
 
 }  // namespace

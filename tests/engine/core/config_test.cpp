@@ -5,7 +5,6 @@
 
 #include "core/config.hpp"
 #include "core/host_port.hpp"
-#include "core/log.hpp"
 #include "support.hpp"
 
 namespace config = radbridge::config;
@@ -51,6 +50,9 @@ TEST_CASE("config: defaults, TLS paths relative to the file, and every key") {
   const auto& a = s.interfaces.at(0);
   CHECK(s.database == "host=127.0.0.1 dbname=x");
   CHECK(s.max_commit_group == 256);
+  CHECK(s.commit_workers == 1);
+  CHECK(config::parse_config(R"({"commit_workers": 3, "interfaces": [{"name": "a", "listen": "h:1"}]})", "r.json", "/")
+            .commit_workers == 3);
   CHECK(a.port == 0);
   REQUIRE(a.tls.has_value());
   CHECK(a.tls->cert_file == "/etc/radbridge/tls/server.pem");
@@ -83,6 +85,8 @@ TEST_CASE("config: every problem is reported with file:line:col and a reason") {
         "radbridge.json:1:49: interface name \"a\" is used twice");
   CHECK(problems(R"({"interfaces": []})") == "radbridge.json:1:16: \"interfaces\" must be a non-empty array");
   CHECK(problems(R"({})") == "radbridge.json:1:1: the configuration needs \"interfaces\"");
+  CHECK(problems(R"({"commit_workers": 0, "interfaces": [{"name": "a", "listen": "h:1"}]})") ==
+        "radbridge.json:1:20: expected a whole number from 1 to 64");
   CHECK(problems(R"({"interfaces": [{"listen": "h:1"}]})") == "radbridge.json:1:17: an interface needs a \"name\"");
   // Syntax errors come from the JSON reader, at the unexpected byte.
   CHECK(problems("{\"interfaces\": [}\n") == "radbridge.json:1:17: invalid value");
@@ -95,14 +99,6 @@ TEST_CASE("config: an unreadable file names itself") {
   } catch (const config::config_error& e) {
     CHECK(std::string(e.what()) == "/nonexistent/radbridge.json: cannot read: No such file or directory");
   }
-}
-
-TEST_CASE("log: one line of key=value pairs, values quoted when needed") {
-  namespace log = radbridge::log;
-  CHECK(log::format(log::level::info, "message_received", {{"interface", "ris"}, {"control_id", "C 1"}, {"bytes", 812}}) ==
-        "info message_received interface=ris control_id=\"C 1\" bytes=812");
-  CHECK(log::format(log::level::warn, "x", {{"error", "a\"b\nc"}, {"empty", ""}}) ==
-        "warn x error=\"a\\\"b\\x0ac\" empty=\"\"");
 }
 
 TEST_CASE("host_port: HOST:PORT with IPv6 brackets; bad forms are refused") {

@@ -95,6 +95,48 @@ TEST_CASE("store: a group is stored in one transaction; resends and conflicts ar
   CHECK(pg.psql("SELECT encode(payload, 'hex') FROM inbound_messages WHERE control_id = 'C1'") == hex("payload one"));
 }
 
+TEST_CASE("store: a group holding a stored key stores the rest exactly once") {
+  postgres_server pg;
+  store::database db(pg.conninfo());
+  db.migrate();
+  store::store_inbound(db, std::vector{message("K1", "first")});
+  // The plain INSERT of this group fails on K1 and stores nothing; the
+  // second statement skips K1 and stores K2 and K3.
+  const auto results =
+      store::store_inbound(db, std::vector{message("K2", "second"), message("K1", "first"), message("K3", "third")});
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].outcome == store::inbound_outcome::stored);
+  CHECK(results[1].outcome == store::inbound_outcome::duplicate);
+  CHECK(results[2].outcome == store::inbound_outcome::stored);
+  CHECK(pg.psql("SELECT string_agg(control_id, ',' ORDER BY id) FROM inbound_messages") == "K1,K2,K3");
+  CHECK(pg.psql("SELECT string_agg(id::text, ',' ORDER BY id) FROM inbound_messages WHERE control_id <> 'K1'") ==
+        std::to_string(results[0].id) + "," + std::to_string(results[2].id));
+  // Groups of every size up to a few hundred rows (one statement each).
+  for (std::size_t size : {1u, 2u, 7u, 64u, 256u}) {
+    std::vector<store::inbound_message> group;
+    for (std::size_t i = 0; i < size; ++i) group.push_back(message("G" + std::to_string(size) + "-" + std::to_string(i), "p"));
+    const auto stored = store::store_inbound(db, group);
+    REQUIRE(stored.size() == size);
+    for (const auto& r : stored) CHECK(r.outcome == store::inbound_outcome::stored);
+  }
+  CHECK(pg.psql("SELECT count(*) FROM inbound_messages") == std::to_string(3 + 1 + 2 + 7 + 64 + 256));
+}
+
+TEST_CASE("store: messages up to a page are kept inline and uncompressed; text and bytes arrive unchanged") {
+  postgres_server pg;
+  store::database db(pg.conninfo());
+  db.migrate();
+  CHECK(pg.psql("SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'inbound_messages'") ==
+        "toast_tuple_target=8160");
+  auto big = message("B1", std::string(6000, 'x'));
+  big.sending_facility = "H\xc3\xb4pital \"Nord\", {1} \\";  // UTF-8, quotes, braces, a backslash
+  store::store_inbound(db, std::vector{big});
+  // A compressed 6000-byte run of 'x' would take well under 100 bytes.
+  CHECK(pg.psql("SELECT pg_column_size(payload) >= 6000 FROM inbound_messages") == "t");
+  CHECK(pg.psql("SELECT encode(convert_to(sending_facility, 'UTF8'), 'hex') FROM inbound_messages") ==
+        hex(big.sending_facility));
+}
+
 TEST_CASE("store: a stopped database is a transient error, and the same object recovers") {
   postgres_server pg;
   store::database db(pg.conninfo());
