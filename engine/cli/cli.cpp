@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "cli/infer_command.hpp"
 #include "cli/parse_command.hpp"
 #include "cli/replay_command.hpp"
 #include "cli/serve_command.hpp"
@@ -24,6 +25,8 @@ constexpr std::string_view usage_text =
     "  replay --to HOST:PORT [--tls --ca F --cert F --key F] [--connections N]\n"
     "         [--rate R] [--repeat K] [--timeout-ms MS] [--ack-log FILE] PATH...\n"
     "                     send messages over MLLP, wait for each ACK, report counts and latency\n"
+    "  infer --model ID (--dir DIR | --dicomweb URL (--study UID | --accession ACC)) [--json]\n"
+    "                     fetch one study, run one model of models/registry.json, print its findings\n"
     "\n"
     "run 'radbridge COMMAND --help' for a command's options.\n";
 
@@ -40,6 +43,7 @@ int run(std::span<const std::string_view> args, std::istream& in, std::ostream& 
   if (command == "serve") return run_serve(rest, out, err);
   if (command == "migrate") return run_migrate(rest, out, err);
   if (command == "replay") return run_replay(rest, out, err);
+  if (command == "infer") return run_infer(rest, out, err);
   err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;
   return exit_usage;
 }

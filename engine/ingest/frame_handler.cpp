@@ -1,13 +1,12 @@
 #include "ingest/frame_handler.hpp"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "core/sha256.hpp"
 #include "core/utc_clock.hpp"
 #include "hl7/charset.hpp"
 #include "hl7/message.hpp"
@@ -19,13 +18,6 @@ namespace radbridge::ingest {
 namespace {
 
 using hl7::ack_code;
-
-std::string sha256(std::string_view bytes) {
-  std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         reinterpret_cast<unsigned char*>(digest.data()));
-  return digest;
-}
 
 hl7::location msh_field(int field, int component = 0) {
   hl7::location where;

@@ -1,0 +1,457 @@
+#include "fetch/dicomweb_client.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "fetch/fetch_error.hpp"
+#include "fetch/http_client.hpp"
+#include "json/json_document.hpp"
+#include "multipart/multipart.hpp"
+
+namespace radbridge::fetch {
+
+namespace {
+
+// Tags, as DICOM JSON (PS3.18 F.2) spells them.
+constexpr std::string_view tag_study_date = "00080020";
+constexpr std::string_view tag_study_time = "00080030";
+constexpr std::string_view tag_accession = "00080050";
+constexpr std::string_view tag_modality = "00080060";
+constexpr std::string_view tag_modalities_in_study = "00080061";
+constexpr std::string_view tag_study_description = "00081030";
+constexpr std::string_view tag_series_description = "0008103E";
+constexpr std::string_view tag_patient_id = "00100020";
+constexpr std::string_view tag_body_part = "00180015";
+constexpr std::string_view tag_slice_thickness = "00180050";
+constexpr std::string_view tag_study_uid = "0020000D";
+constexpr std::string_view tag_series_uid = "0020000E";
+constexpr std::string_view tag_series_number = "00200011";
+constexpr std::string_view tag_series_instances = "00201209";
+
+constexpr std::string_view dicom_json = "application/dicom+json";
+constexpr std::string_view dicom_media_type = "application/dicom";
+constexpr std::string_view accept_dicom_series = R"(multipart/related; type="application/dicom"; transfer-syntax=*)";
+constexpr std::size_t max_uid_length = 64;
+constexpr std::size_t part10_magic_offset = 128;
+
+std::string percent_encode(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : s) {
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                            c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += c;
+    } else {
+      const auto b = static_cast<unsigned char>(c);
+      out += '%';
+      out += hex[b >> 4];
+      out += hex[b & 0x0F];
+    }
+  }
+  return out;
+}
+
+std::string base64(std::string_view in) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  auto byte = [&](std::size_t at) { return static_cast<unsigned>(static_cast<unsigned char>(in[at])); };
+  for (; i + 3 <= in.size(); i += 3) {
+    const unsigned v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    out += alphabet[(v >> 6) & 63];
+    out += alphabet[v & 63];
+  }
+  if (in.size() - i == 1) {
+    const unsigned v = byte(i) << 16;
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (in.size() - i == 2) {
+    const unsigned v = byte(i) << 16 | byte(i + 1) << 8;
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    out += alphabet[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+bool is_uid(std::string_view s) {
+  return !s.empty() && s.size() <= max_uid_length &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\0')) s.remove_suffix(1);
+  return s;
+}
+
+// A reason phrase fit for a log line: printable ASCII, bounded.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (const char c : s.substr(0, 64)) out += (c >= 0x20 && c < 0x7F) ? c : '?';
+  return out;
+}
+
+// One request, for messages: "GET http://127.0.0.1:8042/dicom-web/studies?...".
+struct request_context {
+  std::string method;
+  std::string url;
+
+  [[noreturn]] void fail(fetch_errc code, const std::string& why, bool transient = false) const {
+    throw fetch_error(code, fmt::format("DICOMweb {} {}: {}", method, url, why), transient);
+  }
+};
+
+// Maps an HTTP status other than 200 to the error it means.
+[[noreturn]] void fail_status(const request_context& rq, const http_head& head) {
+  const std::string why = fmt::format("HTTP {} {}", head.status, printable(head.reason));
+  if (head.status == 401 || head.status == 403) rq.fail(fetch_errc::unauthorized, why);
+  if (head.status == 404) rq.fail(fetch_errc::not_found, why);
+  if (head.status == 429 || head.status >= 500) rq.fail(fetch_errc::http_status, why, true);
+  rq.fail(fetch_errc::http_status, why);
+}
+
+// --- DICOM JSON ------------------------------------------------------------
+
+const json::value* find_attribute(const json::value& dataset, std::string_view tag) {
+  if (const json::value* v = dataset.find(tag)) return v;
+  std::string lower(tag);
+  for (char& c : lower) c = (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
+  return dataset.find(lower);
+}
+
+// The values of an attribute: empty when the attribute or its "Value" is absent.
+std::span<const json::value> values_of(const request_context& rq, const json::value& dataset, std::string_view tag) {
+  const json::value* attribute = find_attribute(dataset, tag);
+  if (attribute == nullptr || attribute->is_null()) return {};
+  if (!attribute->is_object()) rq.fail(fetch_errc::bad_response, fmt::format("attribute {} is not an object", tag));
+  const json::value* value = attribute->find("Value");
+  if (value == nullptr || value->is_null()) return {};
+  if (!value->is_array()) rq.fail(fetch_errc::bad_response, fmt::format("\"Value\" of {} is not an array", tag));
+  return value->elements();
+}
+
+// One value as text: strings trimmed; numbers (IS, DS, US... may come as
+// JSON numbers) written out; nullopt for null.
+std::optional<std::string> text_of(const request_context& rq, const json::value& v, std::string_view tag) {
+  if (v.is_null()) return std::nullopt;
+  if (v.is_string()) return std::string(trim(v.as_string()));
+  if (v.is_number()) return v.is_integer() ? std::to_string(v.as_int64()) : fmt::format("{}", v.as_number());
+  rq.fail(fetch_errc::bad_response, fmt::format("a value of {} is a {}, not text", tag, v.kind_name()));
+}
+
+std::string first_text(const request_context& rq, const json::value& dataset, std::string_view tag) {
+  const auto values = values_of(rq, dataset, tag);
+  if (values.empty()) return {};
+  return text_of(rq, values.front(), tag).value_or(std::string{});
+}
+
+std::vector<std::string> all_texts(const request_context& rq, const json::value& dataset, std::string_view tag) {
+  std::vector<std::string> out;
+  for (const auto& v : values_of(rq, dataset, tag))
+    if (auto t = text_of(rq, v, tag)) out.push_back(std::move(*t));
+  return out;
+}
+
+// A number from a JSON number or a numeric string (DS/IS as text); nullopt
+// when absent or not a number (optional attributes are taken as absent then).
+std::optional<double> first_number(const request_context& rq, const json::value& dataset, std::string_view tag) {
+  const auto values = values_of(rq, dataset, tag);
+  if (values.empty()) return std::nullopt;
+  const json::value& v = values.front();
+  if (v.is_number()) return v.as_number();
+  if (!v.is_string()) return std::nullopt;
+  const std::string_view s = trim(v.as_string());
+  double d = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return d;
+}
+
+std::string required_uid(const request_context& rq, const json::value& dataset, std::string_view tag) {
+  std::string uid = first_text(rq, dataset, tag);
+  if (!is_uid(uid)) rq.fail(fetch_errc::bad_response, fmt::format("a result without a valid UID in {}", tag));
+  return uid;
+}
+
+bool iequals(std::string_view a, std::string_view b) { return multipart::iequals(a, b); }
+
+}  // namespace
+
+dicomweb_client::dicomweb_client(dicomweb_settings settings) : settings_(std::move(settings)) {
+  http_url url = parse_http_url(settings_.base_url);
+  prefix_ = url.path;
+  switch (settings_.auth) {
+    case dicomweb_auth::none: break;
+    case dicomweb_auth::basic:
+      if (settings_.user.empty()) throw std::invalid_argument("DICOMweb: basic authentication needs a user name");
+      if (settings_.user.find(':') != std::string::npos)
+        throw std::invalid_argument("DICOMweb: a basic authentication user name cannot hold ':'");
+      authorization_ = "Basic " + base64(settings_.user + ":" + settings_.password);
+      break;
+    case dicomweb_auth::bearer:
+      if (settings_.token.empty()) throw std::invalid_argument("DICOMweb: bearer authentication needs a token");
+      if (settings_.token.find_first_of("\r\n") != std::string::npos)
+        throw std::invalid_argument("DICOMweb: the bearer token holds a line break");
+      authorization_ = "Bearer " + settings_.token;
+      break;
+  }
+  http_client_options options;
+  options.connect_timeout = settings_.connect_timeout;
+  options.request_timeout = settings_.read_timeout;
+  options.ca_file = settings_.ca_file;
+  options.verify_peer = settings_.verify_peer;
+  http_ = std::make_unique<http_client>(std::move(url), std::move(options));
+}
+
+dicomweb_client::~dicomweb_client() = default;
+
+namespace {
+
+// A QIDO-RS search: the array of result datasets (empty for 204).
+std::vector<json::value> qido(const http_client& http, const std::string& authorization, std::size_t max_bytes,
+                              const std::string& target) {
+  const request_context rq{"GET", http.server().origin() + target};
+  http_request request;
+  request.target = target;
+  request.headers.emplace_back("Accept", std::string(dicom_json));
+  if (!authorization.empty()) request.headers.emplace_back("Authorization", authorization);
+  const http_response response = http.send(request, max_bytes);
+  if (response.head.status == 204) return {};
+  if (response.head.status != 200) fail_status(rq, response.head);
+  if (trim(response.body).empty()) return {};
+
+  json::parse_options options;
+  options.max_bytes = max_bytes;
+  auto document = json::parse_document(response.body, options);
+  if (!document)
+    rq.fail(fetch_errc::bad_response, "malformed JSON: " + json::format_error("response", document.error()));
+  const json::value& root = document.value();
+  if (!root.is_array()) rq.fail(fetch_errc::bad_response, fmt::format("the answer is a {}, not an array", root.kind_name()));
+  std::vector<json::value> results(root.elements().begin(), root.elements().end());
+  for (const auto& r : results)
+    if (!r.is_object()) rq.fail(fetch_errc::bad_response, fmt::format("a result is a {}, not an object", r.kind_name()));
+  return results;
+}
+
+std::string includes(std::initializer_list<std::string_view> tags) {
+  std::string out;
+  for (const auto tag : tags) out += fmt::format("&includefield={}", tag);
+  return out;
+}
+
+}  // namespace
+
+std::string dicomweb_client::find_study_by_accession(std::string_view accession) const {
+  const std::string target = fmt::format("{}/studies?AccessionNumber={}{}", prefix_, percent_encode(accession),
+                                         includes({tag_accession, tag_study_uid}));
+  const request_context rq{"GET", http_->server().origin() + target};
+  if (trim(accession).empty()) rq.fail(fetch_errc::not_found, "no accession number given");
+  std::vector<std::string> found;
+  for (const auto& study : qido(*http_, authorization_, settings_.max_query_bytes, target)) {
+    if (first_text(rq, study, tag_accession) != accession) continue;  // a wildcard match, or a server that ignored the key
+    std::string uid = required_uid(rq, study, tag_study_uid);
+    if (std::find(found.begin(), found.end(), uid) == found.end()) found.push_back(std::move(uid));
+  }
+  if (found.empty()) rq.fail(fetch_errc::not_found, "no study with that accession number");
+  if (found.size() > 1)
+    rq.fail(fetch_errc::bad_response, fmt::format("{} studies have that accession number", found.size()));
+  return found.front();
+}
+
+std::vector<series_info> dicomweb_client::list_series(std::string_view study_uid) const {
+  const std::string study_target = fmt::format("{}/studies?StudyInstanceUID={}{}", prefix_, percent_encode(study_uid),
+                                               includes({tag_study_uid, tag_accession, tag_patient_id}));
+  const request_context study_rq{"GET", http_->server().origin() + study_target};
+  if (!is_uid(study_uid)) study_rq.fail(fetch_errc::not_found, "not a DICOM UID");
+
+  const json::value* study = nullptr;
+  const auto studies = qido(*http_, authorization_, settings_.max_query_bytes, study_target);
+  for (const auto& s : studies)
+    if (first_text(study_rq, s, tag_study_uid) == study_uid) study = &s;
+  if (study == nullptr) study_rq.fail(fetch_errc::not_found, "no such study");
+  const std::string accession = first_text(study_rq, *study, tag_accession);
+  const std::string patient_id = first_text(study_rq, *study, tag_patient_id);
+
+  const std::string target =
+      fmt::format("{}/studies/{}/series?{}", prefix_, study_uid,
+                  includes({tag_series_uid, tag_modality, tag_body_part, tag_series_description, tag_series_number,
+                            tag_series_instances, tag_slice_thickness})
+                      .substr(1));
+  const request_context rq{"GET", http_->server().origin() + target};
+  std::vector<series_info> result;
+  for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, target)) {
+    series_info info;
+    info.identity.study_uid = std::string(study_uid);
+    info.identity.series_uid = required_uid(rq, s, tag_series_uid);
+    info.identity.accession = accession;
+    info.identity.patient_id = patient_id;
+    info.identity.modality = first_text(rq, s, tag_modality);
+    info.identity.body_part = first_text(rq, s, tag_body_part);
+    info.identity.series_description = first_text(rq, s, tag_series_description);
+    if (const auto n = first_number(rq, s, tag_series_number)) info.series_number = static_cast<int>(*n);
+    if (const auto n = first_number(rq, s, tag_series_instances); n && *n > 0)
+      info.instances = static_cast<std::size_t>(*n);
+    info.slice_thickness = first_number(rq, s, tag_slice_thickness);
+    result.push_back(std::move(info));
+  }
+  std::sort(result.begin(), result.end(), [](const series_info& a, const series_info& b) {
+    if (a.series_number != b.series_number) return a.series_number < b.series_number;
+    return a.identity.series_uid < b.identity.series_uid;
+  });
+  return result;
+}
+
+std::vector<std::string> dicomweb_client::retrieve_series(std::string_view study_uid,
+                                                          std::string_view series_uid) const {
+  const std::string target = fmt::format("{}/studies/{}/series/{}", prefix_, percent_encode(study_uid),
+                                         percent_encode(series_uid));
+  const request_context rq{"GET", http_->server().origin() + target};
+  if (!is_uid(study_uid) || !is_uid(series_uid)) rq.fail(fetch_errc::not_found, "not a DICOM UID");
+
+  http_request request;
+  request.target = target;
+  request.headers.emplace_back("Accept", std::string(accept_dicom_series));
+  if (!authorization_.empty()) request.headers.emplace_back("Authorization", authorization_);
+
+  multipart::limits limits;
+  limits.max_bytes = settings_.max_series_bytes;
+  limits.max_parts = settings_.max_instances;
+  std::optional<multipart::reader> reader;
+  std::vector<std::string> instances;
+
+  auto fail_multipart = [&](const multipart::error& e) {
+    if (e.code == multipart::errc::too_many_parts)
+      rq.fail(fetch_errc::too_large, fmt::format("more than {} instances", settings_.max_instances));
+    if (e.code == multipart::errc::too_large)
+      rq.fail(fetch_errc::too_large, fmt::format("the series exceeds {} bytes", settings_.max_series_bytes));
+    // A body that stops before its close delimiter is how a connection that
+    // ends early looks when the body runs to the end of the connection (as
+    // Orthanc sends it): worth another try.
+    rq.fail(fetch_errc::bad_response, "malformed multipart body: " + e.to_string(),
+            e.code == multipart::errc::no_closing_delimiter);
+  };
+  auto take_parts = [&] {
+    while (auto part = reader->next()) {
+      const std::string_view type = part->content_type();
+      const std::string_view media_type = trim(type.substr(0, type.find(';')));
+      if (!type.empty() && !iequals(media_type, dicom_media_type))
+        rq.fail(fetch_errc::bad_response, fmt::format("part {} is {}, not {}", instances.size() + 1,
+                                                      printable(media_type), dicom_media_type));
+      if (part->body.size() < part10_magic_offset + 4 ||
+          std::string_view(part->body).substr(part10_magic_offset, 4) != "DICM")
+        rq.fail(fetch_errc::bad_response, fmt::format("part {} is not a DICOM Part 10 file", instances.size() + 1));
+      instances.push_back(std::move(part->body));
+    }
+  };
+
+  http_->send(
+      request, settings_.max_series_bytes,
+      [&](const http_head& head) {
+        if (head.status == 204) rq.fail(fetch_errc::not_found, "the series has no instances");
+        if (head.status != 200) fail_status(rq, head);
+        const std::string_view content_type = head.find("Content-Type").value_or(std::string_view{});
+        auto type = multipart::parse_content_type(content_type);
+        if (!type || type->media_type() != "multipart/related")
+          rq.fail(fetch_errc::bad_response,
+                  fmt::format("the answer is {}, not multipart/related", printable(content_type)));
+        if (const auto related = type->find("type"); related && !iequals(*related, dicom_media_type))
+          rq.fail(fetch_errc::bad_response, fmt::format("the parts are {}, not {}", printable(*related), dicom_media_type));
+        auto boundary = multipart::boundary_of(*type);
+        if (!boundary) fail_multipart(boundary.error());
+        reader.emplace(std::move(*boundary), limits);
+        return true;
+      },
+      [&](std::string_view data) {
+        if (auto e = reader->feed(data)) fail_multipart(*e);
+        take_parts();
+      });
+  if (auto e = reader->finish()) fail_multipart(*e);
+  take_parts();
+  if (instances.empty()) rq.fail(fetch_errc::not_found, "the series has no instances");
+  return instances;
+}
+
+std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patient_id, std::string_view modality,
+                                                          std::string_view body_part,
+                                                          std::string_view exclude_study_uid) const {
+  std::string target = fmt::format("{}/studies?PatientID={}", prefix_, percent_encode(patient_id));
+  if (!modality.empty()) target += fmt::format("&ModalitiesInStudy={}", percent_encode(modality));
+  target += includes({tag_study_uid, tag_patient_id, tag_study_date, tag_study_time, tag_accession,
+                      tag_study_description, tag_modalities_in_study});
+  const request_context rq{"GET", http_->server().origin() + target};
+  if (trim(patient_id).empty()) rq.fail(fetch_errc::not_found, "no patient ID given");
+
+  std::vector<study_summary> candidates;
+  std::optional<study_summary> current;
+  for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, target)) {
+    if (first_text(rq, s, tag_patient_id) != patient_id) continue;  // wildcard or ignored key
+    study_summary summary{required_uid(rq, s, tag_study_uid), first_text(rq, s, tag_study_date),
+                          first_text(rq, s, tag_study_time), first_text(rq, s, tag_accession),
+                          first_text(rq, s, tag_study_description)};
+    if (summary.study_uid == exclude_study_uid) {
+      current = summary;
+      continue;
+    }
+    if (!modality.empty()) {
+      const auto modalities = all_texts(rq, s, tag_modalities_in_study);
+      if (std::none_of(modalities.begin(), modalities.end(), [&](const std::string& m) { return iequals(m, modality); }))
+        continue;
+    }
+    candidates.push_back(std::move(summary));
+  }
+
+  if (!current && !exclude_study_uid.empty() && is_uid(exclude_study_uid)) {
+    // The current study may lack the modality asked for; its date still bounds the priors.
+    const std::string current_target =
+        fmt::format("{}/studies?StudyInstanceUID={}{}", prefix_, exclude_study_uid,
+                    includes({tag_study_uid, tag_patient_id, tag_study_date, tag_study_time}));
+    const request_context current_rq{"GET", http_->server().origin() + current_target};
+    for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, current_target))
+      if (first_text(current_rq, s, tag_study_uid) == exclude_study_uid &&
+          first_text(current_rq, s, tag_patient_id) == patient_id)
+        current = study_summary{std::string(exclude_study_uid), first_text(current_rq, s, tag_study_date),
+                                first_text(current_rq, s, tag_study_time), {}, {}};
+  }
+  if (current && !current->study_date.empty()) {
+    std::erase_if(candidates, [&](const study_summary& s) {
+      if (s.study_date.empty()) return false;
+      if (s.study_date != current->study_date) return s.study_date > current->study_date;
+      return !s.study_time.empty() && !current->study_time.empty() && s.study_time > current->study_time;
+    });
+  }
+
+  if (!body_part.empty()) {
+    std::erase_if(candidates, [&](const study_summary& s) {
+      std::string series_target = fmt::format("{}/studies/{}/series?", prefix_, s.study_uid);
+      if (!modality.empty()) series_target += fmt::format("Modality={}&", percent_encode(modality));
+      series_target += includes({tag_series_uid, tag_modality, tag_body_part}).substr(1);
+      const request_context series_rq{"GET", http_->server().origin() + series_target};
+      for (const auto& series : qido(*http_, authorization_, settings_.max_query_bytes, series_target)) {
+        const bool modality_matches = modality.empty() || iequals(first_text(series_rq, series, tag_modality), modality);
+        if (modality_matches && iequals(first_text(series_rq, series, tag_body_part), body_part)) return false;
+      }
+      return true;
+    });
+  }
+
+  std::sort(candidates.begin(), candidates.end(), [](const study_summary& a, const study_summary& b) {
+    if (a.study_date != b.study_date) return a.study_date > b.study_date;
+    if (a.study_time != b.study_time) return a.study_time > b.study_time;
+    return a.study_uid < b.study_uid;
+  });
+  return candidates;
+}
+
+}  // namespace radbridge::fetch

@@ -1,0 +1,40 @@
+// One study's chosen series, from a PACS (DICOMweb) or a folder, decoded:
+// find the study by accession number or Study Instance UID, list its series,
+// choose one by the rule, retrieve it and decode it into a volume. The time
+// each step took comes back with it (for the audit trail and benchmarks).
+// Errors are fetch_error from the step that failed.
+#pragma once
+
+#include <string>
+
+#include "fetch/dicom_decode.hpp"
+#include "fetch/dicomweb_client.hpp"
+#include "fetch/folder_source.hpp"
+#include "fetch/series.hpp"
+#include "fetch/volume.hpp"
+
+namespace radbridge::fetch {
+
+struct study_key {
+  enum class kind { accession, study_uid };
+  kind by = kind::study_uid;
+  std::string value;
+};
+
+struct fetched_series {
+  volume image;
+  series_info chosen;
+  std::size_t bytes = 0;  // of the instances as retrieved
+  double find_ms = 0;     // finding the study and listing its series
+  double retrieve_ms = 0;
+  double decode_ms = 0;
+};
+
+fetched_series fetch_series(const dicomweb_client& pacs, const study_key& study, const series_rule& rule,
+                            const decode_limits& limits = {});
+
+// A folder source is asked for the study by either key (folder_source.hpp).
+fetched_series fetch_series(const folder_source& folder, const study_key& study, const series_rule& rule,
+                            const decode_limits& limits = {});
+
+}  // namespace radbridge::fetch
