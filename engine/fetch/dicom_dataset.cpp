@@ -4,6 +4,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
@@ -78,7 +79,11 @@ std::unique_ptr<DcmFileFormat> read_header(const std::filesystem::path& file) no
     // Values longer than DCM_MaxReadLength (the pixel data) stay on disk until asked for.
     const OFCondition status = format->loadFile(file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
                                                 ERM_autoDetect);
-    if (status.bad() || format->getDataset()->getOriginalXfer() == EXS_Unknown) return nullptr;
+    if (format->getDataset()->getOriginalXfer() == EXS_Unknown) return nullptr;
+    // A Part 10 file that breaks off after its header (a truncated copy)
+    // still belongs to its series: keep what was read, so that decoding names
+    // the instance as undecodable instead of the series losing a slice.
+    if (status.bad() && !format->getMetaInfo()->tagExists(DCM_TransferSyntaxUID)) return nullptr;
     return format;
   } catch (...) {
     return nullptr;

@@ -2,12 +2,14 @@
 // export on a mounted share.
 //
 // The constructor scans the folder recursively once and reads every file's
-// header with DCMTK (stopping before PixelData); files that are not DICOM
+// header with DCMTK (stopping before PixelData). Files that are not DICOM
 // instances with Study, Series and SOP Instance UIDs (truth.json, DICOMDIR,
-// notes) are skipped, and a second file with an already seen SOPInstanceUID
-// is ignored (the first in path order wins). What the folder holds is that
-// snapshot: files added later need a new folder_source. A study is asked for
-// by StudyInstanceUID or AccessionNumber; the key must match, also when the
+// notes) are skipped; a Part 10 file cut short after its header is kept, so
+// that decoding reports it as undecodable rather than the series losing a
+// slice; a second file with an already seen SOPInstanceUID is ignored (the
+// first in path order wins). What the folder holds is that snapshot: files
+// added later need a new folder_source. A study is asked for by
+// StudyInstanceUID or AccessionNumber; the key must match, also when the
 // folder holds a single study. Errors are fetch_error(not_found) naming the
 // key, the folder or the instance (never patient data). Const member
 // functions may be called from several threads at once.

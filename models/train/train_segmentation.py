@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Train ich_segmentation on synthetic head CT, export TorchScript, update registry.json.
 
-/usr/bin/python3 models/train/train_segmentation.py [--iters 300] [--threads 1]
+/usr/bin/python3 models/train/train_segmentation.py [--iters 500] [--threads 2]
 
 Same data as train_classifier.py (synth_ct seed 1000, 800 studies; validation
 seed 2000, 80 studies; preprocess.py to [32,96,96], window 40/120). Target: the
@@ -44,9 +44,9 @@ def volumes(model, ds, threshold=THRESHOLD):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--iters", type=int, default=300)
+    ap.add_argument("--iters", type=int, default=500)
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -57,9 +57,11 @@ def main():
     log("data ready: train %d (%d pos), val %d" % (len(train["y"]), train["y"].sum(), len(val["y"])))
 
     model = nets.ICHSegmenter()
+    with torch.no_grad():
+        model.out.bias.fill_(-4.0)        # start from the prior: almost every voxel is not bleed
     nparams = sum(p.numel() for p in model.parameters())
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=args.iters, pct_start=0.1)
+    opt = torch.optim.AdamW(model.parameters(), lr=4e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=4e-3, total_steps=args.iters, pct_start=0.1)
     model.train()
     t1 = time.time()
     for it in range(1, args.iters + 1):

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "dicom_test_studies.hpp"
+#include "support/synthetic_studies.hpp"
 #include "fetch/dicom_decode.hpp"
 #include "fetch/fetch_error.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "dicom_test_studies.hpp"
+#include "support/synthetic_studies.hpp"
 #include "fetch/dicom_decode.hpp"
 #include "fetch/fetch_error.hpp"
 #include "fetch/folder_source.hpp"

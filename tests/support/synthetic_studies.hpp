@@ -1,4 +1,4 @@
-// Synthetic DICOM studies for the fetch tests, made by the real tools:
+// Synthetic DICOM studies for tests, made by the real tools:
 // models/train/synth_ct.py (with Debian's /usr/bin/python3 and pydicom) and
 // DCMTK's command-line programs (dcmcjpeg, dcmcrle, dcmcjpls, dcmconv,
 // dcmodify). Each study lives in its own temporary folder, removed at the end.
@@ -8,7 +8,6 @@
 // the generator is the k-th slice along +z, which is how the decoder sorts.
 #pragma once
 
-#include <doctest/doctest.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,10 +47,10 @@ class temp_folder {
 
 inline std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
-// Runs a shell command; a failure stops the test with the command in the message.
+// Runs a shell command; a failure throws std::runtime_error naming the command.
 inline void shell(const std::string& command) {
   const int status = std::system((command + " >/dev/null 2>&1").c_str());
-  if (status != 0) FAIL("command failed (" << status << "): " << command);
+  if (status != 0) throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command);
 }
 
 inline void python(const std::string& script, const std::string& args = {}) {
