@@ -254,7 +254,9 @@ bool reader::step_preamble() {
 bool reader::step_after_boundary() {
   std::size_t i = 0;
   if (buffer_.empty()) return false;
-  if (buffer_[0] == '-') {
+  // "--" closes only right after the boundary: after padding it is an error
+  // (padding_ counts blanks consumed by an earlier feed()).
+  if (buffer_[0] == '-' && padding_ == 0) {
     if (buffer_.size() < 2) return false;
     if (buffer_[1] != '-') {
       fail(errc::bad_delimiter, 1);
@@ -279,13 +281,15 @@ bool reader::step_after_boundary() {
     return false;
   }
   if (parts_started_ == limits_.max_parts) {
-    fail(errc::too_many_parts, 0);
+    // At the end of the boundary, where the padding began, however the
+    // input was split (padding_ bytes of it may be consumed already).
+    fail_at(errc::too_many_parts, buffer_offset_ - padding_ - crlf.size());
     return false;
   }
   ++parts_started_;
   consume(i + 2);
   current_ = part{};
-  header_bytes_ = padding_;
+  header_bytes_ = padding_ + i;  // the padding counts, whether consumed before or now
   state_ = state::headers;
   return true;
 }

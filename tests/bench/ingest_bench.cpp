@@ -49,16 +49,12 @@
 // PostgreSQL, the temporary folder is removed.
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -72,17 +68,19 @@
 
 #include "hl7_corpus.hpp"
 #include "support/postgres_server.hpp"
+#include "support/process.hpp"
 
 #ifndef RADBRIDGE_BINARY
 #error "RADBRIDGE_BINARY must name the radbridge executable (set by tests/bench/CMakeLists.txt)"
 #endif
 
-extern char** environ;
-
 namespace {
 
 namespace fs = std::filesystem;
 namespace bench = radbridge::bench;
+using radbridge::test::child_process;
+using radbridge::test::run_to_end;
+using radbridge::test::temp_folder;
 using clock_type = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
@@ -179,111 +177,6 @@ double cluster_cpu_s(pid_t postmaster) {
     if (t && t->ppid == postmaster) total += t->self_s;
   }
   return total;
-}
-
-// A temporary folder, removed with everything in it.
-class temp_folder {
- public:
-  temp_folder() {
-    std::string pattern = (fs::temp_directory_path() / "radbridge-ingest-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) fail("mkdtemp failed for " + pattern);
-    path_ = pattern;
-  }
-  ~temp_folder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  temp_folder(const temp_folder&) = delete;
-  temp_folder& operator=(const temp_folder&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-// A child process; standard output and error go to files (appended). The
-// destructor stops it if it still runs: SIGTERM, up to 30 s, then SIGKILL.
-class child {
- public:
-  child(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) : name_(argv.at(0)) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      pid_ = 0;
-      fail("cannot start " + name_ + ": " + std::strerror(rc));
-    }
-  }
-  ~child() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    if (wait_for(30s) < 0) {
-      ::kill(pid_, SIGKILL);
-      wait_for(10s);
-    }
-  }
-  child(const child&) = delete;
-  child& operator=(const child&) = delete;
-
-  void signal(int sig) const {
-    if (pid_ > 0) ::kill(pid_, sig);
-  }
-  pid_t pid() const { return pid_; }
-  // User + system CPU seconds of the child, once it has exited.
-  double cpu_s() const { return cpu_s_; }
-  bool running() {
-    if (pid_ <= 0) return false;
-    int status = 0;
-    rusage usage{};
-    if (::wait4(pid_, &status, WNOHANG, &usage) == pid_) {
-      pid_ = 0;
-      cpu_s_ = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-      exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      return false;
-    }
-    return true;
-  }
-  // The exit code (128 + signal when killed) once it has exited within
-  // `limit`, else -1 (still running).
-  int wait_for(std::chrono::milliseconds limit) {
-    const auto end = clock_type::now() + limit;
-    for (;;) {
-      if (!running()) return exit_;
-      if (clock_type::now() >= end) return -1;
-      std::this_thread::sleep_for(5ms);
-    }
-  }
-  // Waits up to `limit`; a child still running then is killed and this throws.
-  int finish(std::chrono::seconds limit) {
-    const int code = wait_for(limit);
-    if (code >= 0) return code;
-    ::kill(pid_, SIGKILL);
-    wait_for(10s);
-    fail(name_ + " did not finish within " + std::to_string(limit.count()) + " s (killed)");
-  }
-
- private:
-  std::string name_;
-  pid_t pid_ = 0;
-  int exit_ = -1;
-  double cpu_s_ = 0;
-};
-
-// Runs a command to completion; returns its exit code (and its CPU seconds).
-int run_to_end(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err,
-               std::chrono::seconds limit, double* cpu_s = nullptr) {
-  child c(argv, out, err);
-  const int code = c.finish(limit);
-  if (cpu_s != nullptr) *cpu_s = c.cpu_s();
-  return code;
 }
 
 // "key: value" lines of replay's summary.
@@ -408,7 +301,7 @@ class bench_run {
     std::printf("disk (the cluster's file system): write + fdatasync %s\n", fdatasync_probe(dir_.path()).c_str());
 
     const fs::path migrate_log = dir_.path() / "migrate.log";
-    if (const int code = run_to_end({binary_, "migrate", "--db", pg_->conninfo()}, migrate_log, migrate_log, 120s);
+    if (const int code = run_to_end({binary_, "migrate", "--db", pg_->conninfo()}, migrate_log, migrate_log, 120s).exit_code;
         code != 0) {
       fail("radbridge migrate exited " + std::to_string(code) + ":\n" + tail_of(migrate_log));
     }
@@ -466,8 +359,12 @@ class bench_run {
       if (!out.flush()) fail("cannot write " + config.string());
     }
     engine_log_ = dir_.path() / "engine.log";
+    radbridge::test::spawn_options options;
+    options.out = radbridge::test::stdio_target::append_to(engine_log_);
+    options.err = radbridge::test::stdio_target::append_to(engine_log_);
+    options.stop_grace = 30s;
     engine_.emplace(std::vector<std::string>{binary_, "serve", "--config", config.string(), "--db", pg_->conninfo()},
-                    engine_log_, engine_log_);
+                    std::move(options));
     // The port it picked: `listening ... port=N` in its log.
     const auto deadline = clock_type::now() + 60s;
     while (port_ == 0) {
@@ -491,7 +388,7 @@ class bench_run {
   void stop_engine() {
     if (!engine_) return;
     engine_->signal(SIGTERM);
-    const int code = engine_->wait_for(30s);
+    const int code = engine_->wait_for(30s).value_or(-1);
     if (code < 0) fail("radbridge serve did not stop within 30 s of SIGTERM:\n" + tail_of(engine_log_));
     engine_.reset();
     if (code != 0) fail("radbridge serve exited " + std::to_string(code) + " after SIGTERM:\n" + tail_of(engine_log_));
@@ -557,9 +454,7 @@ class bench_run {
     }
     argv.push_back(folder.string());
     const probe before = begin();
-    double client_cpu_s = 0;
-    const int code =
-        run_to_end(argv, out, err, std::chrono::duration_cast<std::chrono::seconds>(replay_limit), &client_cpu_s);
+    const auto [code, client_cpu_s] = run_to_end(argv, out, err, replay_limit);
     const std::string summary = read_file(out);
     if (code != 0) {
       fail("radbridge replay (" + label + ", " + std::to_string(connections) + " connections) exited " +
@@ -646,8 +541,7 @@ class bench_run {
                                            script.string(),
                                            "radbridge"};
     const probe before = begin();
-    double client_cpu_s = 0;
-    const int code = run_to_end(argv, out, err, std::chrono::seconds(seconds + 120), &client_cpu_s);
+    const auto [code, client_cpu_s] = run_to_end(argv, out, err, std::chrono::seconds(seconds + 120));
     const std::string text = read_file(out);
     if (code != 0) {
       fail("pgbench (" + std::to_string(clients) + " clients) exited " + std::to_string(code) + ":\n" + tail(text) +
@@ -716,10 +610,10 @@ class bench_run {
   const std::string binary_ = RADBRIDGE_BINARY;
   // Declaration order is destruction order reversed: the engine stops first,
   // then PostgreSQL, then the folder goes.
-  temp_folder dir_;
+  temp_folder dir_{"radbridge-ingest-bench"};
   std::optional<radbridge::test::postgres_server> pg_;
   fs::path engine_log_;
-  std::optional<child> engine_;
+  std::optional<child_process> engine_;
   unsigned port_ = 0;
   fs::path all_dir_, paced_dir_;
   std::size_t average_bytes_ = 0;

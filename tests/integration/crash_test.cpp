@@ -4,18 +4,16 @@
 // once, and nothing is stored twice. Real processes, a real PostgreSQL.
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -26,72 +24,11 @@
 #include "hl7/builder.hpp"
 #include "support.hpp"
 #include "support/postgres_server.hpp"
-
-extern char** environ;
+#include "support/process.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// A child process with its output appended to a log file.
-class child {
- public:
-  child(const std::vector<std::string>& argv, const fs::path& log) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(rc == 0);
-  }
-  ~child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-  void kill(int signal) const { ::kill(pid_, signal); }
-  // Waits for the exit; returns the exit code, or 128 + signal.
-  int wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  // The exit code when the child has exited within `limit`, else -1.
-  int wait_for(std::chrono::seconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = 0;
-};
-
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 bool accepts(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -132,11 +69,12 @@ std::set<std::string> lines_to_set(const std::string& text) {
 }  // namespace
 
 TEST_CASE("crash: kill -9 during a 10,000-message replay; every AA is stored exactly once") {
+  using radbridge::test::child_process;
   radbridge::test::postgres_server pg;
-  const fs::path dir = fs::temp_directory_path() / ("radbridge-crash-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const radbridge::test::temp_folder folder("radbridge-crash");
+  const fs::path& dir = folder.path();
   const std::string binary = RADBRIDGE_BINARY;
-  const std::uint16_t port = free_port();
+  const std::uint16_t port = radbridge::test::free_tcp_port();
 
   constexpr int total = 10000;
   {
@@ -150,27 +88,36 @@ TEST_CASE("crash: kill -9 during a 10,000-message replay; every AA is stored exa
   }
   const std::vector<std::string> serve = {binary, "serve", "--config", (dir / "radbridge.json").string(), "--db",
                                           pg.conninfo()};
-  auto engine = std::make_unique<child>(serve, dir / "engine.log");
+  // Output appended to a log file; a child left running at the end is killed.
+  auto logged_to = [](const fs::path& log) {
+    radbridge::test::spawn_options options;
+    options.out = radbridge::test::stdio_target::append_to(log);
+    options.err = radbridge::test::stdio_target::append_to(log);
+    options.stop_grace = std::chrono::milliseconds(0);
+    return options;
+  };
+  std::optional<child_process> engine(std::in_place, serve, logged_to(dir / "engine.log"));
   wait_until_listening(port);
 
   // Paced (about 4 s) so that the kills land throughout the run.
-  child replay({binary, "replay", "--to", "127.0.0.1:" + std::to_string(port), "--connections", "8", "--rate", "2500",
-                "--give-up-s", "120", "--ack-log", (dir / "acks.log").string(), (dir / "messages.hl7").string()},
-               dir / "replay.log");
+  child_process replay({binary, "replay", "--to", "127.0.0.1:" + std::to_string(port), "--connections", "8", "--rate",
+                        "2500", "--give-up-s", "120", "--ack-log", (dir / "acks.log").string(),
+                        (dir / "messages.hl7").string()},
+                       logged_to(dir / "replay.log"));
 
   // Kill the engine at random moments while the replay runs, and restart it.
   std::mt19937 random(20261123);
   int kills = 0;
   for (int round = 0; round < 6; ++round) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250 + random() % 350));
-    if (replay.wait_for(std::chrono::seconds(0)) != -1) break;  // done already
-    engine->kill(SIGKILL);
+    if (replay.wait_for(std::chrono::seconds(0))) break;  // done already
+    engine->signal(SIGKILL);
     CHECK(engine->wait() == 128 + SIGKILL);
     ++kills;
-    engine = std::make_unique<child>(serve, dir / "engine.log");
+    engine.emplace(serve, logged_to(dir / "engine.log"));
     wait_until_listening(port);
   }
-  const int replay_exit = replay.wait_for(std::chrono::seconds(300));
+  const int replay_exit = replay.wait_for(std::chrono::seconds(300)).value_or(-1);
   MESSAGE("engine killed " << kills << " times; replay log:\n" << radbridge::test::read_file(dir / "replay.log"));
   CHECK(kills >= 3);
   CHECK(replay_exit == 0);  // every message ended with an AA
@@ -192,8 +139,7 @@ TEST_CASE("crash: kill -9 during a 10,000-message replay; every AA is stored exa
   CHECK(stored.size() == total);
 
   // A graceful stop ends the engine with exit code 0.
-  engine->kill(SIGTERM);
-  CHECK(engine->wait_for(std::chrono::seconds(30)) == 0);
+  engine->signal(SIGTERM);
+  CHECK(engine->wait_for(std::chrono::seconds(30)).value_or(-1) == 0);
   engine.reset();
-  fs::remove_all(dir);
 }

@@ -1,15 +1,10 @@
 #include "support/orthanc_server.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,7 +12,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <fstream>
 #include <iterator>
@@ -63,7 +57,6 @@ class unique_fd {
   ~unique_fd() { reset(); }
 
   int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
   void reset() noexcept {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -73,97 +66,6 @@ class unique_fd {
  private:
   int fd_ = -1;
 };
-
-// Keeps descriptors handed to a child away from 0..2, so its dup2 onto 0..2
-// never overwrites one it still needs.
-unique_fd above_stdio(int fd) {
-  if (fd < 0) throw_errno("creating a descriptor");
-  if (fd > 2) return unique_fd(fd);
-  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (moved < 0) throw_errno("fcntl(F_DUPFD_CLOEXEC)");
-  return unique_fd(moved);
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> result;
-  result.reserve(strings.size() + 1);
-  for (auto& s : strings) result.push_back(s.data());
-  result.push_back(nullptr);
-  return result;
-}
-
-int highest_fd_to_close() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-    return static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 1 << 20));
-  return 1 << 16;
-}
-
-// The child side of fork: only async-signal-safe calls until execve. Runs in
-// its own session, so a Ctrl-C meant for the test reaches the watchdog's
-// cleanup rather than killing Orthanc halfway through a write.
-[[noreturn]] void exec_child(int in, int out, int err, const char* dir, char** argv, char** envp, int max_fd) {
-  auto fail = [](const char* what) {
-    const char* prefix = "radbridge test support: child setup failed: ";
-    (void)!::write(2, prefix, std::strlen(prefix));
-    (void)!::write(2, what, std::strlen(what));
-    (void)!::write(2, "\n", 1);
-    ::_exit(127);
-  };
-  if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) fail("dup2");
-  if (::close_range(3, ~0U, 0) != 0) {
-    for (int fd = 3; fd < max_fd; ++fd) ::close(fd);
-  }
-  sigset_t none;
-  ::sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) ::sigaction(sig, &dfl, nullptr);
-  if (::setsid() < 0) fail("setsid");
-  if (::chdir(dir) != 0) fail("chdir");
-  ::execve(argv[0], argv, envp);
-  fail(argv[0]);
-  ::_exit(127);
-}
-
-// fork + exec without a shell; returns the child's PID.
-pid_t spawn(std::vector<std::string> args, std::vector<std::string> env, int in, int out, const fs::path& dir) {
-  auto argv = c_strings(args);
-  auto envp = c_strings(env);
-  const int max_fd = highest_fd_to_close();
-  const std::string d = dir.string();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw_errno("fork " + args.front());
-  if (pid == 0) exec_child(in, out, out, d.c_str(), argv.data(), envp.data(), max_fd);
-  return pid;
-}
-
-// -1 while the child runs; else its exit code, or 128 + signal.
-int reap(pid_t pid, bool block) {
-  for (;;) {
-    int status = 0;
-    const pid_t r = ::waitpid(pid, &status, block ? 0 : WNOHANG);
-    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (r == 0) return -1;
-    if (errno != EINTR) return -2;  // not our child (any more)
-  }
-}
-
-std::uint16_t pick_free_port() {
-  unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!s) throw_errno("socket");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(s.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) throw_errno("bind 127.0.0.1:0");
-  socklen_t length = sizeof address;
-  if (::getsockname(s.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) throw_errno("getsockname");
-  return ntohs(address.sin_port);
-}
 
 std::string read_tail(const fs::path& file, std::size_t max_bytes) {
   std::ifstream in(file, std::ios::binary);
@@ -347,12 +249,7 @@ void orthanc_server::create() {
     throw std::runtime_error("no DICOMweb plugin at " + plugin_.string() +
                              "; install the Debian package orthanc-dicomweb or set RADBRIDGE_ORTHANC_DICOMWEB");
 
-  const char* tmp = std::getenv("TMPDIR");
-  std::string base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-  while (base.size() > 1 && base.back() == '/') base.pop_back();
-  std::string pattern = base + "/radbridge-orthanc-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) throw_errno("mkdtemp " + pattern);
-  folder_ = pattern;  // set first: from here on shutdown() removes it
+  folder_ = make_temp_folder("radbridge-orthanc");  // set first: from here on shutdown() removes it
   folder_ = fs::canonical(folder_);
   config_file_ = folder_ / "orthanc.json";
   log_file_ = folder_ / "orthanc.log";
@@ -361,9 +258,9 @@ void orthanc_server::create() {
   start_watchdog();
 
   for (int attempt = 1;; ++attempt) {
-    http_port_ = pick_free_port();
+    http_port_ = free_tcp_port();
     do {
-      dicom_port_ = pick_free_port();
+      dicom_port_ = free_tcp_port();
     } while (dicom_port_ == http_port_);
     write_configuration();
     if (launch() == launch_result::started) return;
@@ -401,26 +298,27 @@ void orthanc_server::write_configuration() const {
 
 orthanc_server::launch_result orthanc_server::launch() {
   const std::uintmax_t log_offset = fs::exists(log_file_) ? fs::file_size(log_file_) : 0;
-  unique_fd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (!null) throw_errno("open /dev/null");
-  null = above_stdio(null.release());
-  unique_fd log(::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  if (!log) throw_errno("open " + log_file_.string());
-  log = above_stdio(log.release());
-
-  pid_ = spawn({binary_.string(), config_file_.string()}, child_env(folder_), null.get(), log.get(), folder_);
-  tell_watchdog("pid " + std::to_string(pid_));
+  spawn_options options;
+  options.out = stdio_target::append_to(log_file_);
+  options.err = stdio_target::append_to(log_file_);
+  options.env = child_env(folder_);
+  options.working_dir = folder_;
+  // Its own session, so a Ctrl-C meant for the test reaches the watchdog's
+  // cleanup rather than killing Orthanc halfway through a write.
+  options.new_session = true;
+  options.stop_grace = 0ms;  // as shutdown(): the data goes with the folder
+  orthanc_.emplace(std::vector<std::string>{binary_.string(), config_file_.string()}, std::move(options));
+  tell_watchdog("pid " + std::to_string(orthanc_->pid()));
 
   const auto deadline = clock_type::now() + ready_timeout;
   std::string last;
   while (clock_type::now() < deadline) {
-    const int status = reap(pid_, false);
-    if (status >= 0 || status == -2) {
-      pid_ = -1;
+    if (const auto status = orthanc_->wait_for(0ms)) {
+      orthanc_.reset();
       std::string new_log = read_tail(log_file_, 1 << 20);
       new_log = new_log.substr(std::min<std::size_t>(new_log.size(), static_cast<std::size_t>(log_offset)));
       if (new_log.find("already in use") != std::string::npos) return launch_result::port_in_use;
-      throw std::runtime_error(failure("Orthanc exited while starting (status " + std::to_string(status) + ")"));
+      throw std::runtime_error(failure("Orthanc exited while starting (status " + std::to_string(*status) + ")"));
     }
     try {
       if (get("/system").status == 200) return launch_result::started;
@@ -466,30 +364,17 @@ std::size_t orthanc_server::upload(const fs::path& file_or_folder) const {
   return files.size();
 }
 
-bool orthanc_server::running() const {
-  if (pid_ <= 0) return false;
-  // Peek without reaping: an Orthanc that died is a zombie until stop() reaps it.
-  siginfo_t info{};
-  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return false;
-  return info.si_pid == 0;
-}
+// An Orthanc that died stays a zombie with its PID until stop() reaps it.
+bool orthanc_server::running() const { return orthanc_ && orthanc_->running(); }
+
+pid_t orthanc_server::pid() const { return orthanc_ ? orthanc_->pid() : -1; }
 
 void orthanc_server::stop() { stop(stop_timeout); }
 
 void orthanc_server::stop(std::chrono::milliseconds grace) {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  const auto deadline = clock_type::now() + grace;
-  int status = reap(pid_, false);
-  while (status == -1 && clock_type::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-    status = reap(pid_, false);
-  }
-  if (status == -1) {
-    ::kill(pid_, SIGKILL);
-    reap(pid_, true);
-  }
-  pid_ = -1;
+  if (!orthanc_) return;
+  orthanc_->stop(grace);
+  orthanc_.reset();
 }
 
 std::string orthanc_server::log_tail(std::size_t max_bytes) const {
@@ -503,15 +388,18 @@ std::string orthanc_server::failure(const std::string& what) const {
 void orthanc_server::start_watchdog() {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair");
-  unique_fd ours = above_stdio(pair[0]);
-  unique_fd theirs = above_stdio(pair[1]);
-  unique_fd null(::open("/dev/null", O_WRONLY | O_CLOEXEC));
-  if (!null) throw_errno("open /dev/null");
-  null = above_stdio(null.release());
-  watchdog_pid_ = spawn({"/bin/sh", "-c", watchdog_script, "radbridge-orthanc-watchdog", folder_.string(),
-                         config_file_.string()},
-                        child_env(folder_), theirs.get(), null.get(), "/");
-  watchdog_fd_ = ours.release();
+  watchdog_fd_ = pair[0];  // release_watchdog() closes it
+  const unique_fd theirs(pair[1]);
+  spawn_options options;
+  options.in = stdio_target::descriptor(theirs.get());
+  options.out = stdio_target::dev_null();
+  options.err = stdio_target::dev_null();
+  options.env = child_env(folder_);
+  options.working_dir = "/";
+  options.new_session = true;
+  watchdog_.emplace(std::vector<std::string>{"/bin/sh", "-c", watchdog_script, "radbridge-orthanc-watchdog",
+                                             folder_.string(), config_file_.string()},
+                    std::move(options));
 }
 
 void orthanc_server::tell_watchdog(const std::string& line) noexcept {
@@ -530,8 +418,17 @@ void orthanc_server::release_watchdog(bool clean) noexcept {
   watchdog_fd_ = -1;
   // After "done" it exits at once; otherwise it cleans up for us, and init
   // reaps it if we exit first.
-  if (clean && watchdog_pid_ > 0) reap(watchdog_pid_, true);
-  watchdog_pid_ = -1;
+  if (watchdog_) {
+    if (clean) {
+      try {
+        watchdog_->wait();
+      } catch (...) {
+      }
+    } else {
+      watchdog_->detach();
+    }
+    watchdog_.reset();
+  }
 }
 
 void orthanc_server::shutdown() noexcept {

@@ -39,8 +39,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "support/process.hpp"
 
 namespace radbridge::test {
 
@@ -90,7 +93,7 @@ class orthanc_server {
   // Idempotent. (There is no start(): a stopped server stays stopped.)
   void stop();
   bool running() const;
-  pid_t pid() const { return pid_; }
+  pid_t pid() const;  // -1 when stopped
 
   const std::filesystem::path& folder() const { return folder_; }
   const std::filesystem::path& log_file() const { return log_file_; }
@@ -117,9 +120,9 @@ class orthanc_server {
   std::filesystem::path log_file_;
   std::uint16_t http_port_ = 0;
   std::uint16_t dicom_port_ = 0;
-  pid_t pid_ = -1;
+  std::optional<child_process> orthanc_;  // empty when stopped
   pid_t owner_pid_ = 0;
-  pid_t watchdog_pid_ = -1;
+  std::optional<child_process> watchdog_;
   int watchdog_fd_ = -1;
 };
 

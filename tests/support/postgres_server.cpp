@@ -1,17 +1,10 @@
 #include "support/postgres_server.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +12,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <fstream>
 #include <memory>
@@ -49,48 +41,6 @@ constexpr int start_attempts = 5;  // fresh ports tried when the picked one is t
   throw std::system_error(errno, std::generic_category(), what);
 }
 
-// An owned file descriptor.
-class unique_fd {
- public:
-  unique_fd() = default;
-  explicit unique_fd(int fd) : fd_(fd) {}
-  unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  unique_fd& operator=(unique_fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  unique_fd(const unique_fd&) = delete;
-  unique_fd& operator=(const unique_fd&) = delete;
-  ~unique_fd() { reset(); }
-
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
-
-// Keeps descriptors we hand to a child away from 0..2, so that the child's
-// dup2 onto 0..2 can never overwrite one it still needs.
-unique_fd above_stdio(int fd) {
-  if (fd < 0) throw_errno("creating a descriptor");
-  if (fd > 2) return unique_fd(fd);
-  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (moved < 0) throw_errno("fcntl(F_DUPFD_CLOEXEC)");
-  return unique_fd(moved);
-}
-
 // Who a child runs as: ourselves, or (when we are root) the postgres user.
 struct identity {
   bool switch_user = false;
@@ -106,168 +56,14 @@ struct process_spec {
   std::chrono::milliseconds timeout{60s};
 };
 
-struct process_result {
-  int status = 0;  // exit code, or 128 + signal
-  std::string out;
-  std::string err;
-};
-
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> result;
-  result.reserve(strings.size() + 1);
-  for (auto& s : strings) result.push_back(s.data());
-  result.push_back(nullptr);
-  return result;
-}
-
-int highest_fd_to_close() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-    return static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 1 << 20));
-  return 1 << 16;
-}
-
-// The child side of fork: only async-signal-safe calls until execve.
-[[noreturn]] void exec_child(int in, int out, int err, const identity& as, bool new_session, char** argv,
-                             char** envp, int max_fd) {
-  auto fail = [](const char* what) {
-    const char* prefix = "radbridge test support: child setup failed: ";
-    (void)!::write(2, prefix, std::strlen(prefix));
-    (void)!::write(2, what, std::strlen(what));
-    (void)!::write(2, "\n", 1);
-    ::_exit(127);
-  };
-  if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) fail("dup2");
-  if (::close_range(3, ~0U, 0) != 0) {
-    for (int fd = 3; fd < max_fd; ++fd) ::close(fd);
-  }
-  sigset_t none;
-  ::sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) ::sigaction(sig, &dfl, nullptr);
-  if (new_session && ::setsid() < 0) fail("setsid");
-  if (as.switch_user) {
-    if (::setgroups(1, &as.gid) != 0) fail("setgroups");
-    if (::setgid(as.gid) != 0) fail("setgid");
-    if (::setuid(as.uid) != 0) fail("setuid");
-  }
-  if (::chdir("/") != 0) fail("chdir /");
-  ::execve(argv[0], argv, envp);
-  fail(argv[0]);
-  ::_exit(127);  // fail() does not return; this tells the compiler
-}
-
-std::string describe(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const auto& a : argv) {
-    if (!s.empty()) s += ' ';
-    s += a;
-  }
-  return s;
-}
-
-int wait_status(pid_t pid, bool block) {
-  for (;;) {
-    int status = 0;
-    const pid_t r = ::waitpid(pid, &status, block ? 0 : WNOHANG);
-    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (r == 0) return -1;
-    if (errno != EINTR) throw_errno("waitpid");
-  }
-}
-
-void set_nonblocking(int fd) {
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw_errno("fcntl(O_NONBLOCK)");
-}
-
-// fork/exec with argument vectors; captures stdout and stderr, feeds stdin, and
-// kills the child (SIGKILL) when it overruns its timeout.
-process_result run_process(process_spec spec) {
-  const std::string what = describe(spec.argv);
-  auto argv = c_strings(spec.argv);
-  auto envp = c_strings(spec.env);
-  const int max_fd = highest_fd_to_close();
-
-  // stdin is a socket, not a pipe: writing to a child that exited early gives
-  // EPIPE (MSG_NOSIGNAL) instead of a SIGPIPE that would kill the test.
-  int in_pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0) throw_errno("socketpair");
-  unique_fd in_parent = above_stdio(in_pair[0]);
-  unique_fd in_child = above_stdio(in_pair[1]);
-  int out_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw_errno("pipe2");
-  unique_fd out_parent = above_stdio(out_pipe[0]);
-  unique_fd out_child = above_stdio(out_pipe[1]);
-  int err_pipe[2];
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw_errno("pipe2");
-  unique_fd err_parent = above_stdio(err_pipe[0]);
-  unique_fd err_child = above_stdio(err_pipe[1]);
-
-  const pid_t pid = ::fork();
-  if (pid < 0) throw_errno("fork " + what);
-  if (pid == 0)
-    exec_child(in_child.get(), out_child.get(), err_child.get(), spec.as, false, argv.data(), envp.data(), max_fd);
-  in_child.reset();
-  out_child.reset();
-  err_child.reset();
-
-  process_result result;
-  const auto deadline = clock_type::now() + spec.timeout;
-  auto kill_and_throw = [&](const std::string& why) {
-    ::kill(pid, SIGKILL);
-    wait_status(pid, true);
-    throw std::runtime_error(what + ": " + why + "; stderr: " + result.err);
-  };
-
-  std::size_t written = 0;
-  if (spec.input.empty()) in_parent.reset();
-  for (auto* fd : {&in_parent, &out_parent, &err_parent})
-    if (*fd) set_nonblocking(fd->get());
-
-  char buffer[16384];
-  while (in_parent || out_parent || err_parent) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-    if (left <= 0ms) kill_and_throw("timed out after " + std::to_string(spec.timeout.count()) + " ms");
-    pollfd fds[3];
-    nfds_t n = 0;
-    for (auto* fd : {&in_parent, &out_parent, &err_parent})
-      if (*fd) fds[n++] = pollfd{fd->get(), static_cast<short>(fd == &in_parent ? POLLOUT : POLLIN), 0};
-    const int ready = ::poll(fds, n, static_cast<int>(std::min<std::chrono::milliseconds::rep>(left.count(), 1000)));
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("poll");
-    }
-    for (nfds_t i = 0; i < n; ++i) {
-      if (fds[i].revents == 0) continue;
-      if (in_parent && fds[i].fd == in_parent.get()) {
-        const std::size_t chunk = std::min<std::size_t>(spec.input.size() - written, 65536);
-        const ssize_t w = ::send(in_parent.get(), spec.input.data() + written, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (w > 0) written += static_cast<std::size_t>(w);
-        if (w < 0 && errno != EAGAIN && errno != EINTR) in_parent.reset();  // child stopped reading
-        if (written == spec.input.size()) in_parent.reset();              // EOF for the child
-        continue;
-      }
-      unique_fd& source = fds[i].fd == out_parent.get() ? out_parent : err_parent;
-      std::string& sink = &source == &out_parent ? result.out : result.err;
-      const ssize_t r = ::read(source.get(), buffer, sizeof buffer);
-      if (r > 0)
-        sink.append(buffer, static_cast<std::size_t>(r));
-      else if (r == 0 || (errno != EAGAIN && errno != EINTR))
-        source.reset();
-    }
-  }
-  for (;;) {
-    const int status = wait_status(pid, false);
-    if (status >= 0) {
-      result.status = status;
-      return result;
-    }
-    if (clock_type::now() >= deadline) kill_and_throw("did not exit in time");
-    std::this_thread::sleep_for(5ms);
-  }
+// Runs spec.argv to the end (from /, as spec.as), feeding spec.input and
+// collecting stdout and stderr; killed (and an exception) after spec.timeout.
+captured run_process(process_spec spec) {
+  spawn_options options;
+  options.env = std::move(spec.env);
+  options.working_dir = "/";
+  if (spec.as.switch_user) options.run_as = user_identity{spec.as.uid, spec.as.gid};
+  return run_captured(std::move(spec.argv), std::move(options), spec.input, spec.timeout);
 }
 
 std::string trim_trailing_newlines(std::string s) {
@@ -330,19 +126,6 @@ void check_folder_path(const fs::path& folder) {
                              " has characters that pg_ctl cannot quote; set TMPDIR to a plain path");
   if (s.size() + std::string_view("/.s.PGSQL.65535").size() >= sizeof(sockaddr_un{}.sun_path))
     throw std::runtime_error("temporary folder " + s + " is too long for a unix socket path; set TMPDIR shorter");
-}
-
-std::uint16_t pick_free_port() {
-  unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!s) throw_errno("socket");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  if (::bind(s.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) throw_errno("bind 127.0.0.1:0");
-  socklen_t length = sizeof address;
-  if (::getsockname(s.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) throw_errno("getsockname");
-  return ntohs(address.sin_port);
 }
 
 std::string read_from(const fs::path& file, std::uintmax_t offset, std::size_t max_bytes) {
@@ -459,12 +242,7 @@ void postgres_server::create() {
   server_uid_ = as.uid;
   server_gid_ = as.gid;
 
-  const char* tmp = std::getenv("TMPDIR");
-  std::string base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-  while (base.size() > 1 && base.back() == '/') base.pop_back();
-  std::string pattern = base + "/radbridge-pg-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) throw_errno("mkdtemp " + pattern);
-  folder_ = pattern;  // set first: from here on shutdown() removes it
+  folder_ = make_temp_folder("radbridge-pg");  // set first: from here on shutdown() removes it
   folder_ = fs::canonical(folder_);
   data_dir_ = folder_ / "data";
   log_file_ = folder_ / "postgres.log";
@@ -493,7 +271,7 @@ void postgres_server::create() {
   write_configuration();
 
   for (int attempt = 1;; ++attempt) {
-    port_ = pick_free_port();
+    port_ = free_tcp_port();
     if (launch() == launch_result::started) break;
     if (attempt == start_attempts)
       throw std::runtime_error(server_failure(
@@ -713,24 +491,24 @@ std::string postgres_server::log_tail(std::size_t max_bytes) const {
 void postgres_server::start_watchdog() {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) throw_errno("socketpair");
-  unique_fd ours = above_stdio(pair[0]);
-  unique_fd theirs = above_stdio(pair[1]);
-  unique_fd null(::open("/dev/null", O_WRONLY | O_CLOEXEC));
-  if (!null) throw_errno("open /dev/null");
-  null = above_stdio(null.release());
-
-  std::vector<std::string> args{"/bin/sh", "-c", watchdog_script, "radbridge-pg-watchdog",
-                                (bin_dir_ / "pg_ctl").string(), data_dir_.string(), folder_.string()};
-  std::vector<std::string> env = child_env(bin_dir_, folder_);
-  auto argv = c_strings(args);
-  auto envp = c_strings(env);
-  const identity as{switch_user_, server_uid_, server_gid_};
-  const int max_fd = highest_fd_to_close();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw_errno("fork watchdog");
-  if (pid == 0) exec_child(theirs.get(), null.get(), null.get(), as, true, argv.data(), envp.data(), max_fd);
-  watchdog_pid_ = pid;
-  watchdog_fd_ = ours.release();
+  watchdog_fd_ = pair[0];  // release_watchdog() closes it
+  spawn_options options;
+  options.in = stdio_target::descriptor(pair[1]);
+  options.out = stdio_target::dev_null();
+  options.err = stdio_target::dev_null();
+  options.env = child_env(bin_dir_, folder_);
+  options.working_dir = "/";
+  options.new_session = true;
+  if (switch_user_) options.run_as = user_identity{server_uid_, server_gid_};
+  try {
+    watchdog_.emplace(std::vector<std::string>{"/bin/sh", "-c", watchdog_script, "radbridge-pg-watchdog",
+                                               (bin_dir_ / "pg_ctl").string(), data_dir_.string(), folder_.string()},
+                      std::move(options));
+  } catch (...) {
+    ::close(pair[1]);
+    throw;
+  }
+  ::close(pair[1]);
 }
 
 void postgres_server::release_watchdog(bool clean) noexcept {
@@ -743,13 +521,17 @@ void postgres_server::release_watchdog(bool clean) noexcept {
   watchdog_fd_ = -1;
   // After "done" it exits at once; otherwise it is cleaning up for us and
   // init reaps it if we exit first.
-  if (clean && watchdog_pid_ > 0) {
-    try {
-      wait_status(watchdog_pid_, true);
-    } catch (...) {
+  if (watchdog_) {
+    if (clean) {
+      try {
+        watchdog_->wait();
+      } catch (...) {
+      }
+    } else {
+      watchdog_->detach();
     }
+    watchdog_.reset();
   }
-  watchdog_pid_ = -1;
 }
 
 void postgres_server::shutdown() noexcept {

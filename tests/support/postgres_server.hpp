@@ -40,8 +40,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "support/process.hpp"
 
 namespace radbridge::test {
 
@@ -124,7 +127,7 @@ class postgres_server {
   uid_t server_uid_ = 0;
   gid_t server_gid_ = 0;
   pid_t owner_pid_ = 0;  // the process that constructed us; only it stops the server
-  pid_t watchdog_pid_ = -1;
+  std::optional<child_process> watchdog_;
   int watchdog_fd_ = -1;  // closing it without "done" makes the watchdog clean up
 };
 

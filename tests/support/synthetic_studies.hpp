@@ -8,8 +8,6 @@
 // the generator is the k-th slice along +z, which is how the decoder sorts.
 #pragma once
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -20,30 +18,11 @@
 #include <vector>
 
 #include "support.hpp"
+#include "support/process.hpp"
 
 namespace radbridge::test {
 
 namespace fs = std::filesystem;
-
-class temp_folder {
- public:
-  temp_folder() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/radbridge-fetch-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~temp_folder() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  temp_folder(const temp_folder&) = delete;
-  temp_folder& operator=(const temp_folder&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 inline std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
