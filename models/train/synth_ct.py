@@ -23,6 +23,7 @@ import sys
 
 import numpy as np
 
+GENERATOR_VERSION = "1.1"  # bump when the drawn distribution changes (training caches key on it)
 FOV_MM = 240.0          # in-plane field of view
 Z_EXTENT_MM = 150.0     # cranio-caudal coverage
 HU_MIN, HU_MAX = -1024, 3071
@@ -195,17 +196,20 @@ def _bleeds(rng, g, head, brain_inside, ventricles, voxel_ml):
             ang = rng.uniform(0, 2 * math.pi)
             d = np.array([math.cos(ang), math.sin(ang) * 0.8, rng.uniform(-0.1, 0.6)])
             d /= np.linalg.norm(d)
-            half = math.radians(rng.uniform(25, 45))
+            # lens profile: volume ~ cap area * tmax * 2/3; the extent follows the volume
             rmean = (ia + ib + ic) / 3.0
-            cap_area = 2 * math.pi * rmean * rmean * (1 - math.cos(half))
-            tmax = float(np.clip(2.0 * v_ml * 1000.0 / cap_area, 7.0, 22.0))
+            tmax = rng.uniform(8.0, 16.0)
+            cap_area = 1.5 * v_ml * 1000.0 / tmax
+            half = math.acos(float(np.clip(1.0 - cap_area / (2 * math.pi * rmean * rmean), -1.0, 1.0)))
+            half = float(np.clip(half, math.radians(15), math.radians(60)))
             r2 = (g.u / ia) ** 2 + (g.v / ib) ** 2 + (g.w / ic) ** 2
             rr = np.sqrt(r2)
             depth = (1.0 - rr) * rmean                      # mm below inner table
             norm = np.maximum(np.sqrt(g.u ** 2 + g.v ** 2 + g.w ** 2), 1e-3)
             cosang = (g.u * d[0] + g.v * d[1] + g.w * d[2]) / norm
             taper = 1.0 - (1.0 - cosang) / (1.0 - math.cos(half))
-            m = (depth >= 0) & (depth < tmax * np.clip(taper, 0, 1)) & (taper > 0)
+            # lens-shaped profile (sqrt): blunt edges, no sub-voxel-thin tails
+            m = (depth >= 0) & (depth < tmax * np.sqrt(np.clip(taper, 0, 1))) & (taper > 0)
         else:  # intraventricular: dependent (posterior, +y) part of ventricles
             vm = ventricles & brain_inside
             cnt = int(vm.sum())

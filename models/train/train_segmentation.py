@@ -6,7 +6,8 @@
 Same data as train_classifier.py (synth_ct seed 1000, 800 studies; validation
 seed 2000, 80 studies; preprocess.py to [32,96,96], window 40/120). Target: the
 bleed mask resampled with the same trilinear interpolation (soft labels). Loss:
-BCE + soft Dice on random 16x64x64 crops. Volume = count(prob >= 0.5) * voxel mL.
+BCE + soft Dice on random 16x64x64 crops (half around bleeds, most others inside
+the head so the skull's inner table is seen as a hard negative). Volume = count(prob >= 0.5) * voxel mL.
 """
 
 import argparse
@@ -25,6 +26,7 @@ import registry  # noqa: E402
 
 MODEL_ID, VERSION = "ich_segmentation", "1.0.0"
 CROP = (16, 64, 64)
+SIZE = list(data.SIZE)
 THRESHOLD = 0.5
 
 
@@ -52,8 +54,8 @@ def main():
     torch.manual_seed(1)
     rng = np.random.default_rng(1)
     t0 = time.time()
-    train = data.load_set(data.TRAIN_SEED, data.TRAIN_STUDIES, log)
-    val = data.load_set(data.VAL_SEED, data.VAL_STUDIES, log)
+    train = data.load_set(data.TRAIN_SEED, data.TRAIN_STUDIES, log, SIZE)
+    val = data.load_set(data.VAL_SEED, data.VAL_STUDIES, log, SIZE)
     log("data ready: train %d (%d pos), val %d" % (len(train["y"]), train["y"].sum(), len(val["y"])))
 
     model = nets.ICHSegmenter()
@@ -65,7 +67,7 @@ def main():
     model.train()
     t1 = time.time()
     for it in range(1, args.iters + 1):
-        xb, mb = data.random_crops(rng, train, args.batch, CROP, pos_focus=0.7)
+        xb, mb = data.random_crops(rng, train, args.batch, CROP, pos_focus=0.5, head_focus=0.7)
         logits = model.logits(xb)
         bce = F.binary_cross_entropy_with_logits(logits, mb)
         p = torch.sigmoid(logits)
@@ -102,7 +104,7 @@ def main():
     entry = registry.update_entry({
         "id": MODEL_ID, "version": VERSION, "file": os.path.basename(out),
         "accepts": {"modality": "CT", "body_parts": ["HEAD", "BRAIN"]},
-        "input": {"window": dict(data.WINDOW), "size": list(data.SIZE), "layout": "NCDHW", "channels": 1},
+        "input": {"window": dict(data.WINDOW), "size": list(SIZE), "layout": "NCDHW", "channels": 1},
         "output": {"kind": "segmentation", "label": "hemorrhage_volume", "display": "Hemorrhage volume",
                    "unit": "mL", "ucum": "mL"},
         "threshold": THRESHOLD,
