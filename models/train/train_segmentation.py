@@ -4,7 +4,7 @@
 /usr/bin/python3 models/train/train_segmentation.py [--iters 500] [--threads 2]
 
 Same data as train_classifier.py (synth_ct seed 1000, 800 studies; validation
-seed 2000, 80 studies; preprocess.py to [32,96,96], window 40/120). Target: the
+seed 2000, 80 studies; preprocess.py to [32,128,128], window 40/120). Target: the
 bleed mask resampled with the same trilinear interpolation (soft labels). Loss:
 BCE + soft Dice on random 16x64x64 crops (half around bleeds, most others inside
 the head so the skull's inner table is seen as a hard negative). Volume = count(prob >= 0.5) * voxel mL.
@@ -26,7 +26,7 @@ import registry  # noqa: E402
 
 MODEL_ID, VERSION = "ich_segmentation", "1.0.0"
 CROP = (16, 64, 64)
-SIZE = list(data.SIZE)
+SIZE = [32, 128, 128]  # finer in-plane than the classifier: volumes need the resolution
 THRESHOLD = 0.5
 
 
