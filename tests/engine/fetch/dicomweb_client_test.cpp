@@ -4,12 +4,9 @@
 #include "fetch/dicomweb_client.hpp"
 
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -26,8 +23,9 @@
 #include "json/json_document.hpp"
 #include "support.hpp"
 #include "support/orthanc_server.hpp"
+#include "support/process.hpp"
 
-extern char** environ;
+
 
 namespace {
 
@@ -54,21 +52,11 @@ std::string prior_study_uid(int n) { return "2.25.720000000000000000000000000000
 std::string prior_series_uid(int n) { return "2.25.73000000000000000000000000000000000" + std::to_string(10 + n); }
 std::string duplicate_study_uid(int n) { return "2.25.74000000000000000000000000000000000" + std::to_string(10 + n); }
 
+// Runs a tool (a bare name is looked up in /usr/bin) to the end; a failure throws.
 void run_tool(std::vector<std::string> args) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) throw std::runtime_error("cannot run " + args.front());
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  if (args.front().find('/') == std::string::npos) args.front() = "/usr/bin/" + args.front();
+  const auto r = radbridge::test::run_to_end(args, "/dev/null", "/dev/null", std::chrono::minutes(2));
+  if (r.exit_code != 0) {
     std::string command;
     for (const auto& a : args) command += a + " ";
     throw std::runtime_error("command failed: " + command);
@@ -158,27 +146,12 @@ struct synthetic_study {
 
 // The studies, uploaded once to the shared Orthanc.
 struct pacs_data {
-  fs::path root;
+  radbridge::test::temp_folder temp;  // removed with everything in it, also when build() throws
+  fs::path root = temp.path();
   std::vector<synthetic_study> studies;  // truth.json of synth_ct.py --seed 7 --studies 3
   fs::path thin_series, mr_series, chest_series, jpeg_study, rle_study;
 
-  pacs_data() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/radbridge-dicomweb-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    root = pattern;
-    try {
-      build();
-    } catch (...) {
-      std::error_code ec;
-      fs::remove_all(root, ec);
-      throw;
-    }
-  }
-  ~pacs_data() {
-    std::error_code ec;
-    fs::remove_all(root, ec);
-  }
+  pacs_data() { build(); }
   pacs_data(const pacs_data&) = delete;
   pacs_data& operator=(const pacs_data&) = delete;
 
