@@ -31,33 +31,6 @@ using clock_type = std::chrono::steady_clock;
   throw std::system_error(errno, std::generic_category(), what);
 }
 
-class unique_fd {
- public:
-  unique_fd() = default;
-  explicit unique_fd(int fd) : fd_(fd) {}
-  unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  unique_fd& operator=(unique_fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  unique_fd(const unique_fd&) = delete;
-  unique_fd& operator=(const unique_fd&) = delete;
-  ~unique_fd() { reset(); }
-
-  int get() const { return fd_; }
-  void reset() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
-
 // A close-on-exec descriptor above 0..2 (taking ownership of fd), so that the
 // child's dup2 onto 0..2 can never overwrite one it still needs.
 unique_fd above_stdio(int fd) {
@@ -439,6 +412,11 @@ fs::path make_temp_folder(std::string_view prefix) {
 temp_folder::~temp_folder() {
   std::error_code ignored;
   fs::remove_all(path_, ignored);
+}
+
+void unique_fd::reset() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 }  // namespace radbridge::test
