@@ -511,28 +511,7 @@ void postgres_server::start_watchdog() {
   ::close(pair[1]);
 }
 
-void postgres_server::release_watchdog(bool clean) noexcept {
-  if (watchdog_fd_ < 0) return;
-  if (clean) {
-    static constexpr char done[] = "done\n";
-    clean = ::send(watchdog_fd_, done, sizeof done - 1, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof done - 1);
-  }
-  ::close(watchdog_fd_);
-  watchdog_fd_ = -1;
-  // After "done" it exits at once; otherwise it is cleaning up for us and
-  // init reaps it if we exit first.
-  if (watchdog_) {
-    if (clean) {
-      try {
-        watchdog_->wait();
-      } catch (...) {
-      }
-    } else {
-      watchdog_->detach();
-    }
-    watchdog_.reset();
-  }
-}
+void postgres_server::release_watchdog(bool clean) noexcept { test::release_watchdog(watchdog_fd_, watchdog_, clean); }
 
 void postgres_server::shutdown() noexcept {
   if (::getpid() != owner_pid_) return;  // a forked child must not stop its parent's server

@@ -419,4 +419,25 @@ void unique_fd::reset() noexcept {
   fd_ = -1;
 }
 
+void release_watchdog(int& fd, std::optional<child_process>& watchdog, bool clean) noexcept {
+  if (fd < 0) return;
+  if (clean) {
+    static constexpr char done[] = "done\n";
+    clean = ::send(fd, done, sizeof done - 1, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof done - 1);
+  }
+  ::close(fd);
+  fd = -1;
+  if (watchdog) {
+    if (clean) {
+      try {
+        watchdog->wait();
+      } catch (...) {
+      }
+    } else {
+      watchdog->detach();
+    }
+    watchdog.reset();
+  }
+}
+
 }  // namespace radbridge::test

@@ -145,6 +145,12 @@ class child_process {
   std::chrono::milliseconds stop_grace_{0};
 };
 
+// Ends a fixture's watchdog (a shell holding the other end of `fd`, which
+// cleans up after us if we die): with `clean`, tells it "done" and waits for
+// it to exit; otherwise (or if "done" cannot be sent) closes the descriptor,
+// which makes it clean up, and leaves it to init. Resets both arguments.
+void release_watchdog(int& fd, std::optional<child_process>& watchdog, bool clean) noexcept;
+
 // A child run to the end with stdout and stderr going to files (appended).
 struct run_result {
   int exit_code = 0;  // or 128 + signal
