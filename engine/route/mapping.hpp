@@ -1,0 +1,150 @@
+// Routes and code mappings, as interface analysts write them in mappings/*.json.
+//
+// A route says which inbound messages start a job (`match`), which study and
+// series to fetch, which models to run, in which rollout mode, how each
+// model output is coded in the results, which acuity each result earns, and
+// where each kind of output goes. Destinations are declared once (in any
+// mapping file) and named by routes. `load_mappings` (mapping_loader.hpp)
+// builds a mapping_set and reports every problem as file:line:col.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fetch/series.hpp"
+#include "hl7/path.hpp"
+
+namespace radbridge::route {
+
+// Where something was written, for messages about it.
+struct source_position {
+  std::string file;
+  std::size_t line = 0;
+  std::size_t column = 0;
+};
+
+enum class rollout_mode { silent, assist, active };
+
+// A code from a code system, in both worlds: FHIR names the system by URI,
+// HL7 v2 by a coding-system mnemonic (table 0396: SCT, LN, ...).
+struct coded_concept {
+  std::string system;      // e.g. http://snomed.info/sct
+  std::string hl7_system;  // e.g. SCT
+  std::string code;        // e.g. 1386000
+  std::string display;     // e.g. Intracranial hemorrhage
+};
+
+// A match condition: a test on one HL7 value, or all/any/not of others.
+struct condition {
+  enum class kind { all, any, negate, test };
+  enum class test_op { equals, in, exists, prefix };
+  kind what = kind::all;
+  std::vector<condition> children;  // all, any: several; negate: one
+  std::string path_text;            // test: as written, e.g. "OBR-4.1"
+  hl7::path path;                   // test: parsed
+  test_op op = test_op::equals;
+  std::vector<std::string> values;  // equals: one; in: several; prefix: one; exists: none
+  bool ignore_case = false;
+  source_position where;
+};
+
+// The study a job fetches: by accession number or by Study Instance UID,
+// read from the order at `path`.
+struct study_key_rule {
+  enum class kind { accession, study_uid };
+  kind by = kind::accession;
+  std::string path_text;  // e.g. "OBR-18" or "ZDS-1.1"
+  hl7::path path;
+};
+
+// How one model output is coded in the results.
+struct finding_mapping {
+  std::string label;            // the model's output label, e.g. intracranial_hemorrhage
+  coded_concept observation;    // what is observed: OBX-3, Observation.code
+  // Probability outputs: the coded answer for present/absent (OBX-5 CWE,
+  // Observation.valueCodeableConcept) and the code of the probability
+  // itself (a separate NM OBX / Observation with unit "1").
+  std::optional<coded_concept> present;
+  std::optional<coded_concept> absent;
+  std::optional<coded_concept> probability;
+  // Value outputs (e.g. a volume): the UCUM unit, e.g. "mL" or "mm".
+  std::string ucum;
+  source_position where;
+};
+
+// Acuity from results: the first level (most urgent first) one of whose
+// triggers holds; `otherwise` when none does.
+struct acuity_trigger {
+  std::string label;  // a finding label
+  double at_least = 0;  // compared with its probability, or with its value
+};
+struct acuity_level {
+  std::string name;  // e.g. critical
+  std::vector<acuity_trigger> when;
+};
+struct acuity_rules {
+  std::vector<acuity_level> levels;   // most urgent first
+  std::string otherwise = "routine";  // the lowest level
+  std::string critical = "critical";  // the level that marks a finding critical (FHIR interpretation)
+};
+
+// ADT^A31 acuity update: written only in active mode, and only at or above
+// `min_level`; the level's code goes to `field` (an HL7 path).
+struct adt_settings {
+  std::string min_level = "critical";
+  std::string field_text = "PV2-25";  // Visit priority code by default
+  hl7::path field;
+  std::map<std::string, std::string> codes;  // level name -> value written to `field`
+};
+
+// The patient identifier the FHIR subject uses: the first PID-3 repetition
+// whose assigning authority (CX-4.1) equals `assigner` (any when empty), with
+// the FHIR identifier system `system`.
+struct patient_identifier_rule {
+  std::string assigner;
+  std::string system;
+};
+
+enum class output_kind { oru, adt, observation, sr };
+
+struct route {
+  std::string name;
+  condition match;
+  study_key_rule study;
+  fetch::series_rule series;
+  std::vector<std::string> models;  // model ids in models/registry.json; results combine in one ORU
+  rollout_mode mode = rollout_mode::silent;
+  patient_identifier_rule patient;
+  std::vector<finding_mapping> findings;
+  acuity_rules acuity;
+  adt_settings adt;
+  std::map<output_kind, std::vector<std::string>> outputs;  // destination names per output
+  source_position where;
+
+  const finding_mapping* finding(std::string_view label) const noexcept;
+};
+
+struct destination {
+  enum class kind { mllp, fhir, dicomweb, folder };
+  std::string name;
+  kind type = kind::folder;
+  std::string address;  // mllp: host:port; fhir, dicomweb: base URL; folder: path
+  bool tls = false;     // mllp
+  std::string ca_file;  // mllp over TLS, https
+  source_position where;
+};
+
+struct mapping_set {
+  std::vector<route> routes;
+  std::vector<destination> destinations;
+
+  const destination* find_destination(std::string_view name) const noexcept;
+};
+
+std::string_view to_string(rollout_mode m) noexcept;
+std::string_view to_string(output_kind k) noexcept;
+
+}  // namespace radbridge::route
