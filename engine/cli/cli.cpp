@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "cli/check_mappings_command.hpp"
 #include "cli/infer_command.hpp"
 #include "cli/parse_command.hpp"
 #include "cli/replay_command.hpp"
@@ -27,6 +28,8 @@ constexpr std::string_view usage_text =
     "                     send messages over MLLP, wait for each ACK, report counts and latency\n"
     "  infer --model ID (--dir DIR | --dicomweb URL (--study UID | --accession ACC)) [--json]\n"
     "                     fetch one study, run one model of models/registry.json, print its findings\n"
+    "  check-mappings [--registry FILE] PATH...\n"
+    "                     check mapping files; every problem as file:line:col: reason\n"
     "\n"
     "run 'radbridge COMMAND --help' for a command's options.\n";
 
@@ -44,6 +47,7 @@ int run(std::span<const std::string_view> args, std::istream& in, std::ostream& 
   if (command == "migrate") return run_migrate(rest, out, err);
   if (command == "replay") return run_replay(rest, out, err);
   if (command == "infer") return run_infer(rest, out, err);
+  if (command == "check-mappings") return run_check_mappings(rest, out, err);
   err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;
   return exit_usage;
 }

@@ -32,6 +32,7 @@ class json_checker {
   void problem(const json::value& v, std::string_view reason);
   void problem(const json::member& m, std::string_view reason);
   bool ok() const noexcept { return problems_.empty(); }
+  std::size_t problem_count() const noexcept { return problems_.size(); }
   std::string report() const;  // one problem per line
 
   using handler = std::function<void(const json::value&)>;

@@ -123,6 +123,12 @@ struct route {
   adt_settings adt;
   std::map<output_kind, std::vector<std::string>> outputs;  // destination names per output
   source_position where;
+  // Where parts of the route were written, for the checks across files:
+  // "models/0", "outputs/oru/1", "acuity/levels/0/when/1", "adt", "adt/min_level".
+  std::map<std::string, source_position> where_of;
+  bool has_acuity = false;  // "acuity" was given
+  bool has_adt = false;     // "adt" was given
+  bool complete = true;     // false when reading it found problems: it is reported, never run
 
   const finding_mapping* finding(std::string_view label) const noexcept;
 };

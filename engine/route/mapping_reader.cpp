@@ -1,0 +1,356 @@
+#include "route/mapping_reader.hpp"
+
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace radbridge::route {
+
+namespace {
+
+source_position position_of(const std::string& file, const json::value& v) {
+  return {file, v.line(), v.column()};
+}
+
+class reader {
+ public:
+  reader(const std::string& file, json_checker& c) : file_(file), c_(c) {}
+
+  void document(const json::value& root, mapping_set& into) {
+    bool any = false;
+    c_.members(root, "a mapping file",
+               {{"$schema", [&](const json::value& v) { std::string ignored; c_.string(v, ignored); }},
+                {"routes", [&](const json::value& v) { any = true; routes(v, into.routes); }},
+                {"destinations", [&](const json::value& v) { any = true; destinations(v, into.destinations); }}});
+    if (root.is_object() && !any) c_.problem(root, "a mapping file needs \"routes\" or \"destinations\"");
+  }
+
+ private:
+  // Reports the keys of `object` that `required` lists but it lacks.
+  void require(const json::value& object, std::string_view what, std::initializer_list<std::string_view> required) {
+    if (!object.is_object()) return;
+    for (std::string_view key : required) {
+      if (object.find(key) == nullptr) c_.problem(object, fmt::format("{} needs \"{}\"", what, key));
+    }
+  }
+
+  void path(const json::value& v, std::string& text, hl7::path& parsed) {
+    c_.string(v, text);
+    if (text.empty()) return;
+    auto p = hl7::parse_path(text);
+    if (!p) {
+      c_.problem(v, fmt::format("bad HL7 path \"{}\" (at character {}): expected SEG-F, SEG-F.C or SEG-F.C.S, "
+                                "e.g. OBR-4.1 or PID-3[2].4",
+                                text, p.error().offset + 1));
+      return;
+    }
+    parsed = *p;
+  }
+
+  void code(const json::value& v, coded_concept& out, std::string_view what) {
+    c_.members(v, what,
+               {{"system", [&](const json::value& x) { c_.string(x, out.system); }},
+                {"hl7_system", [&](const json::value& x) { c_.string(x, out.hl7_system); }},
+                {"code", [&](const json::value& x) { c_.string(x, out.code); }},
+                {"display", [&](const json::value& x) { c_.string(x, out.display); }}});
+    if (!v.is_object()) return;
+    if (v.find("code") == nullptr) c_.problem(v, fmt::format("{} needs \"code\"", what));
+    if (v.find("system") == nullptr || v.find("hl7_system") == nullptr) {
+      c_.problem(v, fmt::format("a code without a system: {} needs \"system\" (a URI, for FHIR) and "
+                                "\"hl7_system\" (HL7 table 0396, for v2)",
+                                what));
+    }
+  }
+
+  void condition_of(const json::value& v, condition& out) {
+    out.where = position_of(file_, v);
+    if (!v.is_object()) {
+      c_.problem(v, fmt::format("a condition must be an object, not {}", v.kind_name()));
+      return;
+    }
+    auto list = [&](const json::value& x, condition::kind k) {
+      out.what = k;
+      if (!x.is_array() || x.size() == 0) {
+        c_.problem(x, "expected a non-empty array of conditions");
+        return;
+      }
+      for (const json::value& e : x.elements()) condition_of(e, out.children.emplace_back());
+    };
+    int operators = 0;
+    const json::value* first_operator = nullptr;
+    auto test = [&](const json::value& x, condition::test_op op) {
+      ++operators;
+      if (first_operator == nullptr) first_operator = &x;
+      out.what = condition::kind::test;
+      out.op = op;
+      switch (op) {
+        case condition::test_op::in:
+          c_.strings(x, out.values);
+          if (x.is_array() && x.size() == 0) c_.problem(x, "\"in\" needs at least one value");
+          break;
+        case condition::test_op::exists: {
+          bool wanted = true;
+          c_.boolean(x, wanted);
+          if (x.is_bool() && !wanted) c_.problem(x, "write {\"not\": {\"path\": ..., \"exists\": true}} instead");
+          break;
+        }
+        default: c_.string(x, out.values.emplace_back(), false); break;
+      }
+    };
+    c_.members(v, "a condition",
+               {{"all", [&](const json::value& x) { list(x, condition::kind::all); }},
+                {"any", [&](const json::value& x) { list(x, condition::kind::any); }},
+                {"not",
+                 [&](const json::value& x) {
+                   out.what = condition::kind::negate;
+                   condition_of(x, out.children.emplace_back());
+                 }},
+                {"path", [&](const json::value& x) { path(x, out.path_text, out.path); }},
+                {"equals", [&](const json::value& x) { test(x, condition::test_op::equals); }},
+                {"in", [&](const json::value& x) { test(x, condition::test_op::in); }},
+                {"prefix", [&](const json::value& x) { test(x, condition::test_op::prefix); }},
+                {"exists", [&](const json::value& x) { test(x, condition::test_op::exists); }},
+                {"ignore_case", [&](const json::value& x) { c_.boolean(x, out.ignore_case); }}});
+    const bool has_path = v.find("path") != nullptr;
+    const std::size_t combinators = std::size_t{v.find("all") != nullptr} +
+                                    std::size_t{v.find("any") != nullptr} + std::size_t{v.find("not") != nullptr};
+    if (combinators + std::size_t{has_path || operators > 0} != 1 || operators > 1) {
+      c_.problem(v, "a condition is exactly one of {\"all\": [...]}, {\"any\": [...]}, {\"not\": {...}} or "
+                    "{\"path\": ..., and one of \"equals\", \"in\", \"prefix\", \"exists\"}");
+    } else if (has_path && operators == 0) {
+      c_.problem(v, "a condition on a path needs one of \"equals\", \"in\", \"prefix\", \"exists\"");
+    } else if (!has_path && operators == 1) {
+      c_.problem(*first_operator, "this test needs a \"path\"");
+    }
+  }
+
+  void study(const json::value& v, study_key_rule& out) {
+    c_.members(v, "\"study\"",
+               {{"accession",
+                 [&](const json::value& x) {
+                   out.by = study_key_rule::kind::accession;
+                   path(x, out.path_text, out.path);
+                 }},
+                {"study_uid", [&](const json::value& x) {
+                   out.by = study_key_rule::kind::study_uid;
+                   path(x, out.path_text, out.path);
+                 }}});
+    if (v.is_object() && v.size() != 1) {
+      c_.problem(v, "\"study\" needs exactly one of \"accession\" or \"study_uid\" (an HL7 path)");
+    }
+  }
+
+  void series(const json::value& v, fetch::series_rule& out) {
+    c_.members(v, "\"series\"",
+               {{"modality", [&](const json::value& x) { c_.strings(x, out.modalities); }},
+                {"body_part", [&](const json::value& x) { c_.strings(x, out.body_parts); }},
+                {"description",
+                 [&](const json::value& x) {
+                   c_.string(x, out.description_pattern);
+                   try {
+                     std::regex check(out.description_pattern, std::regex::ECMAScript | std::regex::icase);
+                   } catch (const std::regex_error& e) {
+                     c_.problem(x, fmt::format("bad regular expression: {}", e.what()));
+                   }
+                 }},
+                {"prefer", [&](const json::value& x) {
+                   c_.choice(x, out.preference,
+                             {{"thinnest_slices", fetch::prefer::thinnest_slices},
+                              {"most_instances", fetch::prefer::most_instances}});
+                 }}});
+  }
+
+  void finding(const json::value& v, finding_mapping& out) {
+    out.where = position_of(file_, v);
+    c_.members(v, "a finding",
+               {{"label", [&](const json::value& x) { c_.string(x, out.label); }},
+                {"observation", [&](const json::value& x) { code(x, out.observation, "\"observation\""); }},
+                {"present", [&](const json::value& x) { code(x, out.present.emplace(), "\"present\""); }},
+                {"absent", [&](const json::value& x) { code(x, out.absent.emplace(), "\"absent\""); }},
+                {"probability", [&](const json::value& x) { code(x, out.probability.emplace(), "\"probability\""); }},
+                {"ucum", [&](const json::value& x) { c_.string(x, out.ucum); }}});
+    require(v, "a finding", {"label", "observation"});
+    if (!v.is_object()) return;
+    const bool coded = v.find("present") || v.find("absent") || v.find("probability");
+    if (coded && v.find("ucum")) c_.problem(v, "a finding is either coded (present/absent) or a value with \"ucum\"");
+    if (coded && (!v.find("present") || !v.find("absent"))) {
+      c_.problem(v, "a coded finding needs both \"present\" and \"absent\"");
+    }
+    if (!coded && !v.find("ucum")) c_.problem(v, "a finding needs \"present\" and \"absent\" codes, or \"ucum\"");
+  }
+
+  void mark(route& r, std::string key, const json::value& v) { r.where_of[std::move(key)] = position_of(file_, v); }
+
+  void acuity(const json::value& v, acuity_rules& out, route& r) {
+    std::set<std::string> names;
+    auto note_name = [&](const json::value& x, const std::string& name) {
+      if (!name.empty() && !names.insert(name).second) c_.problem(x, fmt::format("acuity level \"{}\" repeated", name));
+    };
+    c_.members(v, "\"acuity\"",
+               {{"levels",
+                 [&](const json::value& x) {
+                   if (!x.is_array()) return c_.problem(x, "\"levels\" must be an array, most urgent first");
+                   for (const json::value& e : x.elements()) {
+                     acuity_level& level = out.levels.emplace_back();
+                     c_.members(e, "an acuity level",
+                                {{"name",
+                                  [&](const json::value& n) {
+                                    c_.string(n, level.name);
+                                    note_name(n, level.name);
+                                  }},
+                                 {"when", [&](const json::value& w) {
+                                    triggers(w, level.when, r, fmt::format("acuity/levels/{}/when", out.levels.size() - 1));
+                                  }}});
+                     require(e, "an acuity level", {"name", "when"});
+                   }
+                 }},
+                {"otherwise",
+                 [&](const json::value& x) {
+                   c_.string(x, out.otherwise);
+                   note_name(x, out.otherwise);
+                 }},
+                {"critical", [&](const json::value& x) { c_.string(x, out.critical); }}});
+    require(v, "\"acuity\"", {"levels"});
+    if (v.is_object() && !v.find("otherwise")) names.insert(out.otherwise);
+    if (const json::value* critical = v.is_object() ? v.find("critical") : nullptr) {
+      if (!names.empty() && !names.contains(out.critical)) {
+        c_.problem(*critical, fmt::format("\"critical\" names \"{}\", which is not a level", out.critical));
+      }
+    }
+  }
+
+  void triggers(const json::value& v, std::vector<acuity_trigger>& out, route& r, const std::string& key) {
+    if (!v.is_array() || v.size() == 0) return c_.problem(v, "\"when\" must be a non-empty array");
+    for (const json::value& e : v.elements()) {
+      mark(r, fmt::format("{}/{}", key, out.size()), e);
+      acuity_trigger& t = out.emplace_back();
+      c_.members(e, "an acuity trigger",
+                 {{"finding", [&](const json::value& x) { c_.string(x, t.label); }},
+                  {"at_least", [&](const json::value& x) { c_.number(x, t.at_least, -1e12, 1e12); }}});
+      require(e, "an acuity trigger", {"finding", "at_least"});
+    }
+  }
+
+  void adt(const json::value& v, adt_settings& out, route& r) {
+    mark(r, "adt", v);
+    c_.members(v, "\"adt\"",
+               {{"min_level",
+                 [&](const json::value& x) {
+                   mark(r, "adt/min_level", x);
+                   c_.string(x, out.min_level);
+                 }},
+                {"field", [&](const json::value& x) { path(x, out.field_text, out.field); }},
+                {"codes", [&](const json::value& x) {
+                   if (!x.is_object()) return c_.problem(x, "\"codes\" must be an object: level name -> value");
+                   for (const json::member& m : x.members()) c_.string(m.val, out.codes[m.key]);
+                 }}});
+    require(v, "\"adt\"", {"field", "codes"});
+  }
+
+  void outputs(const json::value& v, std::map<output_kind, std::vector<std::string>>& out, route& r) {
+    auto names = [&](output_kind k) {
+      return [&, k](const json::value& x) {
+        c_.strings(x, out[k]);
+        if (!x.is_array()) return;
+        for (std::size_t i = 0; i < x.size(); ++i) mark(r, fmt::format("outputs/{}/{}", to_string(k), i), x[i]);
+      };
+    };
+    c_.members(v, "\"outputs\"",
+               {{"oru", names(output_kind::oru)},
+                {"adt", names(output_kind::adt)},
+                {"observation", names(output_kind::observation)},
+                {"sr", names(output_kind::sr)}});
+  }
+
+  void route_of(const json::value& v, route& out) {
+    out.where = position_of(file_, v);
+    out.adt.field = *hl7::parse_path(out.adt.field_text);
+    c_.members(v, "a route",
+               {{"name", [&](const json::value& x) { c_.string(x, out.name); }},
+                {"match", [&](const json::value& x) { condition_of(x, out.match); }},
+                {"study", [&](const json::value& x) { study(x, out.study); }},
+                {"series", [&](const json::value& x) { series(x, out.series); }},
+                {"models",
+                 [&](const json::value& x) {
+                   c_.strings(x, out.models);
+                   if (x.is_array() && x.size() == 0) c_.problem(x, "\"models\" needs at least one model id");
+                   if (!x.is_array()) return;
+                   for (std::size_t i = 0; i < x.size(); ++i) mark(out, fmt::format("models/{}", i), x[i]);
+                 }},
+                {"mode",
+                 [&](const json::value& x) {
+                   c_.choice(x, out.mode,
+                             {{"silent", rollout_mode::silent},
+                              {"assist", rollout_mode::assist},
+                              {"active", rollout_mode::active}});
+                 }},
+                {"patient",
+                 [&](const json::value& x) {
+                   c_.members(x, "\"patient\"",
+                              {{"assigner", [&](const json::value& y) { c_.string(y, out.patient.assigner); }},
+                               {"system", [&](const json::value& y) { c_.string(y, out.patient.system); }}});
+                   require(x, "\"patient\"", {"system"});
+                 }},
+                {"findings",
+                 [&](const json::value& x) {
+                   if (!x.is_array()) return c_.problem(x, "\"findings\" must be an array");
+                   for (const json::value& e : x.elements()) finding(e, out.findings.emplace_back());
+                 }},
+                {"acuity",
+                 [&](const json::value& x) {
+                   out.has_acuity = true;
+                   acuity(x, out.acuity, out);
+                 }},
+                {"adt",
+                 [&](const json::value& x) {
+                   out.has_adt = true;
+                   adt(x, out.adt, out);
+                 }},
+                {"outputs", [&](const json::value& x) { outputs(x, out.outputs, out); }}});
+    require(v, "a route", {"name", "match", "study", "models", "mode", "patient", "findings", "outputs"});
+  }
+
+  void routes(const json::value& v, std::vector<route>& out) {
+    if (!v.is_array()) return c_.problem(v, fmt::format("\"routes\" must be an array, not {}", v.kind_name()));
+    for (const json::value& e : v.elements()) {
+      const std::size_t before = c_.problem_count();
+      route_of(e, out.emplace_back());
+      out.back().complete = c_.problem_count() == before;
+    }
+  }
+
+  void destinations(const json::value& v, std::vector<destination>& out) {
+    if (!v.is_array()) return c_.problem(v, fmt::format("\"destinations\" must be an array, not {}", v.kind_name()));
+    for (const json::value& e : v.elements()) {
+      destination& d = out.emplace_back();
+      d.where = position_of(file_, e);
+      c_.members(e, "a destination",
+                 {{"name", [&](const json::value& x) { c_.string(x, d.name); }},
+                  {"type",
+                   [&](const json::value& x) {
+                     c_.choice(x, d.type,
+                               {{"mllp", destination::kind::mllp},
+                                {"fhir", destination::kind::fhir},
+                                {"dicomweb", destination::kind::dicomweb},
+                                {"folder", destination::kind::folder}});
+                   }},
+                  {"address", [&](const json::value& x) { c_.string(x, d.address); }},
+                  {"tls", [&](const json::value& x) { c_.boolean(x, d.tls); }},
+                  {"ca_file", [&](const json::value& x) { c_.string(x, d.ca_file); }}});
+      require(e, "a destination", {"name", "type", "address"});
+    }
+  }
+
+  const std::string& file_;
+  json_checker& c_;
+};
+
+}  // namespace
+
+void read_mapping_document(const json::value& root, const std::string& file, json_checker& checker,
+                           mapping_set& into) {
+  reader(file, checker).document(root, into);
+}
+
+}  // namespace radbridge::route
