@@ -119,6 +119,7 @@ struct route {
   rollout_mode mode = rollout_mode::silent;
   patient_identifier_rule patient;
   std::vector<finding_mapping> findings;
+  std::optional<coded_concept> impression;  // OBX-3 of the impression text; none: no impression OBX
   acuity_rules acuity;
   adt_settings adt;
   std::map<output_kind, std::vector<std::string>> outputs;  // destination names per output

@@ -297,6 +297,7 @@ class reader {
                    if (!x.is_array()) return c_.problem(x, "\"findings\" must be an array");
                    for (const json::value& e : x.elements()) finding(e, out.findings.emplace_back());
                  }},
+                {"impression", [&](const json::value& x) { code(x, out.impression.emplace(), "\"impression\""); }},
                 {"acuity",
                  [&](const json::value& x) {
                    out.has_acuity = true;

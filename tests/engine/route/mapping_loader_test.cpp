@@ -1,0 +1,255 @@
+// Mapping files: the shipped mappings read cleanly, the broken sample and
+// each kind of mistake give their exact file:line:col problem.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "infer/model_registry.hpp"
+#include "route/mapping_loader.hpp"
+#include "support.hpp"
+#include "support/process.hpp"
+
+// Problem lists print one per line when a check fails.
+namespace doctest {
+template <>
+struct StringMaker<std::vector<std::string>> {
+  static String convert(const std::vector<std::string>& lines) {
+    std::string out = "\n";
+    for (const std::string& l : lines) out += "  " + l + "\n";
+    return out.c_str();
+  }
+};
+}  // namespace doctest
+
+namespace route = radbridge::route;
+namespace infer = radbridge::infer;
+namespace fs = std::filesystem;
+using radbridge::test::source_dir;
+using radbridge::test::temp_folder;
+
+namespace {
+
+const infer::model_registry& registry() {
+  static const infer::model_registry r = infer::load_registry((source_dir() / "models" / "registry.json").string());
+  return r;
+}
+
+std::string write(const temp_folder& dir, const std::string& name, const std::string& text) {
+  const fs::path p = dir.path() / name;
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+// A valid stroke route; tests replace parts of it.
+const std::string destinations = R"({"destinations": [
+  {"name": "ris", "type": "mllp", "address": "127.0.0.1:6661"},
+  {"name": "fhir", "type": "fhir", "address": "http://127.0.0.1:8080/fhir"},
+  {"name": "pacs", "type": "dicomweb", "address": "http://127.0.0.1:8042/dicom-web"}
+]})";
+
+std::string route_text(const std::string& name = "r1", const std::string& procedure = "CTHEADWO",
+                       const std::string& extra = "") {
+  return R"({"routes": [{
+  "name": ")" + name + R"(",
+  "match": {"all": [{"path": "MSH-9.1", "equals": "ORM"}, {"path": "OBR-4.1", "in": [")" + procedure + R"("]}]},
+  "study": {"accession": "OBR-18"},
+  "models": ["ich_classifier"],
+  "mode": "active",
+  "patient": {"system": "urn:oid:2.16.840.1.113883.19.5.1"},
+  "findings": [{"label": "intracranial_hemorrhage",
+    "observation": {"system": "http://radelement.org", "hl7_system": "RADELEMENT", "code": "RDES194"},
+    "present": {"system": "http://snomed.info/sct", "hl7_system": "SCT", "code": "1386000"},
+    "absent": {"system": "http://snomed.info/sct", "hl7_system": "SCT", "code": "260385009"}}],
+  "outputs": {"oru": ["ris"]})" + extra + R"(
+}]})";
+}
+
+std::vector<std::string> problems_of(const std::vector<std::string>& paths) {
+  return route::check_mappings(paths, registry()).problems;
+}
+
+}  // namespace
+
+TEST_CASE("the shipped mappings read cleanly, with the stroke and trauma routes") {
+  const route::mapping_set m = route::load_mappings({(source_dir() / "mappings").string()}, registry());
+  REQUIRE(m.routes.size() == 2);
+  CHECK(m.destinations.size() == 5);
+  const route::route& stroke = m.routes[0];
+  CHECK(stroke.name == "stroke_ct_head_ich");
+  CHECK(stroke.mode == route::rollout_mode::active);
+  CHECK(stroke.models == std::vector<std::string>{"ich_classifier", "ich_segmentation"});
+  CHECK(stroke.study.by == route::study_key_rule::kind::accession);
+  CHECK(stroke.study.path_text == "OBR-18");
+  REQUIRE(stroke.findings.size() == 2);
+  CHECK(stroke.findings[0].present->code == "1386000");
+  CHECK(stroke.findings[0].absent->code == "260385009");
+  CHECK(stroke.findings[1].ucum == "mL");
+  CHECK(stroke.adt.field_text == "PV2-25");
+  CHECK(stroke.adt.codes.at("critical") == "1");
+  REQUIRE(stroke.acuity.levels.size() == 2);
+  CHECK(stroke.acuity.levels[0].name == "critical");
+  CHECK(stroke.series.modalities == std::vector<std::string>{"CT"});
+  CHECK(m.routes[1].name == "trauma_whole_body_ct_head");
+  CHECK(m.routes[1].mode == route::rollout_mode::assist);
+  CHECK(m.routes[1].series.description_pattern == "head|brain");
+  CHECK(m.find_destination("pacs")->type == route::destination::kind::dicomweb);
+}
+
+TEST_CASE("the broken sample gets every mistake flagged at its place") {
+  const std::string file = (source_dir() / "samples" / "mappings" / "broken_mr_brain.json").string();
+  const std::vector<std::string> expected = {
+      file + ":71:25: bad HL7 path \"OBR-4.x\" (at character 7): expected SEG-F, SEG-F.C or SEG-F.C.S, e.g. OBR-4.1 "
+             "or PID-3[2].4",
+      file + ":79:26: a code without a system: \"observation\" needs \"system\" (a URI, for FHIR) and \"hl7_system\" "
+             "(HL7 table 0396, for v2)",
+      file + ":16:18: unknown model \"ms_lesion_segmentation\": the registry has ich_classifier, ich_segmentation",
+      file + ":27:77: unknown destination \"neuro_pacs\"",
+      file + ":47:27: destination \"fhir_test\" cannot take oru output (mllp takes oru and adt, fhir takes "
+             "observation, dicomweb takes sr, folder takes any)",
+      file + ":49:5: route \"ct_head_ich_copy\" overlaps route \"ct_head_ich_night\" (" + file +
+          ":29:5): both run model \"ich_classifier\" and one message can match both; make their conditions exclusive "
+          "at the top level (e.g. different OBR-4.1 values)",
+  };
+  CHECK(problems_of({file}) == expected);
+  std::string joined;
+  for (const std::string& line : expected) joined += (joined.empty() ? "" : "\n") + line;
+  CHECK_THROWS_WITH_AS(route::load_mappings({file}, registry()), joined.c_str(), route::mapping_error);
+}
+
+TEST_CASE("a valid route with its destinations in another file reads cleanly") {
+  temp_folder dir;
+  const auto report = route::check_mappings(
+      {write(dir, "a.json", route_text()), write(dir, "destinations.json", destinations)}, registry());
+  CHECK(report.problems.empty());
+  REQUIRE(report.mappings.routes.size() == 1);
+  // No series rule written: the model's own modality and body parts.
+  CHECK(report.mappings.routes[0].series.modalities == std::vector<std::string>{"CT"});
+  CHECK(report.mappings.routes[0].series.body_parts == std::vector<std::string>{"HEAD", "BRAIN"});
+}
+
+TEST_CASE("syntax, unknown keys, kinds and missing keys are located") {
+  temp_folder dir;
+  const std::string d = write(dir, "d.json", destinations);
+  SUBCASE("JSON syntax") {
+    const std::string f = write(dir, "a.json", "{\"routes\": [}\n");
+    CHECK(problems_of({f, d}) == std::vector<std::string>{f + ":1:13: invalid value"});
+  }
+  SUBCASE("unknown key") {
+    const std::string f = write(dir, "a.json", route_text("r1", "CTHEADWO", ",\n  \"mdoe\": \"silent\""));
+    CHECK(problems_of({f, d}) == std::vector<std::string>{f + ":13:3: unknown key \"mdoe\" in a route"});
+  }
+  SUBCASE("missing key") {
+    std::string text = route_text();
+    text.replace(text.find("  \"study\""), std::string("  \"study\": {\"accession\": \"OBR-18\"},\n").size(), "");
+    const std::string f = write(dir, "a.json", text);
+    CHECK(problems_of({f, d}) == std::vector<std::string>{f + ":1:13: a route needs \"study\""});
+  }
+  SUBCASE("wrong kind and bad choice") {
+    std::string text = route_text();
+    text.replace(text.find("\"active\""), 8, "\"loud\"");
+    const std::string f = write(dir, "a.json", text);
+    CHECK(problems_of({f, d}) ==
+          std::vector<std::string>{f + ":6:11: expected \"silent\" or \"assist\" or \"active\", not \"loud\""});
+  }
+  SUBCASE("bad regular expression") {
+    const std::string f = write(dir, "a.json", route_text("r1", "CTHEADWO", ",\n  \"series\": {\"description\": \"(head\"}"));
+    const auto p = problems_of({f, d});
+    REQUIRE(p.size() == 1);
+    CHECK(p[0].starts_with(f + ":13:29: bad regular expression: "));
+  }
+  SUBCASE("a condition with two operators") {
+    std::string text = route_text();
+    text.replace(text.find("\"equals\": \"ORM\""), 15, "\"equals\": \"ORM\", \"prefix\": \"O\"");
+    const std::string f = write(dir, "a.json", text);
+    CHECK(problems_of({f, d}) ==
+          std::vector<std::string>{f + ":3:21: a condition is exactly one of {\"all\": [...]}, {\"any\": [...]}, "
+                                       "{\"not\": {...}} or {\"path\": ..., and one of \"equals\", \"in\", \"prefix\", "
+                                       "\"exists\"}"});
+  }
+  SUBCASE("a name the schema refuses") {
+    const std::string f = write(dir, "a.json", route_text("stroke ct"));
+    CHECK(problems_of({f, d}) == std::vector<std::string>{f + ":2:11: does not match the pattern ^[A-Za-z0-9_.-]+$ "
+                                                              "of the mapping schema at /routes/0/name"});
+  }
+}
+
+TEST_CASE("checks across files and against the registry") {
+  temp_folder dir;
+  const std::string d = write(dir, "d.json", destinations);
+  SUBCASE("a route name used twice") {
+    const std::string a = write(dir, "a.json", route_text("same", "CTHEADWO"));
+    const std::string b = write(dir, "b.json", route_text("same", "CTHEAD"));
+    CHECK(problems_of({a, b, d}) == std::vector<std::string>{b + ":1:13: route name \"same\" is already used at " + a + ":1:13"});
+  }
+  SUBCASE("a finding no model of the route produces, and a model output without a finding") {
+    std::string text = route_text();
+    text.replace(text.find("\"label\": \"intracranial_hemorrhage\""), 34, "\"label\": \"pneumothorax\"");
+    const std::string f = write(dir, "a.json", text);
+    CHECK(problems_of({f, d}) ==
+          std::vector<std::string>{f + ":8:16: finding \"pneumothorax\" is not an output of the route's models",
+                                   f + ":1:13: route \"r1\" has no finding for \"intracranial_hemorrhage\", the output "
+                                       "of model \"ich_classifier\""});
+  }
+  SUBCASE("a value finding with the wrong unit") {
+    std::string text = route_text();
+    text.replace(text.find("[\"ich_classifier\"]"), 18, "[\"ich_classifier\", \"ich_segmentation\"]");
+    text.replace(text.find("}],\n  \"outputs\""), 3,
+                 R"(}, {"label": "hemorrhage_volume", "observation": {"system": "urn:x", "hl7_system": "99RB", "code": "V"}, "ucum": "ml"}],)");
+    const std::string f = write(dir, "a.json", text);
+    CHECK(problems_of({f, d}) == std::vector<std::string>{
+                                     f + ":11:96: finding \"hemorrhage_volume\" has ucum \"ml\" but model "
+                                         "\"ich_segmentation\" gives \"mL\""});
+  }
+  SUBCASE("an ADT output without acuity, and an acuity trigger on an unmapped finding") {
+    const std::string f1 = write(dir, "a.json", route_text("r1", "CTHEADWO", ",\n  \"outputs\": {\"adt\": [\"ris\"]}"));
+    // "outputs" given twice is a JSON problem; use a separate file instead.
+    std::string text = route_text();
+    const std::string oru = "\"outputs\": {\"oru\": [\"ris\"]}";
+    text.replace(text.find(oru), oru.size(), "\"outputs\": {\"adt\": [\"ris\"]}");
+    const std::string f2 = write(dir, "b.json", text);
+    CHECK(problems_of({f2, d}) ==
+          std::vector<std::string>{f2 + ":12:23: an ADT^A31 output needs \"acuity\" levels and \"adt\" settings "
+                                        "(field and codes)"});
+    CHECK(problems_of({f1, d}).at(0) == f1 + ":13:3: duplicate key \"outputs\" (first at 12:3)");
+    const std::string f3 = write(dir, "c.json",
+                                 route_text("r1", "CTHEADWO",
+                                            ",\n  \"acuity\": {\"levels\": [{\"name\": \"critical\", \"when\": "
+                                            "[{\"finding\": \"volume\", \"at_least\": 1}]}]}"));
+    CHECK(problems_of({f3, d}) == std::vector<std::string>{f3 + ":13:55: acuity trigger on \"volume\", which is not "
+                                                                "a finding of this route"});
+  }
+  SUBCASE("ADT settings: a minimum level that is none, a level without a code") {
+    const std::string levels =
+        ",\n  \"acuity\": {\"levels\": [{\"name\": \"critical\", \"when\": [{\"finding\": \"intracranial_hemorrhage\", "
+        "\"at_least\": 0.5}]}]}";
+    const std::string f1 = write(dir, "a.json",
+                                 route_text("r1", "CTHEADWO", levels + ",\n  \"adt\": {\"min_level\": \"severe\", "
+                                                                       "\"field\": \"PV2-25\", \"codes\": {}}"));
+    CHECK(problems_of({f1, d}) == std::vector<std::string>{f1 + ":14:24: \"min_level\" names \"severe\", which is "
+                                                                "not an acuity level"});
+    const std::string f2 = write(dir, "b.json",
+                                 route_text("r1", "CTHEADWO", levels + ",\n  \"adt\": {\"min_level\": \"routine\", "
+                                                                       "\"field\": \"PV2-25\", \"codes\": {\"critical\": \"1\"}}"));
+    CHECK(problems_of({f2, d}) == std::vector<std::string>{f2 + ":14:10: \"codes\" has no value for acuity level "
+                                                                "\"routine\""});
+  }
+  SUBCASE("two routes running the same model on one message overlap; exclusive ones do not") {
+    const std::string a = write(dir, "a.json", route_text("a", "CTHEADWO"));
+    const std::string b = write(dir, "b.json", route_text("b", "CTHEADWO"));
+    const std::string c = write(dir, "c.json", route_text("c", "CTWBTRAUMA"));
+    CHECK(problems_of({a, c, d}).empty());
+    const auto p = problems_of({a, b, d});
+    REQUIRE(p.size() == 1);
+    CHECK(p[0].starts_with(b + ":1:13: route \"b\" overlaps route \"a\" (" + a + ":1:13)"));
+  }
+  SUBCASE("paths that do not exist") {
+    CHECK(problems_of({(dir.path() / "none.json").string()}) ==
+          std::vector<std::string>{(dir.path() / "none.json").string() + ": no such file or folder"});
+    const fs::path empty = dir.path() / "empty";
+    fs::create_directory(empty);
+    CHECK(problems_of({empty.string()}) ==
+          std::vector<std::string>{empty.string() + ": no *.json mapping files in this folder"});
+  }
+}
