@@ -50,4 +50,10 @@ struct inference_result {
 
 std::string to_json(const inference_result& r, bool pretty = false);
 
+// Reads what to_json writes: one object, or an array of them (one per
+// model). Throws std::runtime_error with every problem as
+// `name:line:col: reason` (unknown keys, wrong kinds, a finding with neither
+// present nor value).
+std::vector<inference_result> parse_inference_results(std::string_view text, std::string_view name);
+
 }  // namespace radbridge::infer
