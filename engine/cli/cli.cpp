@@ -5,6 +5,7 @@
 #include "cli/check_mappings_command.hpp"
 #include "cli/infer_command.hpp"
 #include "cli/parse_command.hpp"
+#include "cli/preview_command.hpp"
 #include "cli/replay_command.hpp"
 #include "cli/serve_command.hpp"
 
@@ -30,6 +31,8 @@ constexpr std::string_view usage_text =
     "                     fetch one study, run one model of models/registry.json, print its findings\n"
     "  check-mappings [--registry FILE] PATH...\n"
     "                     check mapping files; every problem as file:line:col: reason\n"
+    "  preview --mapping PATH --order ORDER.hl7 (--findings F.json | --dir DIR) --out DIR\n"
+    "                     build every output the matching routes define into DIR; send nothing\n"
     "\n"
     "run 'radbridge COMMAND --help' for a command's options.\n";
 
@@ -48,6 +51,7 @@ int run(std::span<const std::string_view> args, std::istream& in, std::ostream& 
   if (command == "replay") return run_replay(rest, out, err);
   if (command == "infer") return run_infer(rest, out, err);
   if (command == "check-mappings") return run_check_mappings(rest, out, err);
+  if (command == "preview") return run_preview(rest, out, err);
   err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;
   return exit_usage;
 }

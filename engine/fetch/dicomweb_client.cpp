@@ -33,6 +33,13 @@ constexpr std::string_view tag_study_uid = "0020000D";
 constexpr std::string_view tag_series_uid = "0020000E";
 constexpr std::string_view tag_series_number = "00200011";
 constexpr std::string_view tag_series_instances = "00201209";
+constexpr std::string_view tag_referenced_sop_class = "00081150";
+constexpr std::string_view tag_referenced_sop_instance = "00081155";
+constexpr std::string_view tag_retrieve_url = "00081190";
+constexpr std::string_view tag_warning_reason = "00081196";
+constexpr std::string_view tag_failure_reason = "00081197";
+constexpr std::string_view tag_failed_sop_sequence = "00081198";
+constexpr std::string_view tag_referenced_sop_sequence = "00081199";
 
 constexpr std::string_view dicom_json = "application/dicom+json";
 constexpr std::string_view dicom_media_type = "application/dicom";
@@ -186,6 +193,61 @@ std::string required_uid(const request_context& rq, const json::value& dataset, 
 }
 
 bool iequals(std::string_view a, std::string_view b) { return multipart::iequals(a, b); }
+
+// --- STOW-RS -----------------------------------------------------------------
+
+// A boundary that occurs in none of the parts (RFC 2046: the delimiter must
+// not appear inside the encapsulated parts).
+std::string boundary_for(const std::vector<std::string>& parts) {
+  std::string boundary = "radbridge-stow-f8c1d2";
+  for (int n = 1; std::any_of(parts.begin(), parts.end(),
+                              [&](const std::string& p) { return p.find(boundary) != std::string::npos; });
+       ++n)
+    boundary = fmt::format("radbridge-stow-f8c1d2-{}", n);
+  return boundary;
+}
+
+std::string multipart_body(const std::vector<std::string>& parts, std::string_view boundary) {
+  std::string body;
+  for (const auto& p : parts) {
+    body += fmt::format("--{}\r\nContent-Type: {}\r\n\r\n", boundary, dicom_media_type);
+    body += p;
+    body += "\r\n";
+  }
+  body += fmt::format("--{}--\r\n", boundary);
+  return body;
+}
+
+// PS3.4 Table B.2-1 and PS3.18 failure reasons, as words for messages.
+std::string_view failure_meaning(unsigned reason) {
+  if (reason == 0x0110) return "processing failure";
+  if (reason == 0x0122) return "SOP class not supported";
+  if (reason == 0x0124) return "not authorized";
+  if (reason == 0xC122) return "transfer syntax not supported";
+  if ((reason & 0xFF00) == 0xA700) return "out of resources";
+  if ((reason & 0xFF00) == 0xA900) return "data set does not match SOP class";
+  if ((reason & 0xF000) == 0xC000) return "cannot understand";
+  return "unknown reason";
+}
+
+std::optional<std::uint16_t> reason_of(const request_context& rq, const json::value& item, std::string_view tag) {
+  const auto n = first_number(rq, item, tag);
+  if (!n) return std::nullopt;
+  if (!(*n >= 0 && *n <= 0xFFFF) || *n != static_cast<double>(static_cast<std::uint16_t>(*n)))
+    rq.fail(fetch_errc::bad_response, fmt::format("{} is not an unsigned 16-bit number", tag));
+  return static_cast<std::uint16_t>(*n);
+}
+
+// The items of a sequence attribute; each must be an object.
+std::vector<json::value> items_of(const request_context& rq, const json::value& dataset, std::string_view tag) {
+  std::vector<json::value> items;
+  for (const auto& v : values_of(rq, dataset, tag)) {
+    if (!v.is_object())
+      rq.fail(fetch_errc::bad_response, fmt::format("an item of {} is a {}, not an object", tag, v.kind_name()));
+    items.push_back(v);
+  }
+  return items;
+}
 
 }  // namespace
 
@@ -452,6 +514,89 @@ std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patie
     return a.study_uid < b.study_uid;
   });
   return candidates;
+}
+
+store_result dicomweb_client::store(const std::vector<std::string>& part10_files, std::string_view study_uid) const {
+  std::string target = prefix_ + "/studies";
+  if (!study_uid.empty()) target += "/" + percent_encode(study_uid);
+  const request_context rq{"POST", http_->server().origin() + target};
+  if (!study_uid.empty() && !is_uid(study_uid)) rq.fail(fetch_errc::not_found, "not a DICOM UID");
+  if (part10_files.empty()) throw std::invalid_argument("DICOMweb store: no instances to store");
+  for (std::size_t i = 0; i < part10_files.size(); ++i) {
+    const std::string& f = part10_files[i];
+    if (f.size() < part10_magic_offset + 4 || std::string_view(f).substr(part10_magic_offset, 4) != "DICM")
+      throw std::invalid_argument(fmt::format("DICOMweb store: file {} is not a DICOM Part 10 file", i + 1));
+  }
+
+  const std::string boundary = boundary_for(part10_files);
+  http_request request;
+  request.method = "POST";
+  request.target = target;
+  request.headers.emplace_back(
+      "Content-Type", fmt::format("multipart/related; type=\"{}\"; boundary={}", dicom_media_type, boundary));
+  request.headers.emplace_back("Accept", std::string(dicom_json));
+  if (!authorization_.empty()) request.headers.emplace_back("Authorization", authorization_);
+  request.body = multipart_body(part10_files, boundary);
+
+  const http_response response = http_->send(request, settings_.max_query_bytes);
+  const unsigned status = response.head.status;
+  const bool answered = status == 200 || status == 202 || status == 400 || status == 409;
+  if (!answered) fail_status(rq, response.head);
+  const std::string why = fmt::format("HTTP {} {}", status, printable(response.head.reason));
+
+  // Orthanc sends its JSON without a Content-Type on 409: read the body whatever it is labelled.
+  std::optional<json::value> document;
+  if (!trim(response.body).empty()) {
+    json::parse_options options;
+    options.max_bytes = settings_.max_query_bytes;
+    auto parsed = json::parse_document(response.body, options);
+    if (parsed && parsed.value().is_object()) {
+      document.emplace(std::move(parsed).value());
+    } else if (status == 200 || status == 202) {
+      rq.fail(fetch_errc::bad_response,
+              parsed ? fmt::format("the answer is a {}, not an object", parsed.value().kind_name())
+                     : "malformed JSON: " + json::format_error("response", parsed.error()));
+    }
+  }
+
+  store_result result;
+  std::vector<std::string> failures;
+  bool transient = false;
+  if (document) {
+    const json::value& root = *document;
+    result.retrieve_url = first_text(rq, root, tag_retrieve_url);
+    for (const auto& item : items_of(rq, root, tag_referenced_sop_sequence)) {
+      stored_instance stored;
+      stored.sop_class_uid = first_text(rq, item, tag_referenced_sop_class);
+      stored.sop_instance_uid = first_text(rq, item, tag_referenced_sop_instance);
+      stored.retrieve_url = first_text(rq, item, tag_retrieve_url);
+      stored.warning_reason = reason_of(rq, item, tag_warning_reason);
+      result.stored.push_back(std::move(stored));
+    }
+    for (const auto& item : items_of(rq, root, tag_failed_sop_sequence)) {
+      const auto reason = reason_of(rq, item, tag_failure_reason);
+      std::string failure = fmt::format("instance {} (SOP class {}) failed: ",
+                                        printable(first_text(rq, item, tag_referenced_sop_instance)),
+                                        printable(first_text(rq, item, tag_referenced_sop_class)));
+      if (reason) {
+        failure += fmt::format("0x{:04X} {}", *reason, failure_meaning(*reason));
+        transient = transient || (*reason & 0xFF00) == 0xA700;
+      } else {
+        failure += "no FailureReason given";
+      }
+      failures.push_back(std::move(failure));
+    }
+  }
+
+  if (!failures.empty()) {
+    std::string message = why;
+    for (const auto& f : failures) message += "; " + f;
+    rq.fail(fetch_errc::rejected, message, transient);
+  }
+  if (status == 400 || status == 409 || result.stored.size() < part10_files.size())
+    rq.fail(fetch_errc::rejected, fmt::format("{}; the server stored {} of {} instances, naming no failure", why,
+                                              result.stored.size(), part10_files.size()));
+  return result;
 }
 
 }  // namespace radbridge::fetch

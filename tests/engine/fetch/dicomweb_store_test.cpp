@@ -1,0 +1,187 @@
+// dicomweb_client::store (STOW-RS) against a real Orthanc with its DICOMweb
+// plugin: what it stores can be found (QIDO-RS) and retrieved (WADO-RS) byte
+// for byte; what it refuses comes back as fetch_error(rejected) with the
+// server's reason. Studies come from models/train/synth_ct.py (seed 4107,
+// so no other test of this program shares their UIDs or patients).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fetch/dicomweb_client.hpp"
+#include "fetch/fetch_error.hpp"
+#include "fetch/series_headers.hpp"
+#include "support/orthanc_server.hpp"
+#include "support/synthetic_studies.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace test = radbridge::test;
+using radbridge::fetch::dicomweb_auth;
+using radbridge::fetch::dicomweb_client;
+using radbridge::fetch::dicomweb_settings;
+using radbridge::fetch::fetch_errc;
+using radbridge::fetch::fetch_error;
+using radbridge::fetch::read_series_headers;
+using radbridge::fetch::store_result;
+
+constexpr const char* ct_image_storage = "1.2.840.10008.5.1.4.1.1.2";
+
+// Three generated studies (4 slices each), read into memory.
+struct store_data {
+  test::temp_folder temp{"radbridge-stow"};
+  std::vector<std::vector<std::string>> studies;  // the Part 10 files of each study's one series
+
+  store_data() {
+    test::generate(temp.path(), 4107, 3, 4, 32);
+    for (const char* folder : {"study-000", "study-001", "study-002"})
+      studies.push_back(test::read_all(test::files_in(temp.path() / folder)));
+  }
+};
+
+const store_data& data() {
+  static const store_data d;
+  return d;
+}
+
+dicomweb_settings settings_for(const test::orthanc_server& pacs) {
+  dicomweb_settings s;
+  s.base_url = pacs.dicomweb_url();
+  s.connect_timeout = std::chrono::seconds(5);
+  s.read_timeout = std::chrono::seconds(60);
+  return s;
+}
+
+fetch_error error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const fetch_error& e) {
+    return e;
+  }
+  FAIL("no fetch_error thrown");
+  return fetch_error(fetch_errc::bad_response, "unreachable");
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A Part 10 preamble and magic followed by bytes no DICOM parser accepts.
+std::string broken_part10() {
+  return std::string(128, '\0') + "DICM" + std::string(64, '\xff') + "not a data set";
+}
+
+}  // namespace
+
+TEST_CASE("dicomweb store: a series is stored, then found by QIDO-RS and retrieved byte for byte by WADO-RS") {
+  const auto& files = data().studies[0];
+  const auto headers = read_series_headers(files);
+  test::orthanc_server& pacs = test::shared_orthanc();
+  const dicomweb_client client(settings_for(pacs));
+
+  const store_result stored = client.store(files);
+  CHECK(ends_with(stored.retrieve_url, "/dicom-web/studies/" + headers.study_uid));
+  REQUIRE(stored.stored.size() == files.size());
+  std::set<std::string> stored_uids;
+  for (const auto& s : stored.stored) {
+    CHECK(s.sop_class_uid == ct_image_storage);
+    CHECK(ends_with(s.retrieve_url, "/studies/" + headers.study_uid + "/series/" + headers.series_uid +
+                                        "/instances/" + s.sop_instance_uid));
+    CHECK_FALSE(s.warning_reason.has_value());
+    stored_uids.insert(s.sop_instance_uid);
+  }
+  std::set<std::string> sent_uids;
+  for (const auto& i : headers.instances) sent_uids.insert(i.sop_instance_uid);
+  CHECK(stored_uids == sent_uids);
+
+  const auto series = client.list_series(headers.study_uid);
+  REQUIRE(series.size() == 1);
+  CHECK(series[0].identity.series_uid == headers.series_uid);
+  CHECK(series[0].instances == files.size());
+  const auto retrieved = client.retrieve_series(headers.study_uid, headers.series_uid);
+  CHECK(std::multiset<std::string>(retrieved.begin(), retrieved.end()) ==
+        std::multiset<std::string>(files.begin(), files.end()));
+
+  SUBCASE("storing the same instances again succeeds and changes nothing (a resend is harmless)") {
+    CHECK(client.store(files).stored.size() == files.size());
+    CHECK(client.retrieve_series(headers.study_uid, headers.series_uid).size() == files.size());
+  }
+}
+
+TEST_CASE("dicomweb store: into a named study, the server refuses another study's instance (409, rejected)") {
+  const auto& files = data().studies[1];
+  const auto headers = read_series_headers({files[0]});
+  test::orthanc_server& pacs = test::shared_orthanc();
+  const dicomweb_client client(settings_for(pacs));
+  const std::string other_study = "2.25.41070000000000000000000000000000000001";
+
+  const auto e = error_of([&] { client.store({files[0]}, other_study); });
+  CHECK(e.code() == fetch_errc::rejected);
+  CHECK_FALSE(e.transient());
+  CHECK(std::string(e.what()) == "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies/" + other_study +
+                                     ": HTTP 409 Conflict; instance " + headers.instances[0].sop_instance_uid +
+                                     " (SOP class " + ct_image_storage + ") failed: 0x0110 processing failure");
+  CHECK(error_of([&] { client.list_series(headers.study_uid); }).code() == fetch_errc::not_found);
+
+  // Into its own study it is accepted.
+  CHECK(client.store({files[0]}, headers.study_uid).stored.size() == 1);
+  CHECK(client.list_series(headers.study_uid).size() == 1);
+}
+
+TEST_CASE("dicomweb store: a body the server cannot read is rejected with the exact reason (400)") {
+  test::orthanc_server& pacs = test::shared_orthanc();
+  const dicomweb_client client(settings_for(pacs));
+  const std::string url = "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies";
+
+  SUBCASE("one unreadable file") {
+    const auto e = error_of([&] { client.store({broken_part10()}); });
+    CHECK(e.code() == fetch_errc::rejected);
+    CHECK_FALSE(e.transient());
+    CHECK(std::string(e.what()) == url + ": HTTP 400 Bad Request; the server stored 0 of 1 instances, naming no failure");
+  }
+  SUBCASE("a good file and an unreadable one: the good one is stored, the call still fails") {
+    const auto& files = data().studies[2];
+    const auto headers = read_series_headers({files[0]});
+    const auto e = error_of([&] { client.store({files[0], broken_part10()}); });
+    CHECK(e.code() == fetch_errc::rejected);
+    CHECK(std::string(e.what()) == url + ": HTTP 400 Bad Request; the server stored 1 of 2 instances, naming no failure");
+    CHECK(client.retrieve_series(headers.study_uid, headers.series_uid) == std::vector<std::string>{files[0]});
+  }
+}
+
+TEST_CASE("dicomweb store: what cannot be sent is refused before any request") {
+  const dicomweb_client client(settings_for(test::shared_orthanc()));
+  CHECK_THROWS_WITH_AS(client.store({}), "DICOMweb store: no instances to store", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(client.store({data().studies[0][0], "not a DICOM file"}),
+                       "DICOMweb store: file 2 is not a DICOM Part 10 file", std::invalid_argument);
+  const auto e = error_of([&] { client.store({data().studies[0][0]}, "1.2.x"); });
+  CHECK(e.code() == fetch_errc::not_found);
+  CHECK(std::string(e.what()).find("not a DICOM UID") != std::string::npos);
+}
+
+TEST_CASE("dicomweb store: basic authentication is sent; without it the server's 401 is unauthorized") {
+  test::orthanc_server_options options;
+  options.authentication = true;
+  test::orthanc_server pacs(options);
+  const auto& files = data().studies[0];
+  const auto headers = read_series_headers(files);
+
+  auto settings = settings_for(pacs);
+  const auto e = error_of([&] { dicomweb_client(settings).store(files); });
+  CHECK(e.code() == fetch_errc::unauthorized);
+  CHECK(std::string(e.what()) == "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies: HTTP 401 Unauthorized");
+
+  settings.auth = dicomweb_auth::basic;
+  settings.user = options.user;
+  settings.password = options.password;
+  const dicomweb_client client(settings);
+  CHECK(client.store(files).stored.size() == files.size());
+  CHECK(client.retrieve_series(headers.study_uid, headers.series_uid).size() == files.size());
+}
