@@ -1,0 +1,98 @@
+#include "store/outbound_store.hpp"
+
+#include "store/database_impl.hpp"
+
+namespace radbridge::store {
+
+namespace {
+
+pqxx::binarystring binary(std::string_view s) { return pqxx::binarystring(s.data(), s.size()); }
+
+// One statement in its own transaction.
+template <class... Args>
+void execute(database& db, const char* sql, Args&&... args) {
+  guarded(db.handle(), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec_params(sql, std::forward<Args>(args)...);
+    tx.commit();
+  });
+}
+
+}  // namespace
+
+std::optional<lane_head> claim_lane_head(database& db, std::string_view destination, std::chrono::seconds lease) {
+  return guarded(db.handle(), [&](pqxx::connection& c) -> std::optional<lane_head> {
+    pqxx::work tx(c);
+    // The head is the lowest pending id; it is claimed only when it is due
+    // and nobody holds it, so the rows behind it wait.
+    const pqxx::result r = tx.exec_params(
+        "WITH head AS (SELECT id FROM outbound_messages WHERE destination = $1 AND status = 'pending' "
+        "ORDER BY id LIMIT 1 FOR UPDATE) "
+        "UPDATE outbound_messages o SET lease_until = now() + $2 * interval '1 second' FROM head "
+        "WHERE o.id = head.id AND o.next_attempt_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now()) "
+        "RETURNING o.id, o.job_id, o.output, o.identity, o.study_uid, o.payload, o.attempts, "
+        "extract(epoch FROM now() - o.created_at)",
+        std::string(destination), static_cast<long>(lease.count()));
+    tx.commit();
+    if (r.empty()) return std::nullopt;
+    const pqxx::row row = r[0];
+    return lane_head{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].c_str(), row[3].c_str(),
+                     row[4].c_str(), pqxx::binarystring(row[5]).str(), row[6].as<int>(), row[7].as<double>()};
+  });
+}
+
+void mark_sent(database& db, std::int64_t id, std::string_view response) {
+  execute(db,
+          "UPDATE outbound_messages SET status = 'sent', sent_at = now(), lease_until = NULL, "
+          "attempts = attempts + 1, last_error = NULL, response = $2 WHERE id = $1",
+          id, binary(response));
+}
+
+void mark_retry(database& db, std::int64_t id, std::chrono::milliseconds delay, std::string_view error,
+                std::string_view response) {
+  execute(db,
+          "UPDATE outbound_messages SET lease_until = NULL, attempts = attempts + 1, last_error = $2, response = $3, "
+          "next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1",
+          id, std::string(error), binary(response), static_cast<long>(delay.count()));
+}
+
+void mark_dead(database& db, std::int64_t id, std::string_view error, std::string_view response) {
+  execute(db,
+          "UPDATE outbound_messages SET status = 'dead', lease_until = NULL, attempts = attempts + 1, "
+          "last_error = $2, response = $3 WHERE id = $1",
+          id, std::string(error), binary(response));
+}
+
+std::size_t requeue_dead(database& db, std::optional<std::string> destination, const std::vector<std::int64_t>& ids) {
+  return guarded(db.handle(), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::string id_list = "{";
+    for (std::size_t i = 0; i < ids.size(); ++i) id_list += (i ? "," : "") + std::to_string(ids[i]);
+    id_list += "}";
+    const pqxx::result r = tx.exec_params(
+        "UPDATE outbound_messages SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL "
+        "WHERE status = 'dead' AND ($1::text IS NULL OR destination = $1) "
+        "AND (cardinality($2::bigint[]) = 0 OR id = ANY($2::bigint[])) RETURNING id",
+        destination ? std::optional<std::string>(*destination) : std::nullopt, id_list);
+    tx.commit();
+    return r.size();
+  });
+}
+
+std::vector<outbound_status> outbound_of(database& db, std::int64_t job_id) {
+  return guarded(db.handle(), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const pqxx::result r = tx.exec_params(
+        "SELECT id, job_id, destination, output, identity, status, attempts, coalesce(last_error, '') "
+        "FROM outbound_messages WHERE $1 = 0 OR job_id = $1 ORDER BY id",
+        job_id);
+    std::vector<outbound_status> out;
+    for (const pqxx::row& row : r) {
+      out.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].c_str(), row[3].c_str(),
+                     row[4].c_str(), row[5].c_str(), row[6].as<int>(), row[7].c_str()});
+    }
+    return out;
+  });
+}
+
+}  // namespace radbridge::store

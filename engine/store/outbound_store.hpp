@@ -1,0 +1,60 @@
+// The outbound queue: one ordered lane per destination.
+//
+// `claim_lane_head` leases the lowest pending row of a destination when it is
+// due and not leased by someone else; otherwise nothing (the lane waits: a
+// row never overtakes the one before it). A lease is short: the sender's
+// attempt, not a row lock. The outcome of an attempt is recorded with
+// `mark_sent`, `mark_retry` (due again after `delay`) or `mark_dead` (the
+// dead letter: the lane moves on). `requeue_dead` puts dead letters back at
+// the end of their lanes' order as they were (their ids keep their place),
+// with attempts reset. Every function throws store_error.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/database.hpp"
+
+namespace radbridge::store {
+
+struct lane_head {
+  std::int64_t id = 0;
+  std::int64_t job_id = 0;
+  std::string output;
+  std::string identity;
+  std::string study_uid;
+  std::string payload;
+  int attempts = 0;            // before this one
+  double age_seconds = 0;      // since the row was created
+};
+
+std::optional<lane_head> claim_lane_head(database& db, std::string_view destination, std::chrono::seconds lease);
+
+void mark_sent(database& db, std::int64_t id, std::string_view response);
+void mark_retry(database& db, std::int64_t id, std::chrono::milliseconds delay, std::string_view error,
+                std::string_view response);
+void mark_dead(database& db, std::int64_t id, std::string_view error, std::string_view response);
+
+// Dead letters back to pending: all of them, those of one destination, or
+// the given ids. Returns how many.
+std::size_t requeue_dead(database& db, std::optional<std::string> destination, const std::vector<std::int64_t>& ids);
+
+struct outbound_status {
+  std::int64_t id = 0;
+  std::int64_t job_id = 0;
+  std::string destination;
+  std::string output;
+  std::string identity;
+  std::string status;
+  int attempts = 0;
+  std::string last_error;
+};
+
+// The rows of one job, or of every job (job_id 0), in id order.
+std::vector<outbound_status> outbound_of(database& db, std::int64_t job_id);
+
+}  // namespace radbridge::store
