@@ -98,24 +98,6 @@ void write_file(const fs::path& path, std::string_view bytes) {
   if (!out.flush()) throw std::runtime_error(fmt::format("{}: cannot write the file", path.string()));
 }
 
-results::source_series to_source(const fetch::series_headers& h) {
-  results::source_series s;
-  s.study_uid = h.study_uid;
-  s.series_uid = h.series_uid;
-  s.modality = h.modality;
-  for (const fetch::instance_header& i : h.instances) s.instances.push_back({i.sop_class_uid, i.sop_instance_uid});
-  s.patient_id = h.patient_id;
-  s.patient_name = h.patient_name;
-  s.patient_birth_date = h.patient_birth_date;
-  s.patient_sex = h.patient_sex;
-  s.study_date = h.study_date;
-  s.study_time = h.study_time;
-  s.study_id = h.study_id;
-  s.accession = h.accession;
-  s.referring_physician = h.referring_physician;
-  return s;
-}
-
 // The findings of the route's models: from the file, or by running them.
 struct job_findings {
   std::vector<infer::inference_result> results;
@@ -174,7 +156,7 @@ class previewer {
                                        : fetch::study_key::kind::study_uid,
                                    key};
       fetched = fetch::fetch_series(*folder, study, r.series);
-      j.series = to_source(fetch::read_series_headers(*folder, fetched->image.identity.series_uid));
+      j.series = fetched->headers;
     }
     if (!opt_.findings.empty()) {
       for (infer::inference_result& x : infer::parse_inference_results(read_text(opt_.findings), opt_.findings)) {

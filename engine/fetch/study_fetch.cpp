@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "fetch/series_headers.hpp"
+
 namespace radbridge::fetch {
 
 namespace {
@@ -23,6 +25,7 @@ fetched_series choose_and_decode(const std::vector<series_info>& series, const s
   for (const std::string& i : instances) out.bytes += i.size();
   start = clock_type::now();
   out.image = decode_series(instances, limits);
+  out.headers = read_series_headers(instances);
   out.decode_ms = millis_since(start);
   return out;
 }

@@ -1,7 +1,8 @@
 // One study's chosen series, from a PACS (DICOMweb) or a folder, decoded:
 // find the study by accession number or Study Instance UID, list its series,
 // choose one by the rule, retrieve it and decode it into a volume. The time
-// each step took comes back with it (for the audit trail and benchmarks).
+// each step took comes back with it (for the audit trail and benchmarks),
+// and the series' headers (read while decoding; counted in decode_ms).
 // Errors are fetch_error from the step that failed.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include "fetch/dicomweb_client.hpp"
 #include "fetch/folder_source.hpp"
 #include "fetch/series.hpp"
+#include "fetch/series_headers.hpp"
 #include "fetch/volume.hpp"
 
 namespace radbridge::fetch {
@@ -24,6 +26,7 @@ struct study_key {
 struct fetched_series {
   volume image;
   series_info chosen;
+  series_headers headers;  // the instances' identities and the patient/study attributes (for the SR)
   std::size_t bytes = 0;  // of the instances as retrieved
   double find_ms = 0;     // finding the study and listing its series
   double retrieve_ms = 0;

@@ -16,35 +16,18 @@
 #include <string>
 #include <vector>
 
+#include "fetch/series_headers.hpp"
 #include "hl7/message.hpp"
 #include "infer/inference_result.hpp"
 #include "route/mapping.hpp"
 
 namespace radbridge::results {
 
-// One image of the analysed series, as the SR references it.
-struct source_instance {
-  std::string sop_class_uid;
-  std::string sop_instance_uid;
-};
-
-// The analysed series as its DICOM headers describe it: what the SR copies
-// (patient and study modules) and references (the evidence).
-struct source_series {
-  std::string study_uid;
-  std::string series_uid;
-  std::string modality;
-  std::vector<source_instance> instances;
-  std::string patient_id;
-  std::string patient_name;        // DICOM PN, e.g. TESTPATIENT^ALPHA
-  std::string patient_birth_date;  // YYYYMMDD or empty
-  std::string patient_sex;         // M, F, O or empty
-  std::string study_date;          // YYYYMMDD or empty
-  std::string study_time;          // HHMMSS[.F] or empty
-  std::string study_id;
-  std::string accession;
-  std::string referring_physician;  // DICOM PN or empty
-};
+// The analysed series as its DICOM headers describe it (text in UTF-8):
+// what the SR copies (patient and study modules) and references (the
+// evidence). Read by engine/fetch while decoding.
+using source_instance = fetch::instance_header;
+using source_series = fetch::series_headers;
 
 struct result_input {
   const hl7::message* order = nullptr;   // the ORM (or ORU/ADT) that started the job

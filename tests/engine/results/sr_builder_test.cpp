@@ -94,30 +94,11 @@ route::route ich_route() {
   return r;
 }
 
-// What the lead's pipeline does with fetch::series_headers.
-results::source_series to_source_series(const fetch::series_headers& h) {
-  results::source_series s;
-  s.study_uid = h.study_uid;
-  s.series_uid = h.series_uid;
-  s.modality = h.modality;
-  for (const auto& i : h.instances) s.instances.push_back({i.sop_class_uid, i.sop_instance_uid});
-  s.patient_id = h.patient_id;
-  s.patient_name = h.patient_name;
-  s.patient_birth_date = h.patient_birth_date;
-  s.patient_sex = h.patient_sex;
-  s.study_date = h.study_date;
-  s.study_time = h.study_time;
-  s.study_id = h.study_id;
-  s.accession = h.accession;
-  s.referring_physician = h.referring_physician;
-  return s;
-}
-
 const results::source_series& study_series() {
   static const results::source_series series = [] {
     const fetch::folder_source source(test::shared_study().series);
     const auto study = source.study_uids().at(0);
-    return to_source_series(fetch::read_series_headers(source, source.list_series(study).at(0).identity.series_uid));
+    return fetch::read_series_headers(source, source.list_series(study).at(0).identity.series_uid);
   }();
   return series;
 }
