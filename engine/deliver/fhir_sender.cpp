@@ -1,0 +1,98 @@
+#include "deliver/fhir_sender.hpp"
+
+#include <exception>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "deliver/text.hpp"
+#include "fetch/fetch_error.hpp"
+#include "fetch/http_client.hpp"
+#include "results/output_ids.hpp"  // the identifier system only: a constant, nothing to link
+
+namespace radbridge::deliver {
+
+namespace {
+
+constexpr std::string_view fhir_json = "application/fhir+json";
+// An Observation or an OperationOutcome is a few kilobytes; a body past this
+// is not a FHIR server's answer to one create.
+constexpr std::size_t max_response_bytes = std::size_t{16} << 20;
+
+bool keeps(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~' || c == ':' || c == '/';
+}
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (keeps(c)) {
+      out += c;
+    } else {
+      out += fmt::format("%{:02X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    }
+  }
+  return out;
+}
+
+attempt_result result_of(unsigned status) {
+  if (status >= 200 && status < 300) return attempt_result::sent;
+  if (status == 408 || status == 429 || status >= 500) return attempt_result::retry;
+  if (status >= 400) return attempt_result::rejected;
+  return attempt_result::retry;  // 1xx, 3xx
+}
+
+}  // namespace
+
+fhir_sender::fhir_sender(fhir_sender_options options) {
+  if (options.timeout.count() <= 0) throw std::invalid_argument("FHIR sender: the timeout must be positive");
+  fetch::http_url server = fetch::parse_http_url(options.base_url);
+  target_ = server.path + "/Observation";
+  url_ = server.origin() + target_;
+  fetch::http_client_options http;
+  http.connect_timeout = options.timeout;
+  http.request_timeout = options.timeout;
+  http.ca_file = options.ca_file;
+  http_ = std::make_unique<fetch::http_client>(std::move(server), std::move(http));
+}
+
+fhir_sender::~fhir_sender() = default;
+
+std::string fhir_sender::if_none_exist(std::string_view identity) {
+  std::string escaped;
+  for (const char c : identity) {
+    if (c == '\\' || c == ',' || c == '|' || c == '$') escaped += '\\';
+    escaped += c;
+  }
+  return fmt::format("identifier={}|{}", percent_encode(results::fhir_identifier_system), percent_encode(escaped));
+}
+
+attempt_outcome fhir_sender::send(const outbound_item& item) {
+  if (item.identity.empty()) {
+    return {attempt_result::rejected, fmt::format("FHIR POST {}: the item has no identity for If-None-Exist", url_), {}};
+  }
+  fetch::http_request request;
+  request.method = "POST";
+  request.target = target_;
+  request.headers.emplace_back("Content-Type", std::string(fhir_json));
+  request.headers.emplace_back("Accept", std::string(fhir_json));
+  request.headers.emplace_back("If-None-Exist", if_none_exist(item.identity));
+  request.body = item.payload;
+  try {
+    fetch::http_response response = http_->send(request, max_response_bytes);
+    const unsigned status = response.head.status;
+    std::string detail =
+        fmt::format("FHIR POST {}: HTTP {} {}", url_, status, printable(response.head.reason));
+    if (status >= 300 && status < 400) detail += " (redirects are not followed)";
+    return {result_of(status), std::move(detail), std::move(response.body)};
+  } catch (const fetch::fetch_error& e) {
+    // unreachable, timeout, too_large, bad_response: nothing usable came back.
+    return {attempt_result::retry, e.what(), {}};
+  } catch (const std::exception& e) {
+    return {attempt_result::retry, fmt::format("FHIR POST {}: {}", url_, e.what()), {}};
+  }
+}
+
+}  // namespace radbridge::deliver

@@ -1,0 +1,65 @@
+// Delivery of a FHIR R4 Observation by conditional create.
+//
+// Each send is `POST {base}/Observation` with the payload (the Observation
+// JSON) as built, `Content-Type` and `Accept: application/fhir+json`, and
+// `If-None-Exist: identifier=urn:radbridge:result|{identity}` (the system is
+// results::fhir_identifier_system, used from its header only), so a resend
+// finds the Observation the first send created instead of making a second
+// (FHIR R4 3.1.0.8.1: one match → 200 and nothing created). Over https when
+// the base URL is, verified against ca_file (or the system's CAs). One
+// connection per send (fetch/http_client.hpp); connect plus the whole
+// exchange are bounded by `timeout`.
+//
+// What the answer means (outbound.hpp): 2xx → sent; 408, 429, 5xx, no
+// connection, no complete answer in time, a broken or malformed HTTP answer,
+// and 1xx/3xx (redirects are not followed; the address is wrong, which an
+// operator fixes without losing the message) → retry; other 4xx → rejected.
+// `detail` is "FHIR POST URL: HTTP STATUS REASON" (transport failures carry
+// the HTTP client's message instead); `response` is the body as received
+// (the Observation, or the OperationOutcome).
+//
+// Thread-safe like http_client: sends may run concurrently.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "deliver/sender.hpp"
+
+namespace radbridge::fetch {
+class http_client;
+}
+
+namespace radbridge::deliver {
+
+struct fhir_sender_options {
+  std::string base_url;  // "http(s)://host[:port]/path", e.g. "http://127.0.0.1:8080/fhir"
+  std::string ca_file;   // https: PEM CA bundle; empty: the system's CAs
+  std::chrono::milliseconds timeout{10'000};
+};
+
+class fhir_sender final : public sender {
+ public:
+  // Throws std::invalid_argument for a bad base URL or a timeout that is not
+  // positive, std::runtime_error ("TLS: ...") for a CA file that cannot be used.
+  explicit fhir_sender(fhir_sender_options options);
+  ~fhir_sender() override;
+  fhir_sender(const fhir_sender&) = delete;
+  fhir_sender& operator=(const fhir_sender&) = delete;
+
+  attempt_outcome send(const outbound_item& item) override;
+
+  // The If-None-Exist value for an identity: "identifier=SYSTEM|VALUE" with
+  // FHIR search escaping (\ , | $ get a backslash) and then percent-encoding
+  // of anything outside A-Z a-z 0-9 - . _ ~ : / in the value.
+  static std::string if_none_exist(std::string_view identity);
+
+ private:
+  std::unique_ptr<fetch::http_client> http_;
+  std::string target_;  // "{path}/Observation"
+  std::string url_;     // origin + target, for details
+};
+
+}  // namespace radbridge::deliver

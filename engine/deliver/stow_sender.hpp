@@ -1,0 +1,57 @@
+// Delivery of a DICOM SR (Part 10 bytes) to a PACS by STOW-RS, through
+// fetch::dicomweb_client::store: `POST {base}/studies/{study_uid}` (or
+// `{base}/studies` when the item names no study), one instance per send.
+// Storing an instance the PACS already holds is harmless (same SOP Instance
+// UID; Orthanc answers 200). Connect plus the whole request are bounded by
+// `timeout`; https is verified against ca_file (or the system's CAs).
+//
+// What the answer means (outbound.hpp): stored → sent; a refusal of this
+// instance (FailedSOPSequence, 400, 409; 401/403/404 and other statuses
+// store() does not call transient), or bytes that are not a Part 10 file →
+// rejected; unreachable, timeout, 5xx, 429, out-of-resources failures
+// (0xA7xx) and malformed answers → retry. 408 is mapped as store() maps it
+// (not transient, so rejected).
+//
+// store() hands back what the server answered parsed, not as bytes, so
+// `response` holds the stored instance's RetrieveURL on success (empty when
+// the server gave none) and is empty otherwise; `detail` carries store()'s
+// message, which names every FailedSOPSequence entry with its reason.
+//
+// Thread-safe like dicomweb_client: sends may run concurrently.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "deliver/sender.hpp"
+
+namespace radbridge::fetch {
+class dicomweb_client;
+}
+
+namespace radbridge::deliver {
+
+struct stow_sender_options {
+  std::string base_url;  // DICOMweb root, e.g. "http://127.0.0.1:8042/dicom-web"
+  std::string ca_file;   // https: PEM CA bundle; empty: the system's CAs
+  std::chrono::milliseconds timeout{60'000};
+};
+
+class stow_sender final : public sender {
+ public:
+  // Throws std::invalid_argument for a bad base URL or a timeout that is not
+  // positive, std::runtime_error ("TLS: ...") for a CA file that cannot be used.
+  explicit stow_sender(stow_sender_options options);
+  ~stow_sender() override;
+  stow_sender(const stow_sender&) = delete;
+  stow_sender& operator=(const stow_sender&) = delete;
+
+  attempt_outcome send(const outbound_item& item) override;
+
+ private:
+  std::unique_ptr<fetch::dicomweb_client> client_;
+  std::string studies_url_;  // "{origin}{path}/studies", for details
+};
+
+}  // namespace radbridge::deliver
