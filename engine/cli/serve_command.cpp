@@ -12,8 +12,11 @@
 #include "core/config.hpp"
 #include "core/host_port.hpp"
 #include "core/log.hpp"
+#include "infer/model_registry.hpp"
 #include "ingest/group_committer.hpp"
 #include "ingest/listener.hpp"
+#include "jobs/pipeline.hpp"
+#include "route/mapping_loader.hpp"
 #include "net/asio.hpp"
 #include "net/tls.hpp"
 #include "store/database.hpp"
@@ -136,6 +139,20 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     return exit_failure;
   }
 
+  // Routes, jobs and delivery: an invalid mapping or registry refuses the start.
+  std::unique_ptr<jobs::pipeline> pipeline;
+  if (settings.pipeline) {
+    try {
+      pipeline = std::make_unique<jobs::pipeline>(conninfo, *settings.pipeline, RADBRIDGE_VERSION);
+    } catch (const route::mapping_error& e) {
+      err << "radbridge serve: the mappings have problems:\n" << e.what() << '\n';
+      return exit_failure;
+    } catch (const infer::registry_error& e) {
+      err << "radbridge serve: the model registry has problems:\n" << e.what() << '\n';
+      return exit_failure;
+    }
+  }
+
   try {
     net::asio::io_context io;
     // Member order matters: listeners use the committer and TLS contexts, so
@@ -159,7 +176,9 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
       for (auto& l : listeners) l->stop();
     });
     for (auto& l : listeners) l->start();
+    if (pipeline) pipeline->start();
     io.run();
+    if (pipeline) pipeline->stop();
     log::info("stopped");
     return exit_ok;
   } catch (const std::exception& e) {

@@ -78,6 +78,50 @@ interface_settings read_interface(json_checker& c, const json::value& v) {
   return iface;
 }
 
+pipeline_settings read_pipeline(json_checker& c, const json::value& v) {
+  pipeline_settings p;
+  c.members(v, "\"pipeline\"", {
+      {"mappings", [&](const json::value& x) {
+         c.strings(x, p.mappings);
+         if (!x.is_array() || x.size() == 0) return c.problem(x, "\"mappings\" must name at least one file or folder");
+         for (std::size_t i = 0; i < x.size(); ++i) c.file(x[i], p.mappings[i]);
+       }},
+      {"registry", [&](const json::value& x) { c.file(x, p.registry); }},
+      {"pacs", [&](const json::value& x) {
+         c.members(x, "\"pacs\"", {
+             {"dicomweb", [&](const json::value& y) { c.string(y, p.pacs.dicomweb_url); }},
+             {"folder", [&](const json::value& y) { c.file(y, p.pacs.folder); }},
+             {"user", [&](const json::value& y) { c.string(y, p.pacs.user); }},
+             {"password", [&](const json::value& y) { c.string(y, p.pacs.password); }},
+             {"token", [&](const json::value& y) { c.string(y, p.pacs.token); }},
+             {"ca_file", [&](const json::value& y) { c.file(y, p.pacs.ca_file); }},
+             {"timeout_ms", [&](const json::value& y) { c.millis(y, p.pacs.timeout); }},
+         });
+         if (x.is_object() && (x.find("dicomweb") == nullptr) == (x.find("folder") == nullptr)) {
+           c.problem(x, "\"pacs\" needs exactly one of \"dicomweb\" (a URL) or \"folder\"");
+         }
+       }},
+      {"job_workers", [&](const json::value& x) { c.count(x, p.job_workers, 1, 64); }},
+      {"inference_threads", [&](const json::value& x) { c.count(x, p.inference_threads, 1, 64); }},
+      {"job_attempts", [&](const json::value& x) { c.count(x, p.job_attempts, 1, 1000); }},
+      {"job_backoff_ms", [&](const json::value& x) { c.millis(x, p.job_backoff); }},
+      {"poll_ms", [&](const json::value& x) { c.millis(x, p.poll); }},
+      {"delivery", [&](const json::value& x) {
+         c.members(x, "\"delivery\"", {
+             {"attempts", [&](const json::value& y) { c.count(y, p.delivery.attempts, 1, 1000000); }},
+             {"max_age_ms", [&](const json::value& y) { c.millis(y, p.delivery.max_age); }},
+             {"first_backoff_ms", [&](const json::value& y) { c.millis(y, p.delivery.first_backoff); }},
+             {"max_backoff_ms", [&](const json::value& y) { c.millis(y, p.delivery.max_backoff); }},
+             {"timeout_ms", [&](const json::value& y) { c.millis(y, p.delivery.timeout); }},
+         });
+       }},
+  });
+  for (std::string_view key : {"mappings", "registry", "pacs"}) {
+    if (v.is_object() && v.find(key) == nullptr) c.problem(v, fmt::format("\"pipeline\" needs \"{}\"", key));
+  }
+  return p;
+}
+
 }  // namespace
 
 engine_settings parse_config(std::string_view text, std::string_view name, const std::string& base_dir) {
@@ -91,6 +135,7 @@ engine_settings parse_config(std::string_view text, std::string_view name, const
       {"application_name", [&](const json::value& x) { c.string(x, settings.application_name); }},
       {"max_commit_group", [&](const json::value& x) { c.count(x, settings.max_commit_group, 1, 10000); }},
       {"commit_workers", [&](const json::value& x) { c.count(x, settings.commit_workers, 1, 64); }},
+      {"pipeline", [&](const json::value& x) { settings.pipeline = read_pipeline(c, x); }},
       {"interfaces", [&](const json::value& x) {
          interfaces = &x;
          if (!x.is_array() || x.size() == 0) return c.problem(x, "\"interfaces\" must be a non-empty array");

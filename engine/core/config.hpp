@@ -54,12 +54,51 @@ struct interface_settings {
   bool lenient_end_block = false;  // accept 0x1C without the CR after it
 };
 
+// Where the pipeline reads studies: a PACS over DICOMweb, or a folder of
+// DICOM files (the demo's embedded default).
+struct pacs_settings {
+  std::string dicomweb_url;  // e.g. http://127.0.0.1:8042/dicom-web
+  std::string folder;        // instead of a PACS
+  std::string user;
+  std::string password;
+  std::string token;
+  std::string ca_file;
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+};
+
+// Retries of one outbound message on its lane: exponential backoff from
+// first_backoff, doubled per attempt up to max_backoff, with jitter; after
+// `attempts` attempts or `max_age` since it was queued it goes to the dead
+// letter and the lane moves on.
+struct delivery_settings {
+  std::size_t attempts = 10;
+  std::chrono::milliseconds max_age{std::chrono::hours(24)};
+  std::chrono::milliseconds first_backoff{std::chrono::seconds(1)};
+  std::chrono::milliseconds max_backoff{std::chrono::minutes(5)};
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};  // per attempt
+};
+
+// Routing, jobs (fetch and inference) and delivery, run by `serve` when the
+// configuration has a "pipeline" section.
+struct pipeline_settings {
+  std::vector<std::string> mappings;  // files or folders
+  std::string registry;               // models/registry.json
+  pacs_settings pacs;
+  std::size_t job_workers = 1;
+  std::size_t inference_threads = 2;
+  std::size_t job_attempts = 5;  // a study not (yet) in the PACS, a PACS down: tried again, then failed
+  std::chrono::milliseconds job_backoff{std::chrono::seconds(5)};
+  std::chrono::milliseconds poll{std::chrono::milliseconds(200)};  // how often idle workers look for work
+  delivery_settings delivery;
+};
+
 struct engine_settings {
   std::string database;  // libpq conninfo; --db and RADBRIDGE_DB override it
   std::string application_name = "RADBRIDGE";  // MSH-3 of our ACKs when the sender left MSH-5 empty
   std::size_t max_commit_group = 256;
   std::size_t commit_workers = 1;  // committer threads, one database connection each
   std::vector<interface_settings> interfaces;
+  std::optional<pipeline_settings> pipeline;
 };
 
 // Every problem of a configuration file, one `file:line:col: reason` per line.

@@ -17,19 +17,11 @@ double inference_result::ms(std::string_view step) const noexcept {
   return 0;
 }
 
-std::string to_json(const inference_result& r, bool pretty) {
-  json::writer w(pretty);
-  w.begin_object();
-  w.key("model").string(r.model_id);
-  w.key("version").string(r.version);
-  w.key("sha256").string(r.sha256);
-  w.key("study_uid").string(r.study_uid);
-  w.key("series_uid").string(r.series_uid);
-  w.key("timings_ms").begin_object();
-  for (const step_time& t : r.timings_ms) w.key(t.step).number(t.ms);
-  w.end_object();
-  w.key("findings").begin_array();
-  for (const finding& f : r.findings) {
+namespace {
+
+void write_findings(json::writer& w, const std::vector<finding>& findings) {
+  w.begin_array();
+  for (const finding& f : findings) {
     w.begin_object();
     w.key("label").string(f.label);
     w.key("display").string(f.display);
@@ -42,7 +34,30 @@ std::string to_json(const inference_result& r, bool pretty) {
     w.end_object();
   }
   w.end_array();
+}
+
+}  // namespace
+
+std::string to_json(const inference_result& r, bool pretty) {
+  json::writer w(pretty);
+  w.begin_object();
+  w.key("model").string(r.model_id);
+  w.key("version").string(r.version);
+  w.key("sha256").string(r.sha256);
+  w.key("study_uid").string(r.study_uid);
+  w.key("series_uid").string(r.series_uid);
+  w.key("timings_ms").begin_object();
+  for (const step_time& t : r.timings_ms) w.key(t.step).number(t.ms);
   w.end_object();
+  w.key("findings");
+  write_findings(w, r.findings);
+  w.end_object();
+  return w.str();
+}
+
+std::string findings_to_json(const std::vector<finding>& findings) {
+  json::writer w;
+  write_findings(w, findings);
   return w.str();
 }
 

@@ -49,6 +49,7 @@ struct inference_result {
 };
 
 std::string to_json(const inference_result& r, bool pretty = false);
+std::string findings_to_json(const std::vector<finding>& findings);  // the "findings" array alone
 
 // Reads what to_json writes: one object, or an array of them (one per
 // model). Throws std::runtime_error with every problem as

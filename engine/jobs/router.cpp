@@ -1,0 +1,40 @@
+#include "jobs/router.hpp"
+
+#include "core/log.hpp"
+#include "hl7/message.hpp"
+#include "route/match.hpp"
+
+namespace radbridge::jobs {
+
+store::routing_decision decide(const route::mapping_set& mappings, std::int64_t inbound_id, std::string_view payload) {
+  const auto m = hl7::message::parse(payload);
+  if (!m) {
+    log::warn("routing_unreadable", {{"inbound_id", inbound_id}, {"error", m.error().to_string()}});
+    return {"failed", {}};
+  }
+  store::routing_decision d{"filtered", {}};
+  for (const route::route* r : route::matching_routes(mappings, *m)) {
+    const auto key = route::study_key_value(*r, *m);
+    if (!key) {
+      log::warn("routing_no_study_key",
+                {{"inbound_id", inbound_id}, {"route", r->name}, {"path", r->study.path_text}});
+      continue;
+    }
+    d.jobs.push_back({r->name, r->study.by == route::study_key_rule::kind::accession ? "accession" : "study_uid", *key,
+                      std::string(to_string(r->mode))});
+  }
+  if (!d.jobs.empty()) d.status = "routed";
+  log::info("routed", {{"inbound_id", inbound_id},
+                       {"control_id", m->control_id()},
+                       {"type", std::string(m->message_type()) + "^" + std::string(m->trigger_event())},
+                       {"jobs", d.jobs.size()}});
+  return d;
+}
+
+std::size_t route_pending(store::database& db, const route::mapping_set& mappings, std::size_t limit) {
+  return store::route_received(db, limit, [&](std::int64_t id, std::string_view payload) {
+    return decide(mappings, id, payload);
+  });
+}
+
+}  // namespace radbridge::jobs

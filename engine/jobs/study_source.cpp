@@ -1,0 +1,66 @@
+#include "jobs/study_source.hpp"
+
+#include "fetch/fetch_error.hpp"
+
+#include <mutex>
+#include <optional>
+
+namespace radbridge::jobs {
+
+namespace {
+
+class dicomweb_source final : public study_source {
+ public:
+  explicit dicomweb_source(fetch::dicomweb_settings s) : pacs_(std::move(s)) {}
+  fetch::fetched_series fetch(const fetch::study_key& key, const fetch::series_rule& rule) const override {
+    return fetch::fetch_series(pacs_, key, rule);
+  }
+
+ private:
+  fetch::dicomweb_client pacs_;
+};
+
+// The folder is scanned at the first fetch and again whenever a study is
+// not found (studies may arrive after the engine started).
+class folder_study_source final : public study_source {
+ public:
+  explicit folder_study_source(std::string path) : path_(std::move(path)) {}
+  fetch::fetched_series fetch(const fetch::study_key& key, const fetch::series_rule& rule) const override {
+    std::lock_guard lock(mutex_);
+    if (!folder_) folder_.emplace(path_);
+    try {
+      return fetch::fetch_series(*folder_, key, rule);
+    } catch (const fetch::fetch_error& e) {
+      if (e.code() != fetch::fetch_errc::not_found) throw;
+      folder_.emplace(path_);
+      return fetch::fetch_series(*folder_, key, rule);
+    }
+  }
+
+ private:
+  std::string path_;
+  mutable std::mutex mutex_;
+  mutable std::optional<fetch::folder_source> folder_;
+};
+
+}  // namespace
+
+std::unique_ptr<study_source> make_study_source(const config::pacs_settings& s) {
+  if (!s.folder.empty()) return std::make_unique<folder_study_source>(s.folder);
+  fetch::dicomweb_settings d;
+  d.base_url = s.dicomweb_url;
+  if (!s.token.empty()) {
+    d.auth = fetch::dicomweb_auth::bearer;
+    d.token = s.token;
+  } else if (!s.user.empty()) {
+    d.auth = fetch::dicomweb_auth::basic;
+    d.user = s.user;
+    d.password = s.password;
+  }
+  d.ca_file = s.ca_file;
+  d.connect_timeout = std::min(d.connect_timeout, s.timeout);
+  d.read_timeout = s.timeout;
+  return std::make_unique<dicomweb_source>(std::move(d));
+}
+
+}  // namespace radbridge::jobs
