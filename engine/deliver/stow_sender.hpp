@@ -8,9 +8,8 @@
 // What the answer means (outbound.hpp): stored → sent; a refusal of this
 // instance (FailedSOPSequence, 400, 409; 401/403/404 and other statuses
 // store() does not call transient), or bytes that are not a Part 10 file →
-// rejected; unreachable, timeout, 5xx, 429, out-of-resources failures
-// (0xA7xx) and malformed answers → retry. 408 is mapped as store() maps it
-// (not transient, so rejected).
+// rejected; unreachable, timeout, 5xx, 408, 429, out-of-resources failures
+// (0xA7xx) and malformed answers → retry.
 //
 // store() hands back what the server answered parsed, not as bytes, so
 // `response` holds the stored instance's RetrieveURL on success (empty when

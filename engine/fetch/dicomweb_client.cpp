@@ -125,7 +125,7 @@ struct request_context {
   const std::string why = fmt::format("HTTP {} {}", head.status, printable(head.reason));
   if (head.status == 401 || head.status == 403) rq.fail(fetch_errc::unauthorized, why);
   if (head.status == 404) rq.fail(fetch_errc::not_found, why);
-  if (head.status == 429 || head.status >= 500) rq.fail(fetch_errc::http_status, why, true);
+  if (head.status == 408 || head.status == 429 || head.status >= 500) rq.fail(fetch_errc::http_status, why, true);
   rq.fail(fetch_errc::http_status, why);
 }
 

@@ -16,7 +16,7 @@
 //   so every answer is filtered again on our side (an accession of "A*"
 //   never matches "A1"), and empty values are refused. UIDs are checked
 //   (digits and dots, at most 64) before they go into a path.
-// - Errors are fetch_error: unreachable, timeout, 5xx and 429 are transient;
+// - Errors are fetch_error: unreachable, timeout, 5xx, 408 and 429 are transient;
 //   401/403 unauthorized; 404 not_found; other statuses http_status;
 //   malformed JSON, multipart or DICOM JSON shapes bad_response (transient
 //   when a multipart body ends before its close delimiter: a connection cut

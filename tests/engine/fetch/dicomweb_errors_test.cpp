@@ -341,6 +341,7 @@ TEST_CASE("dicomweb: HTTP statuses map to error codes") {
       {"502 Bad Gateway", fetch_errc::http_status, true},
       {"503 Service Unavailable", fetch_errc::http_status, true},
       {"429 Too Many Requests", fetch_errc::http_status, true},
+      {"408 Request Timeout", fetch_errc::http_status, true},
       {"400 Bad Request", fetch_errc::http_status, false},
       {"301 Moved Permanently", fetch_errc::http_status, false},
       {"406 Not Acceptable", fetch_errc::http_status, false},
