@@ -1,9 +1,11 @@
 #include "cli/cli.hpp"
 
+#include <cstdlib>
 #include <ostream>
 
 #include "cli/check_mappings_command.hpp"
 #include "cli/infer_command.hpp"
+#include "cli/operate_commands.hpp"
 #include "cli/parse_command.hpp"
 #include "cli/preview_command.hpp"
 #include "cli/replay_command.hpp"
@@ -33,10 +35,20 @@ constexpr std::string_view usage_text =
     "                     check mapping files; every problem as file:line:col: reason\n"
     "  preview --mapping PATH --order ORDER.hl7 (--findings F.json | --dir DIR) --out DIR\n"
     "                     build every output the matching routes define into DIR; send nothing\n"
+    "  requeue [--db CONNINFO] [--destination NAME] [--id N]...\n"
+    "                     put dead letters back on their delivery lanes\n"
+    "  audit [--db CONNINFO] STUDY_KEY\n"
+    "                     what happened to a study: jobs, inferences, outbound messages\n"
     "\n"
     "run 'radbridge COMMAND --help' for a command's options.\n";
 
 }  // namespace
+
+std::string database_conninfo(std::optional<std::string_view> flag, const std::string& fallback) {
+  if (flag) return std::string(*flag);
+  if (const char* env = std::getenv("RADBRIDGE_DB"); env != nullptr && *env != '\0') return env;
+  return fallback;
+}
 
 int run(std::span<const std::string_view> args, std::istream& in, std::ostream& out, std::ostream& err) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -52,6 +64,8 @@ int run(std::span<const std::string_view> args, std::istream& in, std::ostream& 
   if (command == "infer") return run_infer(rest, out, err);
   if (command == "check-mappings") return run_check_mappings(rest, out, err);
   if (command == "preview") return run_preview(rest, out, err);
+  if (command == "requeue") return run_requeue(rest, out, err);
+  if (command == "audit") return run_audit(rest, out, err);
   err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;
   return exit_usage;
 }

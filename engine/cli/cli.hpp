@@ -7,7 +7,9 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace radbridge::cli {
@@ -17,5 +19,8 @@ inline constexpr int exit_failure = 1;
 inline constexpr int exit_usage = 2;
 
 int run(std::span<const std::string_view> args, std::istream& in, std::ostream& out, std::ostream& err);
+
+// The database of a command: --db, else RADBRIDGE_DB, else `fallback`.
+std::string database_conninfo(std::optional<std::string_view> flag, const std::string& fallback = {});
 
 }  // namespace radbridge::cli

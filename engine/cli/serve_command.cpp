@@ -30,13 +30,6 @@ constexpr std::string_view serve_usage =
     "usage: radbridge serve --config FILE [--db CONNINFO] [--listen HOST:PORT]\n";
 constexpr std::string_view migrate_usage = "usage: radbridge migrate --db CONNINFO   (or RADBRIDGE_DB)\n";
 
-// --db, else RADBRIDGE_DB, else the fallback.
-std::string database_from(std::optional<std::string_view> flag, const std::string& fallback) {
-  if (flag) return std::string(*flag);
-  if (const char* env = std::getenv("RADBRIDGE_DB"); env != nullptr && *env != '\0') return env;
-  return fallback;
-}
-
 net::tls_options tls_options_from(const config::tls_settings& t) {
   net::tls_options o;
   o.cert_file = t.cert_file;
@@ -68,7 +61,7 @@ int run_migrate(std::span<const std::string_view> args, std::ostream& out, std::
       return exit_usage;
     }
   }
-  const std::string conninfo = database_from(db_flag, "");
+  const std::string conninfo = database_conninfo(db_flag, "");
   if (conninfo.empty()) {
     err << migrate_usage;
     return exit_usage;
@@ -124,7 +117,7 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     err << "radbridge serve: --listen expects HOST:PORT, not '" << *listen_flag << "'\n";
     return exit_usage;
   }
-  const std::string conninfo = database_from(db_flag, settings.database);
+  const std::string conninfo = database_conninfo(db_flag, settings.database);
   if (conninfo.empty()) {
     err << "radbridge serve: no database: give --db, set RADBRIDGE_DB, or set \"database\" in the config\n";
     return exit_usage;

@@ -4,7 +4,7 @@ asyncio server (hl7.mllp.start_hl7_server; Debian's python3-hl7 under
 /usr/bin/python3), so the sender is checked against a peer we did not write.
 
 Usage: hl7_receiver.py --port PORT --record FILE --ready FILE
-                       [--cert PEM --key PEM]
+                       [--cert PEM --key PEM] [--answer CODE]
 
 Listens on 127.0.0.1:PORT (TLS with --cert/--key). Writes "ready" to the
 ready file once it listens. Every message is parsed with python-hl7 and
@@ -14,7 +14,7 @@ answered as its MSH-10 (the control ID the test chose) says:
   OTHER-*    AA, but MSA-2 is MSH-10 + "-OTHER" (an ACK for another message)
   GARBAGE-*  a frame that is not HL7
   CLOSE-*    AA, then the connection is closed by us
-  anything else  AA
+  anything else  AA, or the code given with --answer
 ACKs are python-hl7's Message.create_ack with MSH-10 "ACK-" + MSH-10.
 Before answering, one JSON line per message is appended (and flushed) to
 the record file: {"connection": N (1 for the first connection accepted),
@@ -49,6 +49,7 @@ async def main():
     parser.add_argument("--ready", required=True)
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--answer", choices=CODES, default="AA")
     args = parser.parse_args()
 
     record = open(args.record, "a", encoding="utf-8")
@@ -91,7 +92,7 @@ async def main():
                     writer.writeblock(frame.encode("ascii"))
                     await writer.drain()
                     continue
-                code = prefix if prefix in CODES else "AA"
+                code = prefix if prefix in CODES else args.answer
                 ack = message.create_ack(code, message_id="ACK-" + control_id)
                 if prefix == "OTHER":
                     ack.segment("MSA")[2] = control_id + "-OTHER"

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "deliver/sender.hpp"
-#include "engine/deliver/peers.hpp"
+#include "support/delivery_peers.hpp"
 #include "engine/net/test_certs.hpp"
 #include "json/json_document.hpp"
 #include "results/output_ids.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "deliver/sender.hpp"
-#include "engine/deliver/peers.hpp"
+#include "support/delivery_peers.hpp"
 #include "engine/net/test_certs.hpp"
 #include "support/process.hpp"
 

@@ -28,11 +28,12 @@ namespace radbridge::test::deliver {
 namespace fs = std::filesystem;
 
 // Starts argv (with "--port P --ready FILE" appended) until it writes FILE;
-// stderr goes to `log`. Returns the child and its port.
+// stderr goes to `log`. Returns the child and its port: `fixed_port` when
+// given (one try), else a free one.
 inline std::pair<child_process, std::uint16_t> start_peer(std::vector<std::string> argv, const fs::path& folder,
-                                                          const std::string& what) {
-  for (int tries = 0; tries < 5; ++tries) {
-    const std::uint16_t port = free_tcp_port();
+                                                          const std::string& what, std::uint16_t fixed_port = 0) {
+  for (int tries = 0; tries < (fixed_port != 0 ? 1 : 5); ++tries) {
+    const std::uint16_t port = fixed_port != 0 ? fixed_port : free_tcp_port();
     const fs::path ready = folder / "ready";
     const fs::path log = folder / "peer.log";
     fs::remove(ready);
@@ -69,7 +70,13 @@ struct received {
 // python-hl7's asyncio MLLP server; answers by MSH-10 prefix (see the script).
 class hl7_receiver {
  public:
-  explicit hl7_receiver(bool tls = false, const std::string& cert = {}, const std::string& key = {}) {
+  explicit hl7_receiver(bool tls = false, const std::string& cert = {}, const std::string& key = {})
+      : hl7_receiver(0, "AA", tls, cert, key) {}
+
+  // On a port chosen beforehand (0: any free one), answering `answer` (AA,
+  // AE, ...) to every message whose MSH-10 has no special prefix.
+  hl7_receiver(std::uint16_t port, const std::string& answer, bool tls = false, const std::string& cert = {},
+               const std::string& key = {}) {
     const fs::path script = source_dir() / "tests/support/hl7_receiver.py";
     if (!fs::is_regular_file("/usr/bin/python3")) throw std::runtime_error("/usr/bin/python3 is missing");
     if (!fs::is_regular_file(script)) throw std::runtime_error("missing " + script.string());
@@ -77,11 +84,11 @@ class hl7_receiver {
     if (probe.status != 0)
       throw std::runtime_error("python-hl7 is missing (Debian package python3-hl7): " + probe.err);
     record_ = folder_.path() / "record.jsonl";
-    std::vector<std::string> argv{"/usr/bin/python3", script.string(), "--record", record_.string()};
+    std::vector<std::string> argv{"/usr/bin/python3", script.string(), "--record", record_.string(), "--answer", answer};
     if (tls) argv.insert(argv.end(), {"--cert", cert, "--key", key});
-    auto [child, port] = start_peer(argv, folder_.path(), "python-hl7 MLLP receiver");
+    auto [child, chosen] = start_peer(argv, folder_.path(), "python-hl7 MLLP receiver", port);
     child_.emplace(std::move(child));
-    port_ = port;
+    port_ = chosen;
   }
 
   std::uint16_t port() const { return port_; }

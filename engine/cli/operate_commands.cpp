@@ -1,0 +1,131 @@
+#include "cli/operate_commands.hpp"
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/cli.hpp"
+#include "store/audit_store.hpp"
+#include "store/outbound_store.hpp"
+#include "store/store_error.hpp"
+
+namespace radbridge::cli {
+
+namespace {
+
+constexpr std::string_view requeue_usage =
+    "usage: radbridge requeue [--db CONNINFO] [--destination NAME] [--id N]...\n"
+    "  puts dead letters back on their lanes (all, one destination's, or the given ids)\n";
+constexpr std::string_view audit_usage =
+    "usage: radbridge audit [--db CONNINFO] STUDY_KEY\n"
+    "  what happened to a study (accession number or Study Instance UID): jobs, inferences, outbound messages\n";
+
+void write_audit_text(std::ostream& out, const std::vector<store::job_record>& jobs) {
+  for (const store::job_record& j : jobs) {
+    out << fmt::format("job {} route {} ({}): {}{}, started by message {} at {}{}\n", j.id, j.route, j.mode, j.status,
+                       j.acuity.empty() ? "" : ", acuity " + j.acuity, j.control_id, j.created_at,
+                       j.finished_at.empty() ? "" : ", finished " + j.finished_at);
+    if (!j.error.empty()) out << fmt::format("  error after {} attempt(s): {}\n", j.attempts, j.error);
+    for (const store::inference_record& i : j.inferences) {
+      out << fmt::format("  inference {} {} (sha256 {}) on series {} of study {}\n    timings {}\n    findings {}\n",
+                         i.model, i.model_version, i.model_sha256.substr(0, 16), i.series_uid, i.study_uid,
+                         i.timings_json, i.findings_json);
+    }
+    for (const store::outbound_status& o : j.outbound) {
+      out << fmt::format("  outbound {} {} to {}: {} after {} attempt(s){}\n", o.output, o.identity, o.destination,
+                         o.status, o.attempts, o.last_error.empty() ? "" : " (last error: " + o.last_error + ")");
+    }
+  }
+}
+
+}  // namespace
+
+int run_requeue(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
+  std::optional<std::string_view> db_flag;
+  std::optional<std::string> destination;
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    if (a == "--help" || a == "-h") {
+      out << requeue_usage;
+      return exit_ok;
+    }
+    if (i + 1 >= args.size()) {
+      err << "radbridge requeue: " << a << " needs a value\n" << requeue_usage;
+      return exit_usage;
+    }
+    const std::string_view v = args[++i];
+    if (a == "--db") {
+      db_flag = v;
+    } else if (a == "--destination") {
+      destination = std::string(v);
+    } else if (a == "--id") {
+      try {
+        ids.push_back(std::stoll(std::string(v)));
+      } catch (const std::exception&) {
+        err << "radbridge requeue: --id needs a number, not '" << v << "'\n" << requeue_usage;
+        return exit_usage;
+      }
+    } else {
+      err << "radbridge requeue: unknown option '" << a << "'\n" << requeue_usage;
+      return exit_usage;
+    }
+  }
+  const std::string conninfo = database_conninfo(db_flag);
+  if (conninfo.empty()) {
+    err << "radbridge requeue: no database: give --db or set RADBRIDGE_DB\n";
+    return exit_usage;
+  }
+  try {
+    store::database db(conninfo);
+    const std::size_t n = store::requeue_dead(db, destination, ids);
+    out << fmt::format("requeued {} dead letter{}\n", n, n == 1 ? "" : "s");
+    return exit_ok;
+  } catch (const store::store_error& e) {
+    err << "radbridge requeue: " << e.what() << '\n';
+    return exit_failure;
+  }
+}
+
+int run_audit(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
+  std::optional<std::string_view> db_flag;
+  std::optional<std::string_view> key;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    if (a == "--help" || a == "-h") {
+      out << audit_usage;
+      return exit_ok;
+    }
+    if (a == "--db" && i + 1 < args.size()) {
+      db_flag = args[++i];
+    } else if (a.starts_with("--") || key) {
+      err << "radbridge audit: unexpected '" << a << "'\n" << audit_usage;
+      return exit_usage;
+    } else {
+      key = a;
+    }
+  }
+  const std::string conninfo = database_conninfo(db_flag);
+  if (!key || conninfo.empty()) {
+    err << (key ? "radbridge audit: no database: give --db or set RADBRIDGE_DB\n" : "") << audit_usage;
+    return exit_usage;
+  }
+  try {
+    store::database db(conninfo);
+    const std::vector<store::job_record> jobs = store::audit_study(db, *key);
+    if (jobs.empty()) {
+      err << "radbridge audit: no job for study key '" << *key << "'\n";
+      return exit_failure;
+    }
+    write_audit_text(out, jobs);
+    return exit_ok;
+  } catch (const store::store_error& e) {
+    err << "radbridge audit: " << e.what() << '\n';
+    return exit_failure;
+  }
+}
+
+}  // namespace radbridge::cli
