@@ -1,0 +1,269 @@
+// The whole flow, with real peers: `radbridge serve` with a pipeline, a
+// private PostgreSQL, a private Orthanc holding synthetic head CTs, python-hl7
+// MLLP receivers (RIS and EHR), the Medplum-validating FHIR server, Orthanc's
+// STOW-RS and a folder. Study-complete orders are replayed over MLLP; the
+// test then checks what every receiver got, the audit trail, a silent route,
+// a receiver that is down and comes up (everything delivered, in order), AE
+// answers going to the dead letter and `radbridge requeue` sending them
+// again, and that serve refuses to start on a broken mapping.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support.hpp"
+#include "support/delivery_peers.hpp"
+#include "support/orthanc_server.hpp"
+#include "support/postgres_server.hpp"
+#include "support/process.hpp"
+#include "support/synthetic_studies.hpp"
+
+#ifndef RADBRIDGE_BINARY
+#error "RADBRIDGE_BINARY must name the radbridge executable"
+#endif
+
+namespace test = radbridge::test;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t p = 0; (p = text.find(from, p)) != std::string::npos; p += to.size()) text.replace(p, from.size(), to);
+  return text;
+}
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+
+// A study-complete order of the stroke (or trauma) sample for `accession`.
+std::string order_for(const std::string& accession, const std::string& control_id, bool trauma = false) {
+  const std::string sample = trauma ? "orm_o01_ct_whole_body_trauma_sc_complete.hl7" : "orm_o01_ct_head_sc_complete.hl7";
+  std::string text = test::read_file(test::source_dir() / "samples/hl7" / sample);
+  text = replace_all(text, trauma ? "ACC2024031600007" : "ACC2024031200101", accession);
+  return replace_all(text, trauma ? "RIS0000024410" : "RIS0000014712", control_id);
+}
+
+// Polls `query` until it returns `expected` (bounded), and returns its last answer.
+std::string wait_for(const test::postgres_server& pg, const std::string& query, const std::string& expected,
+                     std::chrono::seconds limit = 180s) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  std::string got;
+  while (std::chrono::steady_clock::now() < give_up) {
+    got = pg.psql(query);
+    if (got == expected) return got;
+    std::this_thread::sleep_for(200ms);
+  }
+  return got;
+}
+
+// Four synthetic studies (seed 2026: studies 2 and 3 have a hemorrhage) in a private Orthanc.
+struct pacs {
+  test::temp_folder studies{"radbridge-pipeline-studies"};
+  test::orthanc_server orthanc;
+  pacs() {
+    test::generate(studies.path(), 2026, 4, 32, 128);
+    REQUIRE(orthanc.upload(studies.path()) == 4 * 32);
+  }
+  std::string accession(int i) const { return "SYN2026N" + std::to_string(i); }
+};
+
+struct engine {
+  test::temp_folder dir{"radbridge-pipeline"};
+  test::postgres_server pg;
+  std::uint16_t port = test::free_tcp_port();
+  std::optional<test::child_process> process;
+
+  // Mappings: the shipped stroke route (SR also to a folder), the trauma route
+  // made silent, and destinations at the given addresses.
+  void configure(const std::string& ris, const std::string& ehr, const std::string& fhir, const std::string& dicomweb) {
+    fs::create_directory(dir.path() / "mappings");
+    std::string stroke = test::read_file(test::source_dir() / "mappings/stroke_ct_head.json");
+    stroke = replace_all(stroke, "\"sr\": [\"pacs\"]", "\"sr\": [\"pacs\", \"outbox\"]");
+    write(dir.path() / "mappings/stroke.json", stroke);
+    std::string trauma = test::read_file(test::source_dir() / "mappings/trauma_whole_body_ct.json");
+    trauma = replace_all(trauma, "\"mode\": \"assist\"", "\"mode\": \"silent\"");
+    write(dir.path() / "mappings/trauma.json", trauma);
+    write(dir.path() / "mappings/destinations.json",
+          R"({"destinations": [
+  {"name": "ris", "type": "mllp", "address": ")" + ris + R"("},
+  {"name": "ehr_acuity", "type": "mllp", "address": ")" + ehr + R"("},
+  {"name": "fhir", "type": "fhir", "address": ")" + fhir + R"("},
+  {"name": "pacs", "type": "dicomweb", "address": ")" + dicomweb + R"("},
+  {"name": "outbox", "type": "folder", "address": ")" + (dir.path() / "outbox").string() + R"("}
+]})");
+    write(dir.path() / "radbridge.json",
+          R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:)" + std::to_string(port) +
+              R"(", "message_types": ["*"]}],
+ "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
+              R"(", "pacs": {"dicomweb": ")" + dicomweb + R"("}, "poll_ms": 50,
+              "delivery": {"attempts": 1000, "first_backoff_ms": 100, "max_backoff_ms": 400, "timeout_ms": 3000}}})");
+  }
+
+  void start() {
+    test::spawn_options options;
+    options.out = test::stdio_target::append_to(dir.path() / "engine.log");
+    options.err = test::stdio_target::append_to(dir.path() / "engine.log");
+    options.stop_grace = 5s;
+    process.emplace(std::vector<std::string>{RADBRIDGE_BINARY, "serve", "--config", (dir.path() / "radbridge.json").string(),
+                                             "--db", pg.conninfo()},
+                    options);
+    for (int i = 0; i < 300 && test::read_file(dir.path() / "engine.log").find("pipeline_started") == std::string::npos;
+         ++i) {
+      REQUIRE_MESSAGE(process->running(), test::read_file(dir.path() / "engine.log"));
+      std::this_thread::sleep_for(50ms);
+    }
+    REQUIRE_MESSAGE(test::read_file(dir.path() / "engine.log").find("pipeline_started") != std::string::npos,
+                    test::read_file(dir.path() / "engine.log"));
+  }
+
+  void replay(const std::vector<std::string>& messages) {
+    std::string all;
+    for (const std::string& m : messages) all += m + "\n";
+    write(dir.path() / "orders.hl7", all);
+    const auto r = test::run_captured({RADBRIDGE_BINARY, "replay", "--to", "127.0.0.1:" + std::to_string(port),
+                                       (dir.path() / "orders.hl7").string()},
+                                      {}, "", 60s);
+    const std::string output = r.out + r.err;
+    REQUIRE_MESSAGE(r.status == 0, output);
+  }
+
+  test::captured cli(std::vector<std::string> args) const {
+    args.insert(args.begin(), RADBRIDGE_BINARY);
+    return test::run_captured(args, {}, "", 60s);
+  }
+
+  std::string log() const { return test::read_file(dir.path() / "engine.log"); }
+};
+
+}  // namespace
+
+TEST_CASE("pipeline: study-complete orders become results at every receiver, audited; a silent route sends nothing") {
+  const pacs studies;
+  test::deliver::hl7_receiver ris, ehr;
+  test::deliver::fhir_server fhir;
+  engine e;
+  e.configure(ris.address(), ehr.address(), fhir.base_url(), studies.orthanc.dicomweb_url());
+  e.start();
+  e.replay({order_for(studies.accession(2), "ORD-A"), order_for(studies.accession(1), "ORD-B"),
+            order_for(studies.accession(2), "ORD-C", true)});
+
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM jobs WHERE status = 'done'", "3") == "3", e.log());
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0") == "0", e.log());
+  CHECK(e.pg.psql("SELECT string_agg(status, ',' ORDER BY id) FROM inbound_messages") == "routed,routed,routed");
+  CHECK(e.pg.psql("SELECT string_agg(route || ':' || study_key || ':' || mode, ',' ORDER BY id) FROM jobs") ==
+        "stroke_ct_head_ich:SYN2026N2:active,stroke_ct_head_ich:SYN2026N1:active,"
+        "trauma_whole_body_ct_head:SYN2026N2:silent");
+  // The hemorrhage study is critical (2 ORU, 1 or 2 ADT, 6 Observations, 2 SR x 2 destinations).
+  CHECK(e.pg.psql("SELECT acuity FROM jobs WHERE id = 1") == "critical");
+  const int critical = std::stoi(e.pg.psql("SELECT count(*) FROM jobs WHERE route = 'stroke_ct_head_ich' AND acuity = 'critical'"));
+  CHECK(e.pg.psql("SELECT count(*) FROM inference_audit") == "6");  // 2 models x 3 jobs, the silent one included
+  CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages WHERE job_id = 3") == "0");
+  CHECK(e.pg.psql("SELECT string_agg(destination || ':' || output, ',' ORDER BY id) FROM outbound_messages WHERE job_id = 1") ==
+        "ris:oru,ehr_acuity:adt,fhir:observation,fhir:observation,fhir:observation,pacs:sr,outbox:sr");
+
+  // The RIS got both ORUs, parsed by python-hl7, in job order.
+  const auto oru = ris.records();
+  REQUIRE(oru.size() == 2);
+  CHECK(oru[0].control_id == e.pg.psql("SELECT identity FROM outbound_messages WHERE job_id = 1 AND output = 'oru'"));
+  CHECK(oru[1].control_id == e.pg.psql("SELECT identity FROM outbound_messages WHERE job_id = 2 AND output = 'oru'"));
+  for (const auto& r : oru) {
+    CHECK(r.type == "ORU^R01^ORU_R01");
+    CHECK(r.pid3 == "MRN100001");
+    CHECK(r.answer == "AA");
+    REQUIRE(r.obx5.size() == 5);
+  }
+  CHECK(oru[0].obx5[0] == "1386000^Intracranial hemorrhage^SCT");
+  CHECK(oru[0].obx5[4].find("/studies/") != std::string::npos);  // the RP pointer to the SR
+  // ADT^A31 for each critical stroke job only.
+  const auto adt = ehr.records();
+  REQUIRE(static_cast<int>(adt.size()) == critical);
+  CHECK(adt[0].type == "ADT^A31^ADT_A05");
+  CHECK(adt[0].pid3 == "MRN100001");
+  // Six Observations stored once each by the FHIR server (conditional create).
+  CHECK(fhir.control("GET", "/control/state").find("observations")->as_number() == 6);
+  // The SRs are in the PACS, in the studies they describe, and in the folder.
+  const auto sr_series = studies.orthanc.get(
+      "/dicom-web/studies/" + e.pg.psql("SELECT study_uid FROM outbound_messages WHERE job_id = 1 AND output = 'sr' "
+                                        "AND destination = 'pacs'") + "/series?Modality=SR");
+  CHECK(sr_series.status == 200);
+  CHECK(sr_series.body.find("\"SR\"") != std::string::npos);
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(e.dir.path() / "outbox")) files += entry.path().extension() == ".dcm";
+  CHECK(files == 2);
+
+  // The audit trail of the hemorrhage study.
+  const auto audit = e.cli({"audit", "--db", e.pg.conninfo(), "SYN2026N2"});
+  CHECK(audit.status == 0);
+  CHECK(audit.out.find("job 1 route stroke_ct_head_ich (active): done, acuity critical, started by message ORD-A") !=
+        std::string::npos);
+  CHECK(audit.out.find("  inference ich_classifier 1.0.0 (sha256 67de8e1462333295) on series ") != std::string::npos);
+  CHECK(audit.out.find("  outbound oru " + oru[0].control_id + " to ris: sent after 1 attempt(s)\n") != std::string::npos);
+  CHECK(audit.out.find("job 3 route trauma_whole_body_ct_head (silent): done") != std::string::npos);
+  const auto missing = e.cli({"audit", "--db", e.pg.conninfo(), "NO-SUCH-ACC"});
+  CHECK(missing.status == 1);
+  CHECK(missing.err == "radbridge audit: no job for study key 'NO-SUCH-ACC'\n");
+  // Logs carry identifiers, never patient names.
+  CHECK(e.log().find("TESTPATIENT") == std::string::npos);
+}
+
+TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE goes to the dead letter, requeue resends") {
+  const pacs studies;
+  const std::uint16_t ris_port = test::free_tcp_port();  // nobody listens yet
+  std::optional<test::deliver::hl7_receiver> ehr(std::in_place, std::uint16_t{0}, std::string("AE"));
+  test::deliver::fhir_server fhir;
+  engine e;
+  e.configure("127.0.0.1:" + std::to_string(ris_port), ehr->address(), fhir.base_url(), studies.orthanc.dicomweb_url());
+  e.start();
+  e.replay({order_for(studies.accession(2), "ORD-1"), order_for(studies.accession(3), "ORD-2"),
+            order_for(studies.accession(0), "ORD-3")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM jobs WHERE status = 'done'", "3") == "3", e.log());
+  // The RIS lane retries its head; the rows behind it wait.
+  REQUIRE(wait_for(e.pg, "SELECT attempts >= 3 FROM outbound_messages WHERE destination = 'ris' ORDER BY id LIMIT 1", "t") == "t");
+  CHECK(e.pg.psql("SELECT string_agg(status || ':' || (attempts > 0)::text, ',' ORDER BY id) FROM outbound_messages "
+                  "WHERE destination = 'ris'") == "pending:true,pending:false,pending:false");
+  CHECK(e.pg.psql("SELECT last_error FROM outbound_messages WHERE destination = 'ris' ORDER BY id LIMIT 1")
+            .find("127.0.0.1:" + std::to_string(ris_port)) != std::string::npos);
+
+  // Up: all three arrive, in order.
+  test::deliver::hl7_receiver ris(ris_port, "AA");
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE destination = 'ris' AND status = 'sent'", "3") == "3",
+                  e.log());
+  const auto got = ris.records();
+  REQUIRE(got.size() == 3);
+  CHECK(got[0].control_id + "," + got[1].control_id + "," + got[2].control_id ==
+        e.pg.psql("SELECT string_agg(identity, ',' ORDER BY id) FROM outbound_messages WHERE destination = 'ris'"));
+
+  // The EHR answered AE: dead letters, with its ACK kept.
+  const std::string adts = e.pg.psql("SELECT count(*) FROM outbound_messages WHERE destination = 'ehr_acuity'");
+  REQUIRE(std::stoi(adts) >= 1);
+  REQUIRE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE destination = 'ehr_acuity' AND status = 'dead'", adts) == adts);
+  CHECK(e.pg.psql("SELECT position('MSA|AE|' in convert_from(response, 'UTF8')) > 0 FROM outbound_messages "
+                  "WHERE destination = 'ehr_acuity' ORDER BY id LIMIT 1") == "t");
+  // The EHR is fixed (now it accepts): requeue, and they are delivered.
+  const std::uint16_t ehr_port = ehr->port();
+  ehr.reset();
+  test::deliver::hl7_receiver fixed(ehr_port, "AA");
+  const auto requeue = e.cli({"requeue", "--db", e.pg.conninfo(), "--destination", "ehr_acuity"});
+  CHECK(requeue.status == 0);
+  CHECK(requeue.out == "requeued " + adts + (adts == "1" ? " dead letter\n" : " dead letters\n"));
+  REQUIRE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE destination = 'ehr_acuity' AND status = 'sent'", adts) == adts);
+  CHECK(static_cast<int>(fixed.records().size()) == std::stoi(adts));
+}
+
+TEST_CASE("pipeline: serve refuses to start on a broken mapping, saying where") {
+  engine e;
+  write(e.dir.path() / "radbridge.json",
+        R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:0"}],
+ "pipeline": {"mappings": [")" + (test::source_dir() / "samples/mappings/broken_mr_brain.json").string() +
+            R"("], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
+            R"(", "pacs": {"folder": "/nonexistent"}}})");
+  const auto r = e.cli({"serve", "--config", (e.dir.path() / "radbridge.json").string(), "--db", e.pg.conninfo()});
+  CHECK(r.status == 1);
+  CHECK(r.err.starts_with("radbridge serve: the mappings have problems:\n" +
+                          (test::source_dir() / "samples/mappings/broken_mr_brain.json").string() + ":71:25: bad HL7 path"));
+}
