@@ -1,9 +1,9 @@
 #include "jobs/study_source.hpp"
 
-#include "fetch/fetch_error.hpp"
-
 #include <mutex>
 #include <optional>
+
+#include "fetch/fetch_error.hpp"
 
 namespace radbridge::jobs {
 
