@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
 #include "fetch/fetch_error.hpp"
 #include "fetch/series.hpp"
 #include "json/json_document.hpp"
@@ -26,6 +27,8 @@
 #include "support/process.hpp"
 
 
+
+using radbridge::test::error_of;
 
 namespace {
 
@@ -235,16 +238,6 @@ dicomweb_settings settings_for(const orthanc_server& pacs) {
 
 dicomweb_client shared_client() { return dicomweb_client(settings_for(radbridge::test::shared_orthanc())); }
 
-// The fetch_error `f` throws (or a failed check when it throws none).
-fetch_error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const fetch_error& e) {
-    return e;
-  }
-  FAIL("no fetch_error thrown");
-  return fetch_error(fetch_errc::bad_response, "unreachable");
-}
 
 }  // namespace
 

@@ -22,10 +22,13 @@
 #include <thread>
 #include <vector>
 
+#include "error_of.hpp"
 #include "fetch/dicomweb_client.hpp"
 #include "fetch/fetch_error.hpp"
 #include "fetch/http_client.hpp"
 #include "engine/net/test_certs.hpp"
+
+using radbridge::test::error_of;
 
 namespace {
 
@@ -217,15 +220,6 @@ dicomweb_settings settings_for(const std::string& url) {
   return s;
 }
 
-fetch_error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const fetch_error& e) {
-    return e;
-  }
-  FAIL("no fetch_error thrown");
-  return fetch_error(fetch_errc::bad_response, "unreachable");
-}
 
 const std::string study_uid = "1.2.826.0.1.3680043.2.1125.1";
 const std::string series_uid = "1.2.826.0.1.3680043.2.1125.1.2";

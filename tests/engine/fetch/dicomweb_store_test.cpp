@@ -14,11 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
 #include "fetch/dicomweb_client.hpp"
 #include "fetch/fetch_error.hpp"
 #include "fetch/series_headers.hpp"
 #include "support/orthanc_server.hpp"
 #include "support/synthetic_studies.hpp"
+
+using radbridge::test::error_of;
 
 namespace {
 
@@ -59,15 +62,6 @@ dicomweb_settings settings_for(const test::orthanc_server& pacs) {
   return s;
 }
 
-fetch_error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const fetch_error& e) {
-    return e;
-  }
-  FAIL("no fetch_error thrown");
-  return fetch_error(fetch_errc::bad_response, "unreachable");
-}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
