@@ -12,7 +12,6 @@
 
 #include "fetch/dicom_dataset.hpp"
 #include "fetch/fetch_error.hpp"
-#include "fetch/folder_source.hpp"
 
 namespace radbridge::fetch {
 
@@ -90,10 +89,6 @@ series_headers read_series_headers(const std::vector<std::string>& part10_files)
   for (auto& i : instances)
     if (seen.insert(i.header.sop_instance_uid).second) out.instances.push_back(std::move(i.header));
   return out;
-}
-
-series_headers read_series_headers(const folder_source& source, std::string_view series_uid) {
-  return read_series_headers(source.read_series(series_uid));
 }
 
 }  // namespace radbridge::fetch

@@ -4,15 +4,14 @@
 //
 // `read_series_headers` reads them from the series' Part 10 files as
 // folder_source::read_series or dicomweb_client::retrieve_series return
-// them; the overload with a folder_source reads that series first.
+// them (fetch_series does it while decoding).
 // Instances are ordered by InstanceNumber, then SOPInstanceUID, each listed
 // once (a repeated SOPInstanceUID is kept once). Patient and study
 // attributes come from the first instance in that order; values are trimmed
 // UTF-8 text (converted from the instance's SpecificCharacterSet; PatientName
 // in DICOM PN form, dates DA, times TM), empty when absent.
 //
-// Errors are fetch_error: not_found for no instances (or, from the folder,
-// an unknown series); undecodable for bytes that are not a DICOM instance,
+// Errors are fetch_error: not_found for no instances; undecodable for bytes that are not a DICOM instance,
 // an instance without SOPClassUID, or one whose character set cannot be
 // converted; inconsistent_series when the instances belong to more than one
 // series, study or patient ID. Messages name instances by number and UID,
@@ -24,8 +23,6 @@
 #include <vector>
 
 namespace radbridge::fetch {
-
-class folder_source;
 
 struct instance_header {
   std::string sop_class_uid;
@@ -50,7 +47,5 @@ struct series_headers {
 };
 
 series_headers read_series_headers(const std::vector<std::string>& part10_files);
-
-series_headers read_series_headers(const folder_source& source, std::string_view series_uid);
 
 }  // namespace radbridge::fetch

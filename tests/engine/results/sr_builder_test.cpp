@@ -98,7 +98,7 @@ const results::source_series& study_series() {
   static const results::source_series series = [] {
     const fetch::folder_source source(test::shared_study().series);
     const auto study = source.study_uids().at(0);
-    return fetch::read_series_headers(source, source.list_series(study).at(0).identity.series_uid);
+    return fetch::read_series_headers(source.read_series(source.list_series(study).at(0).identity.series_uid));
   }();
   return series;
 }
