@@ -80,7 +80,8 @@ struct engine {
 
   // Mappings: the shipped stroke route (SR also to a folder), the trauma route
   // made silent, and destinations at the given addresses.
-  void configure(const std::string& ris, const std::string& ehr, const std::string& fhir, const std::string& dicomweb) {
+  void configure(const std::string& ris, const std::string& ehr, const std::string& fhir, const std::string& dicomweb,
+                 const std::string& job_settings = R"("job_attempts": 5)") {
     fs::create_directory(dir.path() / "mappings");
     std::string stroke = test::read_file(test::source_dir() / "mappings/stroke_ct_head.json");
     stroke = replace_all(stroke, "\"sr\": [\"pacs\"]", "\"sr\": [\"pacs\", \"outbox\"]");
@@ -100,7 +101,7 @@ struct engine {
           R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:)" + std::to_string(port) +
               R"(", "message_types": ["*"]}],
  "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
-              R"(", "pacs": {"dicomweb": ")" + dicomweb + R"("}, "poll_ms": 50,
+              R"(", "pacs": {"dicomweb": ")" + dicomweb + R"("}, "poll_ms": 50, )" + job_settings + R"(,
               "delivery": {"attempts": 1000, "first_backoff_ms": 100, "max_backoff_ms": 400, "timeout_ms": 3000}}})");
   }
 
@@ -266,4 +267,25 @@ TEST_CASE("pipeline: serve refuses to start on a broken mapping, saying where") 
   CHECK(r.status == 1);
   CHECK(r.err.starts_with("radbridge serve: the mappings have problems:\n" +
                           (test::source_dir() / "samples/mappings/broken_mr_brain.json").string() + ":71:25: bad HL7 path"));
+}
+
+TEST_CASE("pipeline: a study the PACS does not have is tried again, then the job fails with the reason; nothing is sent") {
+  const test::orthanc_server empty_pacs;
+  test::deliver::hl7_receiver ris, ehr;
+  test::deliver::fhir_server fhir;
+  engine e;
+  e.configure(ris.address(), ehr.address(), fhir.base_url(), empty_pacs.dicomweb_url(),
+              R"("job_attempts": 3, "job_backoff_ms": 100)");
+  e.start();
+  e.replay({order_for("NOT-IN-PACS", "ORD-X")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs", "failed") == "failed", e.log());
+  CHECK(e.pg.psql("SELECT attempts FROM jobs") == "3");
+  CHECK(e.pg.psql("SELECT error FROM jobs").starts_with("not_found: "));
+  CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages") == "0");
+  CHECK(e.pg.psql("SELECT count(*) FROM inference_audit") == "0");
+  const auto audit = e.cli({"audit", "--db", e.pg.conninfo(), "NOT-IN-PACS"});
+  CHECK(audit.status == 0);
+  CHECK(audit.out.find("job 1 route stroke_ct_head_ich (active): failed, started by message ORD-X") != std::string::npos);
+  CHECK(audit.out.find("  error after 3 attempt(s): not_found: ") != std::string::npos);
+  CHECK(ris.records().empty());
 }
