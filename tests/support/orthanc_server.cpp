@@ -401,20 +401,6 @@ void orthanc_server::shutdown() noexcept {
   release_watchdog(clean);
 }
 
-orthanc_server& shared_orthanc() {
-  static std::mutex mutex;
-  static std::unique_ptr<orthanc_server> server;
-  static std::exception_ptr failure;
-  const std::lock_guard lock(mutex);
-  if (server) return *server;
-  if (failure) std::rethrow_exception(failure);
-  try {
-    server = std::make_unique<orthanc_server>();
-  } catch (...) {
-    failure = std::current_exception();
-    throw;
-  }
-  return *server;
-}
+orthanc_server& shared_orthanc() { return shared_instance<orthanc_server>(); }
 
 }  // namespace radbridge::test

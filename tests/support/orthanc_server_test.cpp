@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "support/fixture_checks.hpp"
 #include "support/orthanc_server.hpp"
 
 namespace {
@@ -25,6 +26,10 @@ using radbridge::test::orthanc_server;
 using radbridge::test::orthanc_server_options;
 using radbridge::test::shared_orthanc;
 namespace fs = std::filesystem;
+using radbridge::test::crashed_fixture;
+using radbridge::test::eventually;
+using radbridge::test::process_gone;
+using radbridge::test::start_and_crash;
 using namespace std::chrono_literals;
 
 bool can_connect(std::uint16_t port) {
@@ -57,25 +62,6 @@ std::string raw_status_line(std::uint16_t port, const std::string& path) {
   while ((n = ::recv(s, buffer, sizeof buffer, 0)) > 0) answer.append(buffer, static_cast<std::size_t>(n));
   ::close(s);
   return answer.substr(0, answer.find("\r\n"));
-}
-
-bool process_gone(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return true;
-  std::string line;
-  std::getline(stat, line);
-  const auto close_paren = line.rfind(')');
-  return close_paren != std::string::npos && close_paren + 2 < line.size() && line[close_paren + 2] == 'Z';
-}
-
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
 }
 
 // One small synthetic CT study (4 slices) from models/train/synth_ct.py.
@@ -177,35 +163,9 @@ TEST_CASE("orthanc_server: running() notices an Orthanc that died") {
 }
 
 TEST_CASE("orthanc_server: the watchdog cleans up after a test process that dies without destructors") {
-  int report[2];
-  REQUIRE(::pipe(report) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(report[0]);
-    try {
-      const auto* pacs = new orthanc_server;  // never deleted: this process dies as if it crashed
-      const std::string line = pacs->folder().string() + " " + std::to_string(pacs->pid()) + "\n";
-      (void)!::write(report[1], line.data(), line.size());
-    } catch (...) {
-    }
-    ::kill(::getpid(), SIGKILL);
-    ::_exit(1);
-  }
-  ::close(report[1]);
-  std::string line;
-  char buffer[512];
-  ssize_t n = 0;
-  while ((n = ::read(report[0], buffer, sizeof buffer)) > 0) line.append(buffer, static_cast<std::size_t>(n));
-  ::close(report[0]);
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
-
-  std::istringstream fields(line);
-  std::string folder;
-  long pid = 0;
-  fields >> folder >> pid;
+  const crashed_fixture crashed = start_and_crash<orthanc_server>();
+  const std::string& folder = crashed.folder;
+  const long pid = crashed.pid;
   REQUIRE_MESSAGE(!folder.empty(), "the child could not start its server");
   REQUIRE(pid > 0);
   CHECK(eventually([&] { return process_gone(static_cast<pid_t>(pid)); }, 30s));

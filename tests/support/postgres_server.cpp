@@ -529,20 +529,6 @@ void postgres_server::shutdown() noexcept {
   release_watchdog(clean);
 }
 
-postgres_server& shared_postgres() {
-  static std::mutex mutex;
-  static std::unique_ptr<postgres_server> server;
-  static std::exception_ptr failure;
-  const std::lock_guard lock(mutex);
-  if (server) return *server;
-  if (failure) std::rethrow_exception(failure);
-  try {
-    server = std::make_unique<postgres_server>();
-  } catch (...) {
-    failure = std::current_exception();
-    throw;
-  }
-  return *server;
-}
+postgres_server& shared_postgres() { return shared_instance<postgres_server>(); }
 
 }  // namespace radbridge::test

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/fixture_checks.hpp"
 #include "support/postgres_server.hpp"
 
 namespace {
@@ -24,6 +25,10 @@ namespace {
 using radbridge::test::postgres_server;
 using radbridge::test::shared_postgres;
 namespace fs = std::filesystem;
+using radbridge::test::crashed_fixture;
+using radbridge::test::eventually;
+using radbridge::test::process_gone;
+using radbridge::test::start_and_crash;
 using namespace std::chrono_literals;
 
 struct listener {
@@ -60,26 +65,6 @@ bool can_connect(std::uint16_t port) {
   const bool ok = ::connect(s, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
   ::close(s);
   return ok;
-}
-
-// Gone, or a zombie nobody reaped yet (some container inits never reap).
-bool process_gone(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return true;
-  std::string line;
-  std::getline(stat, line);
-  const auto close_paren = line.rfind(')');
-  return close_paren != std::string::npos && close_paren + 2 < line.size() && line[close_paren + 2] == 'Z';
-}
-
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
 }
 
 std::string exception_text(const std::function<void()>& f) {
@@ -241,35 +226,9 @@ TEST_CASE("postgres_server: the destructor stops the server and removes the fold
 }
 
 TEST_CASE("postgres_server: the watchdog cleans up after a test process that dies without destructors") {
-  int report[2];
-  REQUIRE(::pipe(report) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(report[0]);
-    try {
-      const auto* pg = new postgres_server;  // never deleted: this process dies as if it crashed
-      const std::string line = pg->folder().string() + " " + std::to_string(pg->pid()) + "\n";
-      (void)!::write(report[1], line.data(), line.size());
-    } catch (...) {
-    }
-    ::kill(::getpid(), SIGKILL);
-    ::_exit(1);
-  }
-  ::close(report[1]);
-  std::string line;
-  char buffer[512];
-  ssize_t n = 0;
-  while ((n = ::read(report[0], buffer, sizeof buffer)) > 0) line.append(buffer, static_cast<std::size_t>(n));
-  ::close(report[0]);
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
-
-  std::istringstream fields(line);
-  std::string folder;
-  long postmaster = 0;
-  fields >> folder >> postmaster;
+  const crashed_fixture crashed = start_and_crash<postgres_server>();
+  const std::string& folder = crashed.folder;
+  const long postmaster = crashed.pid;
   REQUIRE_MESSAGE(!folder.empty(), "the child could not start its server");
   REQUIRE(postmaster > 0);
   CHECK(eventually([&] { return process_gone(static_cast<pid_t>(postmaster)); }, 60s));

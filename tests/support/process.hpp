@@ -34,7 +34,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -194,5 +197,25 @@ class temp_folder {
  private:
   std::filesystem::path path_;
 };
+
+// One T for the whole test program, made at the first call (thread-safe);
+// a failure to make it is remembered and rethrown to every later caller, so
+// a broken fixture fails each test that needs it once, quickly.
+template <class T>
+T& shared_instance() {
+  static std::mutex mutex;
+  static std::unique_ptr<T> instance;
+  static std::exception_ptr failure;
+  const std::lock_guard lock(mutex);
+  if (instance) return *instance;
+  if (failure) std::rethrow_exception(failure);
+  try {
+    instance = std::make_unique<T>();
+  } catch (...) {
+    failure = std::current_exception();
+    throw;
+  }
+  return *instance;
+}
 
 }  // namespace radbridge::test
