@@ -1,6 +1,7 @@
 #include "store/inbound_store.hpp"
 
 #include <map>
+#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -87,37 +88,39 @@ std::vector<inbound_result> store_inbound(database& db, std::span<const inbound_
     } catch (const pqxx::unique_violation&) {
       inserted = insert(insert_conflicts::skip);
     }
-    std::map<key, existing_row> rows;  // the stored row of every key in the group
-    std::map<key, bool> inserted_now;  // true until the first matching message claims it
-    for (const pqxx::row& r : inserted) {
-      const key k{r[1].c_str(), r[2].c_str(), r[3].c_str()};
-      rows[k] = {r[0].as<std::int64_t>(), as_bytes(r[4]), {}};
-      inserted_now[k] = true;
-    }
-    if (inserted.size() < group.size()) {
-      // Some keys were already there, or repeated within the group: their
-      // stored rows, with the ACK that was sent for them.
-      text_array app, facility, control;
-      for (const inbound_message& m : group) {
-        app.add(m.sending_application);
-        facility.add(m.sending_facility);
-        control.add(m.control_id);
-      }
-      pqxx::nontransaction tx(c);
-      for (const pqxx::row& r : tx.exec_prepared("inbound_by_keys", app.str(), facility.str(), control.str())) {
-        rows[{r[1].c_str(), r[2].c_str(), r[3].c_str()}] = {r[0].as<std::int64_t>(), as_bytes(r[4]), as_bytes(r[5])};
-      }
-    }
     std::vector<inbound_result> results;
     results.reserve(group.size());
+    // Every row stored, returned in the order of the VALUES list (checked
+    // through the control ids: the order is PostgreSQL's behaviour, not a
+    // documented promise): the common case needs no lookup.
+    if (inserted.size() == group.size()) {
+      for (const pqxx::row& r : inserted) {
+        if (std::string_view(r[1].c_str(), r[1].size()) != group[results.size()].control_id) break;
+        results.push_back({inbound_outcome::stored, r[0].as<std::int64_t>(), {}});
+      }
+      if (results.size() == group.size()) return results;
+      results.clear();
+    }
+    // Some keys were already there, or repeated within the group: the
+    // stored row of every key, with the ACK that was sent for it.
+    std::set<std::int64_t> inserted_now;  // erased when a message claims it
+    for (const pqxx::row& r : inserted) inserted_now.insert(r[0].as<std::int64_t>());
+    text_array app, facility, control;
     for (const inbound_message& m : group) {
-      const key k{m.sending_application, m.sending_facility, m.control_id};
-      const existing_row& row = rows.at(k);
-      auto fresh = inserted_now.find(k);
+      app.add(m.sending_application);
+      facility.add(m.sending_facility);
+      control.add(m.control_id);
+    }
+    std::map<key, existing_row> rows;
+    pqxx::nontransaction tx(c);
+    for (const pqxx::row& r : tx.exec_prepared("inbound_by_keys", app.str(), facility.str(), control.str())) {
+      rows[{r[1].c_str(), r[2].c_str(), r[3].c_str()}] = {r[0].as<std::int64_t>(), as_bytes(r[4]), as_bytes(r[5])};
+    }
+    for (const inbound_message& m : group) {
+      const existing_row& row = rows.at(key{m.sending_application, m.sending_facility, m.control_id});
       if (row.sha256 != m.payload_sha256) {
         results.push_back({inbound_outcome::conflict, row.id, {}});
-      } else if (fresh != inserted_now.end() && fresh->second) {
-        fresh->second = false;
+      } else if (inserted_now.erase(row.id) > 0) {
         results.push_back({inbound_outcome::stored, row.id, {}});
       } else {
         results.push_back({inbound_outcome::duplicate, row.id, row.ack});

@@ -24,7 +24,7 @@ std::string inbound_insert_sql(std::size_t rows, insert_conflicts conflicts) {
     sql += ')';
   }
   if (conflicts == insert_conflicts::skip) sql += " ON CONFLICT ON CONSTRAINT inbound_messages_dedupe DO NOTHING";
-  sql += " RETURNING id, sending_application, sending_facility, control_id, payload_sha256";
+  sql += " RETURNING id, control_id";
   return sql;
 }
 

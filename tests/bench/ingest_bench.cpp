@@ -16,7 +16,7 @@
 //    `radbridge serve` with one interface on 127.0.0.1, port 0 (the chosen
 //    port is read from its `listening` log line), all message types,
 //    max_connections 64.
-// 2. `radbridge replay --connections 1` over the N messages; then three
+// 2. `radbridge replay --connections 1` over the N messages; then five
 //    paired rounds, each `--connections 16` over the N messages right
 //    before pgbench (-n -T 5, 16 clients, -j 2); then `--connections 4
 //    --rate 1000` over min(N, 20000) messages (steady-state latency); a
@@ -88,7 +88,7 @@ constexpr std::size_t default_messages = 50'000;
 constexpr std::size_t messages_per_file = 5'000;  // ~7.5 MB, under parse_batch's 16 MiB
 constexpr std::size_t paced_messages = 20'000;
 constexpr int paced_rate = 1'000;
-constexpr int compare_rounds = 3;         // paired replay / pgbench runs at 16
+constexpr int compare_rounds = 5;         // paired replay / pgbench runs at 16
 constexpr int compare_seconds = 5;        // each pgbench run of a round
 constexpr int single_client_seconds = 10;
 constexpr auto replay_limit = 900s;  // a run that takes longer has gone wrong
@@ -394,7 +394,7 @@ class bench_run {
     if (code != 0) fail("radbridge serve exited " + std::to_string(code) + " after SIGTERM:\n" + tail_of(engine_log_));
   }
 
-  void truncate() { pg_->psql("TRUNCATE inbound_messages; CHECKPOINT;"); }
+  void truncate() { pg_->psql("TRUNCATE inbound_messages CASCADE; CHECKPOINT;"); }  // jobs refer to it
 
   std::size_t stored_rows() const { return std::stoul(pg_->psql("SELECT count(*) FROM inbound_messages")); }
   std::size_t stored_commits() const {

@@ -52,6 +52,10 @@ TEST_CASE("store: migrate applies every migration once and records it") {
   CHECK(db.schema_version() == static_cast<int>(first.size()));
   CHECK(db.migrate().empty());
   CHECK(pg.psql("SELECT string_agg(name, ',' ORDER BY version) FROM schema_version").starts_with("0001_inbound_messages"));
+  // The dedupe key compares byte for byte, whatever the database's locale.
+  CHECK(pg.psql("SELECT string_agg(collation_name, ',' ORDER BY column_name) FROM information_schema.columns"
+                " WHERE table_name = 'inbound_messages' AND column_name IN"
+                " ('sending_application', 'sending_facility', 'control_id')") == "C,C,C");
   // The status column only takes the documented states.
   CHECK_THROWS(pg.psql("INSERT INTO inbound_messages "
                        "(interface, sending_application, sending_facility, control_id, message_type, trigger_event,"
@@ -117,7 +121,14 @@ TEST_CASE("store: a group holding a stored key stores the rest exactly once") {
     for (std::size_t i = 0; i < size; ++i) group.push_back(message("G" + std::to_string(size) + "-" + std::to_string(i), "p"));
     const auto stored = store::store_inbound(db, group);
     REQUIRE(stored.size() == size);
-    for (const auto& r : stored) CHECK(r.outcome == store::inbound_outcome::stored);
+    for (std::size_t i = 0; i < size; ++i) {
+      CHECK(stored[i].outcome == store::inbound_outcome::stored);
+      // Each message gets the id of its own row.
+      if (size <= 7) {
+        CHECK(pg.psql("SELECT control_id FROM inbound_messages WHERE id = " + std::to_string(stored[i].id)) ==
+              group[i].control_id);
+      }
+    }
   }
   CHECK(pg.psql("SELECT count(*) FROM inbound_messages") == std::to_string(3 + 1 + 2 + 7 + 64 + 256));
 }
