@@ -25,8 +25,9 @@ std::string_view to_string(commit_status s) noexcept {
   return "failed";
 }
 
-group_committer::group_committer(std::string conninfo, std::size_t max_group, std::size_t workers)
-    : max_group_(std::max<std::size_t>(max_group, 1)) {
+group_committer::group_committer(std::string conninfo, std::size_t max_group, std::size_t workers,
+                                 dispatcher dispatch)
+    : max_group_(std::max<std::size_t>(max_group, 1)), dispatch_(std::move(dispatch)) {
   workers = std::max<std::size_t>(workers, 1);
   for (std::size_t i = 0; i < workers; ++i) databases_.emplace_back(conninfo);
   for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this, i] { run(databases_[i]); });
@@ -49,9 +50,23 @@ void group_committer::submit(store::inbound_message row, completion done) {
   wake_.notify_one();
 }
 
+void group_committer::complete(std::vector<std::pair<completion, commit_result>> done) {
+  auto run_all = [done = std::move(done)]() mutable {
+    for (auto& [callback, result] : done) callback(std::move(result));
+  };
+  if (dispatch_) {
+    dispatch_(std::move(run_all));
+  } else {
+    run_all();
+  }
+}
+
 void group_committer::fail_all(std::deque<pending>& group, commit_status status) {
-  for (pending& p : group) p.done(commit_result{status, {}});
+  std::vector<std::pair<completion, commit_result>> done;
+  done.reserve(group.size());
+  for (pending& p : group) done.emplace_back(std::move(p.done), commit_result{status, {}});
   group.clear();
+  complete(std::move(done));
 }
 
 void group_committer::run(store::database& db) {
@@ -105,13 +120,16 @@ void group_committer::commit(store::database& db, std::deque<pending>& group) {
       results = store::store_inbound(db, rows);
     }
     mark(true);
+    std::vector<std::pair<completion, commit_result>> done;
+    done.reserve(group.size());
     for (std::size_t i = 0; i < group.size(); ++i) {
       const auto status = results[i].outcome == store::inbound_outcome::stored      ? commit_status::stored
                           : results[i].outcome == store::inbound_outcome::duplicate ? commit_status::duplicate
                                                                                      : commit_status::conflict;
-      group[i].done(commit_result{status, results[i]});
+      done.emplace_back(std::move(group[i].done), commit_result{status, std::move(results[i])});
     }
     group.clear();
+    complete(std::move(done));
   } catch (const store::store_error& e) {
     if (e.kind() == store::failure::permanent && group.size() > 1) {
       // One bad row must not fail its neighbours: store them one by one.

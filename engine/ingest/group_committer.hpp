@@ -16,7 +16,10 @@
 // once (no AA is possible), and the worker retries the connection with
 // exponential backoff (100 ms doubling to 5 s) until it is back. A permanent
 // error on a group is retried row by row so one bad row fails alone.
-// Completions run on the worker thread: keep them short (post elsewhere).
+// A group's completions are handed over together, as one job, to the
+// `dispatch` given at construction (serve posts it to the listeners'
+// io_context: one wake-up per group, not one per message); without one they
+// run on the worker thread, so keep them short.
 #pragma once
 
 #include <chrono>
@@ -27,6 +30,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "store/inbound_store.hpp"
@@ -45,8 +49,9 @@ struct commit_result {
 class group_committer {
  public:
   using completion = std::function<void(commit_result)>;
+  using dispatcher = std::function<void(std::function<void()>)>;
 
-  group_committer(std::string conninfo, std::size_t max_group, std::size_t workers = 1);
+  group_committer(std::string conninfo, std::size_t max_group, std::size_t workers = 1, dispatcher dispatch = {});
   ~group_committer();  // finishes what is queued, then stops
   group_committer(const group_committer&) = delete;
   group_committer& operator=(const group_committer&) = delete;
@@ -62,8 +67,10 @@ class group_committer {
   void run(store::database& db);
   void commit(store::database& db, std::deque<pending>& group);
   void fail_all(std::deque<pending>& group, commit_status status);
+  void complete(std::vector<std::pair<completion, commit_result>> done);
 
   const std::size_t max_group_;
+  const dispatcher dispatch_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<pending> queue_;

@@ -24,13 +24,15 @@ namespace {
 
 std::atomic<std::uint64_t> next_session_id{1};
 
-// Stores the row on the committer's thread and resumes on ours with the verdict.
+// Stores the row on the committer's thread and resumes on ours with the
+// verdict: at once when the completion already runs on our executor (serve
+// dispatches a group's completions there), else through a post.
 asio::awaitable<commit_result> commit(group_committer& committer, store::inbound_message row) {
   auto initiate = [&committer, &row](auto handler) {
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
     auto executor = asio::get_associated_executor(*shared);
     committer.submit(std::move(row), [shared, executor](commit_result r) {
-      asio::post(executor, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+      asio::dispatch(executor, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
     });
   };
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(commit_result)>(initiate,
