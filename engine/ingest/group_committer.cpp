@@ -50,7 +50,7 @@ void group_committer::submit(store::inbound_message row, completion done) {
   wake_.notify_one();
 }
 
-void group_committer::complete(std::vector<std::pair<completion, commit_result>> done) {
+void group_committer::complete(verdicts done) {
   auto run_all = [done = std::move(done)]() mutable {
     for (auto& [callback, result] : done) callback(std::move(result));
   };
@@ -62,7 +62,7 @@ void group_committer::complete(std::vector<std::pair<completion, commit_result>>
 }
 
 void group_committer::fail_all(std::deque<pending>& group, commit_status status) {
-  std::vector<std::pair<completion, commit_result>> done;
+  verdicts done;
   done.reserve(group.size());
   for (pending& p : group) done.emplace_back(std::move(p.done), commit_result{status, {}});
   group.clear();
@@ -120,7 +120,7 @@ void group_committer::commit(store::database& db, std::deque<pending>& group) {
       results = store::store_inbound(db, rows);
     }
     mark(true);
-    std::vector<std::pair<completion, commit_result>> done;
+    verdicts done;
     done.reserve(group.size());
     for (std::size_t i = 0; i < group.size(); ++i) {
       const auto status = results[i].outcome == store::inbound_outcome::stored      ? commit_status::stored

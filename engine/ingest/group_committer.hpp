@@ -67,7 +67,8 @@ class group_committer {
   void run(store::database& db);
   void commit(store::database& db, std::deque<pending>& group);
   void fail_all(std::deque<pending>& group, commit_status status);
-  void complete(std::vector<std::pair<completion, commit_result>> done);
+  using verdicts = std::vector<std::pair<completion, commit_result>>;  // one group's, in order
+  void complete(verdicts done);
 
   const std::size_t max_group_;
   const dispatcher dispatch_;
