@@ -27,11 +27,11 @@ std::atomic<std::uint64_t> next_session_id{1};
 // Stores the row on the committer's thread and resumes on ours with the
 // verdict: at once when the completion already runs on our executor (serve
 // dispatches a group's completions there), else through a post.
-asio::awaitable<commit_result> commit(group_committer& committer, store::inbound_message row) {
-  auto initiate = [&committer, &row](auto handler) {
+asio::awaitable<commit_result> commit(group_committer& committer, std::uint64_t sender, store::inbound_message row) {
+  auto initiate = [&committer, sender, &row](auto handler) {
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
     auto executor = asio::get_associated_executor(*shared);
-    committer.submit(std::move(row), [shared, executor](commit_result r) {
+    committer.submit(sender, std::move(row), [shared, executor](commit_result r) {
       asio::dispatch(executor, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
     });
   };
@@ -225,14 +225,13 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
         log::info("message_ignored", {{"interface", iface_.name}, {"connection", s->id},
                                       {"control_id", d.control_id}, {"reason", d.reason}});
       } else {
-        const store::inbound_message& row = d.row;
-        const std::string type = row.message_type + "^" + row.trigger_event;
-        const commit_result r = co_await commit(committer_, d.row);
+        const std::string type = d.row.message_type + "^" + d.row.trigger_event;
+        const commit_result r = co_await commit(committer_, s->id, std::move(d.row));
         switch (r.status) {
           case commit_status::stored:
           case commit_status::duplicate:
           case commit_status::conflict:
-            reply = after_commit(iface_, d.row, r.stored, stamp_, application_name_);
+            reply = after_commit(iface_, r.row, r.stored, stamp_, application_name_);
             if (r.status == commit_status::stored) ++stats_.stored;
             if (r.status == commit_status::duplicate) ++stats_.duplicates;
             if (r.status == commit_status::conflict) ++stats_.rejected;
@@ -243,7 +242,7 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
             break;
           case commit_status::failed:
             ++stats_.rejected;
-            reply = error_reply(iface_, d.row, hl7::ack_code::error, "message could not be stored", stamp_,
+            reply = error_reply(iface_, r.row, hl7::ack_code::error, "message could not be stored", stamp_,
                                 application_name_);
             break;
           case commit_status::unavailable:
@@ -253,7 +252,7 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
                                                    {"control_id", d.control_id}, {"reason", to_string(r.status)}});
             if (r.status == commit_status::unavailable &&
                 iface_.on_database_down == config::database_down_policy::reject) {
-              reply = error_reply(iface_, d.row, hl7::ack_code::reject, "database unavailable, send again later", stamp_,
+              reply = error_reply(iface_, r.row, hl7::ack_code::reject, "database unavailable, send again later", stamp_,
                                   application_name_);
               break;
             }
