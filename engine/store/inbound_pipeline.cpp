@@ -134,7 +134,10 @@ std::optional<pipeline_outcome> inbound_pipeline::finished() {
         return out;
       }
       default: {
-        if (PQstatus(pg) != CONNECTION_OK) lost("result");
+        // FATAL and PANIC end the session: the server closes the connection.
+        const char* severity = PQresultErrorField(r.get(), PG_DIAG_SEVERITY_NONLOCALIZED);
+        const std::string_view level = severity != nullptr ? severity : "";
+        if (PQstatus(pg) != CONNECTION_OK || level == "FATAL" || level == "PANIC") lost("result");
         const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
         if (g.sqlstate.empty()) g.sqlstate = state != nullptr ? state : "XX000";
         break;

@@ -1,0 +1,177 @@
+// store::inbound_pipeline against a real private PostgreSQL: groups in
+// flight together, each its own transaction, rejected groups, lost
+// connections.
+#include <doctest/doctest.h>
+#include <poll.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/inbound_pipeline.hpp"
+#include "store/store_error.hpp"
+#include "support/postgres_server.hpp"
+#include "support/process.hpp"
+
+namespace store = radbridge::store;
+using radbridge::test::postgres_server;
+using namespace std::chrono_literals;
+
+namespace {
+
+store::inbound_message row(std::string control_id) {
+  store::inbound_message m;
+  m.interface = "ris";
+  m.sending_application = "RIS";
+  m.sending_facility = "GENHOSP";
+  m.control_id = std::move(control_id);
+  m.message_type = "ORM";
+  m.trigger_event = "O01";
+  m.payload = "MSH|^~\\&|RIS|GENHOSP|||20261203||ORM^O01|" + m.control_id + "|P|2.5\r";
+  m.payload_sha256 = std::string(32, 'h');
+  m.ack_code = "AA";
+  m.ack = "MSA|AA|" + m.control_id + "\r";
+  return m;
+}
+
+// The next finished group, waiting for it on the connection's socket.
+store::pipeline_outcome next_outcome(store::inbound_pipeline& pipe) {
+  const auto give_up = std::chrono::steady_clock::now() + 30s;
+  for (;;) {
+    if (auto outcome = pipe.finished()) return *outcome;
+    REQUIRE(std::chrono::steady_clock::now() < give_up);
+    pollfd fd{pipe.socket(), POLLIN, 0};
+    ::poll(&fd, 1, 100);
+  }
+}
+
+std::string id_of(const postgres_server& pg, const std::string& control_id) {
+  return pg.psql("SELECT id FROM inbound_messages WHERE control_id = '" + control_id + "'");
+}
+
+// Waits until `sql` (one value) returns `expected`.
+void wait_for(const postgres_server& pg, const std::string& sql, const std::string& expected) {
+  const auto give_up = std::chrono::steady_clock::now() + 30s;
+  while (pg.psql(sql) != expected) {
+    REQUIRE(std::chrono::steady_clock::now() < give_up);
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("pipeline: groups sent back to back commit in order, each with its rows' ids") {
+  postgres_server pg;
+  store::database(pg.conninfo()).migrate();
+  store::inbound_pipeline pipe(pg.conninfo());
+
+  pipe.send(std::vector{row("P1"), row("P2"), row("P3")});
+  pipe.send(std::vector{row("P4"), row("P5")});
+  CHECK(pipe.in_flight() == 2);
+
+  const store::pipeline_outcome first = next_outcome(pipe);
+  CHECK(first.stored);
+  CHECK(first.sqlstate.empty());
+  REQUIRE(first.ids.size() == 3);
+  CHECK(std::to_string(first.ids[0]) == id_of(pg, "P1"));
+  CHECK(std::to_string(first.ids[1]) == id_of(pg, "P2"));
+  CHECK(std::to_string(first.ids[2]) == id_of(pg, "P3"));
+  const store::pipeline_outcome second = next_outcome(pipe);
+  CHECK(second.stored);
+  REQUIRE(second.ids.size() == 2);
+  CHECK(std::to_string(second.ids[0]) == id_of(pg, "P4"));
+  CHECK(std::to_string(second.ids[1]) == id_of(pg, "P5"));
+  CHECK(pipe.in_flight() == 0);
+  CHECK_FALSE(pipe.finished().has_value());
+  // Two transactions: the groups are committed apart.
+  CHECK(pg.psql("SELECT count(DISTINCT xmin::text) FROM inbound_messages") == "2");
+  CHECK(pg.psql("SELECT ack = convert_to('MSA|AA|P2' || chr(13), 'UTF8') FROM inbound_messages"
+                " WHERE control_id = 'P2'") == "t");
+}
+
+TEST_CASE("pipeline: a group holding a stored key is rejected whole; the group behind it commits") {
+  postgres_server pg;
+  store::database(pg.conninfo()).migrate();
+  store::inbound_pipeline pipe(pg.conninfo());
+  pipe.send(std::vector{row("K1")});
+  REQUIRE(next_outcome(pipe).stored);
+
+  // The rejected group is the first of two rows: it also prepares the
+  // two-row statement, which must still work afterwards.
+  pipe.send(std::vector{row("K2"), row("K1")});
+  pipe.send(std::vector{row("K3")});
+  const store::pipeline_outcome rejected = next_outcome(pipe);
+  CHECK_FALSE(rejected.stored);
+  CHECK(rejected.sqlstate == "23505");  // unique_violation
+  CHECK(rejected.ids.empty());
+  const store::pipeline_outcome behind = next_outcome(pipe);
+  CHECK(behind.stored);
+  CHECK(behind.ids.size() == 1);
+  CHECK(pg.psql("SELECT string_agg(control_id, ',' ORDER BY id) FROM inbound_messages") == "K1,K3");
+
+  pipe.send(std::vector{row("K4"), row("K5")});
+  const store::pipeline_outcome two = next_outcome(pipe);
+  CHECK(two.stored);
+  CHECK(two.ids.size() == 2);
+  CHECK(pg.psql("SELECT string_agg(control_id, ',' ORDER BY id) FROM inbound_messages") == "K1,K3,K4,K5");
+}
+
+TEST_CASE("pipeline: a connection lost with a group in flight is in doubt; the next send reconnects") {
+  postgres_server pg;
+  store::database(pg.conninfo()).migrate();
+  store::inbound_pipeline pipe(pg.conninfo());
+  pipe.send(std::vector{row("L1")});
+  REQUIRE(next_outcome(pipe).stored);
+
+  {
+    // Another session holds the table, so the next group waits on the server.
+    radbridge::test::spawn_options quiet;
+    quiet.out = radbridge::test::stdio_target::dev_null();
+    radbridge::test::child_process holder(
+        {"/usr/bin/psql", "-X", "-q", "-w", "-d", pg.conninfo() + " application_name=holder", "-c",
+         "BEGIN; LOCK TABLE inbound_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)"},
+        quiet);
+    wait_for(pg,
+             "SELECT count(*) FROM pg_locks WHERE relation = 'inbound_messages'::regclass"
+             " AND mode = 'AccessExclusiveLock' AND granted",
+             "1");
+    pipe.send(std::vector{row("L2")});
+    wait_for(pg, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'", "1");
+    pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
+    try {
+      next_outcome(pipe);
+      FAIL("a group came back from a terminated connection");
+    } catch (const store::store_error& e) {
+      CHECK(e.kind() == store::failure::in_doubt);
+    }
+    CHECK(pipe.in_flight() == 0);
+    CHECK(pipe.socket() == -1);
+    // Its backend would sleep on after psql is gone.
+    pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
+  }
+
+  pipe.send(std::vector{row("L2")});
+  CHECK(next_outcome(pipe).stored);
+  CHECK(pg.psql("SELECT string_agg(control_id, ',' ORDER BY id) FROM inbound_messages") == "L1,L2");
+}
+
+TEST_CASE("pipeline: a stopped database is a transient error on send") {
+  postgres_server pg;
+  store::database(pg.conninfo()).migrate();
+  store::inbound_pipeline pipe(pg.conninfo());
+  pg.stop();
+  try {
+    pipe.send(std::vector{row("S1")});
+    FAIL("sent a group to a stopped server");
+  } catch (const store::store_error& e) {
+    CHECK(e.kind() == store::failure::transient);
+    CHECK(std::string(e.what()).starts_with("database connection failed: "));
+  }
+  CHECK(pipe.in_flight() == 0);
+  pg.start();
+  pipe.send(std::vector{row("S1")});
+  CHECK(next_outcome(pipe).stored);
+}
