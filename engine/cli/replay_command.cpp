@@ -259,17 +259,17 @@ struct msa_fields {
   std::string_view control_id;  // MSA-2, raw
 };
 
-// MSA-1/MSA-2 from an ACK the full parser rejected: the delimiters from its
-// MSH (or the defaults), the MSA line found by hand.
-std::optional<msa_fields> scan_msa(std::string_view ack) {
-  const hl7::msh_peek peek = hl7::peek_msh(ack);
-  const char sep = peek.delimiters.field;
+// MSA-1/MSA-2 of an ACK: the delimiters from its MSH (or the defaults), the
+// MSA line found by hand. Reading only these two fields (not parsing the
+// whole ACK) also answers for ACKs a strict parser would refuse.
+std::optional<msa_fields> scan_msa(std::string_view ack, char field_separator) {
   for (std::size_t pos = 0; pos < ack.size();) {
     std::size_t end = ack.find_first_of("\r\n", pos);
     if (end == std::string_view::npos) end = ack.size();
     const std::string_view line = ack.substr(pos, end - pos);
-    if (line.size() > 3 && line.starts_with("MSA") && line[3] == sep) {
-      return msa_fields{hl7::nth_piece(line, sep, 2).value_or(""), hl7::nth_piece(line, sep, 3).value_or("")};
+    if (line.size() > 3 && line.starts_with("MSA") && line[3] == field_separator) {
+      return msa_fields{hl7::nth_piece(line, field_separator, 2).value_or(""),
+                        hl7::nth_piece(line, field_separator, 3).value_or("")};
     }
     pos = end + 1;
   }
@@ -277,18 +277,10 @@ std::optional<msa_fields> scan_msa(std::string_view ack) {
 }
 
 outcome classify_ack(std::string_view ack, std::string_view sent_control_id) {
-  std::optional<msa_fields> msa;
-  char component = '^';
-  auto parsed = hl7::message::parse(ack);
-  if (parsed) {
-    component = parsed->delimiters().component;
-    if (auto seg = parsed->find("MSA")) msa = msa_fields{seg->field(1), seg->field(2)};
-  } else {
-    component = hl7::peek_msh(ack).delimiters.component;
-    msa = scan_msa(ack);
-  }
+  const hl7::delimiters delimiters = hl7::peek_msh(ack).delimiters;
+  const std::optional<msa_fields> msa = scan_msa(ack, delimiters.field);
   if (!msa) return outcome::none;
-  const std::string_view code = *hl7::nth_piece(msa->code, component, 1);
+  const std::string_view code = *hl7::nth_piece(msa->code, delimiters.component, 1);
   outcome o = outcome::none;
   for (std::size_t i = 0; i < 6; ++i) {
     if (code == outcome_names[i]) o = static_cast<outcome>(i);

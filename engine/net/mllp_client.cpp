@@ -161,13 +161,13 @@ asio::awaitable<void> mllp_client::write_all(std::string_view bytes, error_code&
 
 asio::awaitable<std::string> mllp_client::exchange(std::string_view payload, std::chrono::milliseconds timeout) {
   if (!is_open()) throw mllp_error(mllp_errc::not_connected, "MLLP: not connected");
-  const std::string no_ack = fmt::format("MLLP: no ACK within {} ms", timeout.count());
+  auto no_ack = [timeout] { return fmt::format("MLLP: no ACK within {} ms", timeout.count()); };
   deadline d(timer_, timeout, [this] { cancel_io(); });
 
   const std::string frame = mllp::wrap(payload);
   error_code ec;
   co_await write_all(frame, ec);
-  if (d.fired()) fail(mllp_errc::timeout, no_ack);
+  if (d.fired()) fail(mllp_errc::timeout, no_ack());
   if (ec) {
     if (peer_closed(ec) || ec == asio::error::broken_pipe) {
       fail(mllp_errc::closed_by_peer, "MLLP: connection closed by peer");
@@ -182,7 +182,7 @@ asio::awaitable<std::string> mllp_client::exchange(std::string_view payload, std
       fail(mllp_errc::framing_error, fmt::format("MLLP: framing error in ACK: {}", mllp::to_string(event->error())));
     }
     const std::size_t n = co_await read_some(ec);
-    if (d.fired()) fail(mllp_errc::timeout, no_ack);
+    if (d.fired()) fail(mllp_errc::timeout, no_ack());
     if (n > 0) framer_.feed(std::span<const char>(buffer_.data(), n));
     if (ec) {
       // Bytes that came with the error still count: an ACK followed by a close is an ACK.

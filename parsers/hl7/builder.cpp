@@ -25,29 +25,54 @@ segment_builder::segment_builder(std::string_view name, const hl7::delimiters& d
   if (!valid) throw std::invalid_argument("HL7 builder: invalid segment name '" + std::string(name) + "'");
 }
 
-segment_builder::field_value& segment_builder::field_at(std::size_t field) {
+std::string& segment_builder::field_at(std::size_t field) {
   check_position(field, "field");
   if (is_header(name_) && field <= 2) {
     throw std::invalid_argument("HL7 builder: " + name_ + "-1 and -2 come from the delimiters");
   }
   if (fields_.size() < field) fields_.resize(field);
-  field_value& f = fields_[field - 1];
-  if (f.empty()) f.resize(1);
-  return f;
+  return fields_[field - 1];
 }
 
-std::string& segment_builder::leaf(std::size_t field, std::size_t repetition_number, std::size_t component_number,
-                                   std::size_t subcomponent_number) {
+std::pair<std::size_t, std::size_t> segment_builder::leaf(std::size_t field, std::size_t repetition_number,
+                                                          std::size_t component_number,
+                                                          std::size_t subcomponent_number) {
   check_position(repetition_number, "repetition");
   check_position(component_number, "component");
   check_position(subcomponent_number, "subcomponent");
-  field_value& f = field_at(field);
-  if (f.size() < repetition_number) f.resize(repetition_number);
-  repetition& r = f[repetition_number - 1];
-  if (r.size() < component_number) r.resize(component_number);
-  component& c = r[component_number - 1];
-  if (c.size() < subcomponent_number) c.resize(subcomponent_number);
-  return c[subcomponent_number - 1];
+  std::string& f = field_at(field);
+  // An encoded field holds no delimiter but as a separator (values are
+  // escaped), so each level is found by counting separators; a missing
+  // one is inserted where its enclosing part ends.
+  std::size_t start = 0;
+  std::size_t end = f.size();
+  auto descend = [&](std::size_t number, char separator, std::initializer_list<char> enclosing) {
+    auto part_end = [&](std::size_t from) {
+      std::size_t stop = end;
+      for (std::size_t i = from; i < end; ++i) {
+        if (f[i] == separator || std::find(enclosing.begin(), enclosing.end(), f[i]) != enclosing.end()) {
+          stop = i;
+          break;
+        }
+      }
+      return stop;
+    };
+    for (std::size_t n = 1; n < number; ++n) {
+      const std::size_t stop = part_end(start);
+      if (stop < end && f[stop] == separator) {
+        start = stop + 1;
+      } else {
+        f.insert(stop, 1, separator);
+        ++end;
+        start = stop + 1;
+      }
+    }
+    end = part_end(start);
+  };
+  descend(repetition_number, delims_.repetition, {});
+  descend(component_number, delims_.component, {delims_.repetition});
+  descend(subcomponent_number, delims_.subcomponent, {delims_.repetition, delims_.component});
+  return {start, end};
 }
 
 segment_builder& segment_builder::set(std::size_t field, std::string_view text) {
@@ -57,9 +82,10 @@ segment_builder& segment_builder::set(std::size_t field, std::string_view text) 
 segment_builder& segment_builder::set(std::size_t field, std::size_t repetition_number,
                                       std::size_t component_number, std::size_t subcomponent_number,
                                       std::string_view text) {
-  std::string& target = leaf(field, repetition_number, component_number, subcomponent_number);
-  target.clear();
-  escape_into(target, text, delims_);
+  const auto [start, end] = leaf(field, repetition_number, component_number, subcomponent_number);
+  std::string escaped;
+  escape_into(escaped, text, delims_);
+  fields_[field - 1].replace(start, end - start, escaped);
   return *this;
 }
 
@@ -73,24 +99,7 @@ segment_builder& segment_builder::set_components(std::size_t field,
 segment_builder& segment_builder::set_null(std::size_t field) { return set_raw(field, "\"\""); }
 
 segment_builder& segment_builder::set_raw(std::size_t field, std::string_view raw) {
-  field_value& f = field_at(field);
-  f.clear();
-  auto split = [](std::string_view s, char sep) {
-    std::vector<std::string_view> parts;
-    std::size_t start = 0;
-    for (std::size_t pos; (pos = s.find(sep, start)) != std::string_view::npos; start = pos + 1) {
-      parts.push_back(s.substr(start, pos - start));
-    }
-    parts.push_back(s.substr(start));
-    return parts;
-  };
-  for (std::string_view rep : split(raw, delims_.repetition)) {
-    repetition& r = f.emplace_back();
-    for (std::string_view comp : split(rep, delims_.component)) {
-      component& c = r.emplace_back();
-      for (std::string_view sub : split(comp, delims_.subcomponent)) c.emplace_back(sub);
-    }
-  }
+  field_at(field).assign(raw);
   return *this;
 }
 
@@ -108,17 +117,7 @@ void segment_builder::encode_into(std::string& out) const {
   }
   for (std::size_t i = first; i <= fields_.size(); ++i) {
     out.push_back(delims_.field);
-    const field_value& f = fields_[i - 1];
-    for (std::size_t r = 0; r < f.size(); ++r) {
-      if (r > 0) out.push_back(delims_.repetition);
-      for (std::size_t c = 0; c < f[r].size(); ++c) {
-        if (c > 0) out.push_back(delims_.component);
-        for (std::size_t s = 0; s < f[r][c].size(); ++s) {
-          if (s > 0) out.push_back(delims_.subcomponent);
-          out.append(f[r][c][s]);
-        }
-      }
-    }
+    out.append(fields_[i - 1]);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -41,16 +42,15 @@ class segment_builder {
   void encode_into(std::string& out) const;
 
  private:
-  using component = std::vector<std::string>;  // subcomponents, escaped
-  using repetition = std::vector<component>;
-  using field_value = std::vector<repetition>;
-
-  std::string& leaf(std::size_t field, std::size_t repetition, std::size_t component, std::size_t subcomponent);
-  field_value& field_at(std::size_t field);
+  // The leaf at (field, repetition, component, subcomponent), created with
+  // the separators before it when missing: [start, end) in fields_[field-1].
+  std::pair<std::size_t, std::size_t> leaf(std::size_t field, std::size_t repetition, std::size_t component,
+                                           std::size_t subcomponent);
+  std::string& field_at(std::size_t field);
 
   std::string name_;
   hl7::delimiters delims_;
-  std::vector<field_value> fields_;  // fields_[i] is field i+1
+  std::vector<std::string> fields_;  // fields_[i] is field i+1, encoded
 };
 
 class message_builder {
