@@ -162,7 +162,9 @@ void group_committer::run(worker& w) {
     const bool may_send = w.sent.size() < groups_per_connection;
     if (may_send) ++sleepers_;
     lock.unlock();
-    std::array<pollfd, 2> fds{pollfd{wake_fd_, POLLIN, 0}, pollfd{w.pipe.socket(), POLLIN, 0}};
+    // A worker that may not send now leaves the wake-ups to one that may
+    // (poll skips a negative descriptor).
+    std::array<pollfd, 2> fds{pollfd{may_send ? wake_fd_ : -1, POLLIN, 0}, pollfd{w.pipe.socket(), POLLIN, 0}};
     const nfds_t count = w.sent.empty() || fds[1].fd < 0 ? 1 : 2;
     if (::poll(fds.data(), count, -1) > 0) {
       if ((fds[0].revents & POLLIN) != 0) {
@@ -202,13 +204,8 @@ void group_committer::send(worker& w, group g) {
   } catch (const store::store_error& e) {
     // Not sent: nothing of this group can be stored; what was in flight may be.
     log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"rows", g.rows.size()}, {"error", e.what()}});
-    const std::size_t n = g.rows.size();
     fail_all(g, commit_status::unavailable);
-    {
-      std::lock_guard lock(mutex_);
-      --groups_in_flight_;
-      rows_in_flight_ -= n;
-    }
+    left_flight(1, g.rows.size());
     fail_in_flight(w, e.kind());
   }
 }
@@ -222,6 +219,10 @@ void group_committer::fail_in_flight(worker& w, store::failure kind) {
     fail_all(g, kind == store::failure::in_doubt ? commit_status::in_doubt : commit_status::unavailable);
   }
   w.sent.clear();
+  left_flight(groups, rows);
+}
+
+void group_committer::left_flight(std::size_t groups, std::size_t rows) {
   std::lock_guard lock(mutex_);
   groups_in_flight_ -= groups;
   rows_in_flight_ -= rows;
@@ -247,9 +248,7 @@ void group_committer::finish(worker& w, store::pipeline_outcome outcome) {
     // latter it finds every key stored, with this group's own ACKs).
     commit(w.db, g);
   }
-  std::lock_guard lock(mutex_);
-  --groups_in_flight_;
-  rows_in_flight_ -= n;
+  left_flight(1, n);
 }
 
 void group_committer::commit(store::database& db, group& g) {

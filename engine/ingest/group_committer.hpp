@@ -90,6 +90,7 @@ class group_committer {
   void send(worker& w, group g);
   void finish(worker& w, store::pipeline_outcome outcome);
   void fail_in_flight(worker& w, store::failure kind);
+  void left_flight(std::size_t groups, std::size_t rows);  // they are answered
   void commit(store::database& db, group& g);
   void mark(bool up);
   void wake_sleepers();
