@@ -13,29 +13,16 @@
 #include "store/database.hpp"
 #include "store/inbound_pipeline.hpp"
 #include "store/store_error.hpp"
+#include "inbound_rows.hpp"
 #include "support/postgres_server.hpp"
 #include "support/process.hpp"
 
 namespace store = radbridge::store;
+using radbridge::test::inbound_row;
 using radbridge::test::postgres_server;
 using namespace std::chrono_literals;
 
 namespace {
-
-store::inbound_message row(std::string control_id) {
-  store::inbound_message m;
-  m.interface = "ris";
-  m.sending_application = "RIS";
-  m.sending_facility = "GENHOSP";
-  m.control_id = std::move(control_id);
-  m.message_type = "ORM";
-  m.trigger_event = "O01";
-  m.payload = "MSH|^~\\&|RIS|GENHOSP|||20261203||ORM^O01|" + m.control_id + "|P|2.5\r";
-  m.payload_sha256 = std::string(32, 'h');
-  m.ack_code = "AA";
-  m.ack = "MSA|AA|" + m.control_id + "\r";
-  return m;
-}
 
 // The next finished group, waiting for it on the connection's socket.
 store::pipeline_outcome next_outcome(store::inbound_pipeline& pipe) {
@@ -68,8 +55,8 @@ TEST_CASE("pipeline: groups sent back to back commit in order, each with its row
   store::database(pg.conninfo()).migrate();
   store::inbound_pipeline pipe(pg.conninfo());
 
-  pipe.send(std::vector{row("P1"), row("P2"), row("P3")});
-  pipe.send(std::vector{row("P4"), row("P5")});
+  pipe.send(std::vector{inbound_row("P1"), inbound_row("P2"), inbound_row("P3")});
+  pipe.send(std::vector{inbound_row("P4"), inbound_row("P5")});
   CHECK(pipe.in_flight() == 2);
 
   const store::pipeline_outcome first = next_outcome(pipe);
@@ -88,7 +75,7 @@ TEST_CASE("pipeline: groups sent back to back commit in order, each with its row
   CHECK_FALSE(pipe.finished().has_value());
   // Two transactions: the groups are committed apart.
   CHECK(pg.psql("SELECT count(DISTINCT xmin::text) FROM inbound_messages") == "2");
-  CHECK(pg.psql("SELECT ack = convert_to('MSA|AA|P2' || chr(13), 'UTF8') FROM inbound_messages"
+  CHECK(pg.psql("SELECT position(convert_to('MSA|AA|P2' || chr(13), 'UTF8') IN ack) > 0 FROM inbound_messages"
                 " WHERE control_id = 'P2'") == "t");
 }
 
@@ -96,13 +83,13 @@ TEST_CASE("pipeline: a group holding a stored key is rejected whole; the group b
   postgres_server pg;
   store::database(pg.conninfo()).migrate();
   store::inbound_pipeline pipe(pg.conninfo());
-  pipe.send(std::vector{row("K1")});
+  pipe.send(std::vector{inbound_row("K1")});
   REQUIRE(next_outcome(pipe).stored);
 
   // The rejected group is the first of two rows: it also prepares the
   // two-row statement, which must still work afterwards.
-  pipe.send(std::vector{row("K2"), row("K1")});
-  pipe.send(std::vector{row("K3")});
+  pipe.send(std::vector{inbound_row("K2"), inbound_row("K1")});
+  pipe.send(std::vector{inbound_row("K3")});
   const store::pipeline_outcome rejected = next_outcome(pipe);
   CHECK_FALSE(rejected.stored);
   CHECK(rejected.sqlstate == "23505");  // unique_violation
@@ -112,7 +99,7 @@ TEST_CASE("pipeline: a group holding a stored key is rejected whole; the group b
   CHECK(behind.ids.size() == 1);
   CHECK(pg.psql("SELECT string_agg(control_id, ',' ORDER BY id) FROM inbound_messages") == "K1,K3");
 
-  pipe.send(std::vector{row("K4"), row("K5")});
+  pipe.send(std::vector{inbound_row("K4"), inbound_row("K5")});
   const store::pipeline_outcome two = next_outcome(pipe);
   CHECK(two.stored);
   CHECK(two.ids.size() == 2);
@@ -123,7 +110,7 @@ TEST_CASE("pipeline: a connection lost with a group in flight is in doubt; the n
   postgres_server pg;
   store::database(pg.conninfo()).migrate();
   store::inbound_pipeline pipe(pg.conninfo());
-  pipe.send(std::vector{row("L1")});
+  pipe.send(std::vector{inbound_row("L1")});
   REQUIRE(next_outcome(pipe).stored);
 
   {
@@ -138,7 +125,7 @@ TEST_CASE("pipeline: a connection lost with a group in flight is in doubt; the n
              "SELECT count(*) FROM pg_locks WHERE relation = 'inbound_messages'::regclass"
              " AND mode = 'AccessExclusiveLock' AND granted",
              "1");
-    pipe.send(std::vector{row("L2")});
+    pipe.send(std::vector{inbound_row("L2")});
     wait_for(pg, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'", "1");
     pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
     try {
@@ -153,7 +140,7 @@ TEST_CASE("pipeline: a connection lost with a group in flight is in doubt; the n
     pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
   }
 
-  pipe.send(std::vector{row("L2")});
+  pipe.send(std::vector{inbound_row("L2")});
   CHECK(next_outcome(pipe).stored);
   CHECK(pg.psql("SELECT string_agg(control_id, ',' ORDER BY id) FROM inbound_messages") == "L1,L2");
 }
@@ -164,7 +151,7 @@ TEST_CASE("pipeline: a stopped database is a transient error on send") {
   store::inbound_pipeline pipe(pg.conninfo());
   pg.stop();
   try {
-    pipe.send(std::vector{row("S1")});
+    pipe.send(std::vector{inbound_row("S1")});
     FAIL("sent a group to a stopped server");
   } catch (const store::store_error& e) {
     CHECK(e.kind() == store::failure::transient);
@@ -172,6 +159,6 @@ TEST_CASE("pipeline: a stopped database is a transient error on send") {
   }
   CHECK(pipe.in_flight() == 0);
   pg.start();
-  pipe.send(std::vector{row("S1")});
+  pipe.send(std::vector{inbound_row("S1")});
   CHECK(next_outcome(pipe).stored);
 }

@@ -7,28 +7,14 @@
 #include "store/database.hpp"
 #include "store/inbound_store.hpp"
 #include "store/store_error.hpp"
+#include "inbound_rows.hpp"
 #include "support/postgres_server.hpp"
 
 namespace store = radbridge::store;
+using radbridge::test::inbound_row;
 using radbridge::test::postgres_server;
 
 namespace {
-
-store::inbound_message message(std::string control_id, std::string payload) {
-  store::inbound_message m;
-  m.interface = "ris";
-  m.sending_application = "RIS";
-  m.sending_facility = "GENHOSP";
-  m.control_id = std::move(control_id);
-  m.message_type = "ORM";
-  m.trigger_event = "O01";
-  m.payload = std::move(payload);
-  m.payload_sha256 = std::string(32, static_cast<char>(m.payload.size()));  // distinct per payload length
-  m.ack_code = "AA";
-  m.ack = "MSH|^~\\&|RADBRIDGE||RIS|GENHOSP|20261123||ACK^O01^ACK|A-" + m.control_id + "|P|2.5\rMSA|AA|" +
-          m.control_id + "\r";
-  return m;
-}
 
 std::string hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -68,9 +54,9 @@ TEST_CASE("store: a group is stored in one transaction; resends and conflicts ar
   store::database db(pg.conninfo());
   db.migrate();
 
-  auto resent_in_group = message("C1", "payload one");
+  auto resent_in_group = inbound_row("C1", "payload one");
   resent_in_group.ack = "the ACK prepared for the resend, never sent";
-  const std::vector<store::inbound_message> group = {message("C1", "payload one"), message("C2", "payload two"),
+  const std::vector<store::inbound_message> group = {inbound_row("C1", "payload one"), inbound_row("C2", "payload two"),
                                                      resent_in_group};
   const auto results = store::store_inbound(db, group);
   REQUIRE(results.size() == 3);
@@ -84,13 +70,13 @@ TEST_CASE("store: a group is stored in one transaction; resends and conflicts ar
   CHECK(pg.psql("SELECT encode(ack, 'hex') FROM inbound_messages WHERE control_id = 'C1'") == hex(group[0].ack));
 
   // Later: same key and payload is a duplicate with the stored ACK byte for byte...
-  auto resend = message("C2", "payload two");
+  auto resend = inbound_row("C2", "payload two");
   resend.ack = "a different ACK that must not be stored";
   const auto again = store::store_inbound(db, std::vector{resend});
   CHECK(again[0].outcome == store::inbound_outcome::duplicate);
   CHECK(again[0].stored_ack == group[1].ack);
   // ... and a different payload under the same key is a conflict, not stored.
-  const auto clash = store::store_inbound(db, std::vector{message("C2", "another payload!")});
+  const auto clash = store::store_inbound(db, std::vector{inbound_row("C2", "another payload!")});
   CHECK(clash[0].outcome == store::inbound_outcome::conflict);
   CHECK(clash[0].stored_ack.empty());
   CHECK(pg.psql("SELECT count(*) FROM inbound_messages") == "2");
@@ -103,11 +89,11 @@ TEST_CASE("store: a group holding a stored key stores the rest exactly once") {
   postgres_server pg;
   store::database db(pg.conninfo());
   db.migrate();
-  store::store_inbound(db, std::vector{message("K1", "first")});
+  store::store_inbound(db, std::vector{inbound_row("K1", "first")});
   // The plain INSERT of this group fails on K1 and stores nothing; the
   // second statement skips K1 and stores K2 and K3.
   const auto results =
-      store::store_inbound(db, std::vector{message("K2", "second"), message("K1", "first"), message("K3", "third")});
+      store::store_inbound(db, std::vector{inbound_row("K2", "second"), inbound_row("K1", "first"), inbound_row("K3", "third")});
   REQUIRE(results.size() == 3);
   CHECK(results[0].outcome == store::inbound_outcome::stored);
   CHECK(results[1].outcome == store::inbound_outcome::duplicate);
@@ -118,7 +104,7 @@ TEST_CASE("store: a group holding a stored key stores the rest exactly once") {
   // Groups of every size up to a few hundred rows (one statement each).
   for (std::size_t size : {1u, 2u, 7u, 64u, 256u}) {
     std::vector<store::inbound_message> group;
-    for (std::size_t i = 0; i < size; ++i) group.push_back(message("G" + std::to_string(size) + "-" + std::to_string(i), "p"));
+    for (std::size_t i = 0; i < size; ++i) group.push_back(inbound_row("G" + std::to_string(size) + "-" + std::to_string(i), "p"));
     const auto stored = store::store_inbound(db, group);
     REQUIRE(stored.size() == size);
     for (std::size_t i = 0; i < size; ++i) {
@@ -139,7 +125,7 @@ TEST_CASE("store: messages up to a page are kept inline and uncompressed; text a
   db.migrate();
   CHECK(pg.psql("SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'inbound_messages'") ==
         "toast_tuple_target=8160");
-  auto big = message("B1", std::string(6000, 'x'));
+  auto big = inbound_row("B1", std::string(6000, 'x'));
   big.sending_facility = "H\xc3\xb4pital \"Nord\", {1} \\";  // UTF-8, quotes, braces, a backslash
   store::store_inbound(db, std::vector{big});
   // A compressed 6000-byte run of 'x' would take well under 100 bytes.
@@ -152,17 +138,17 @@ TEST_CASE("store: a stopped database is a transient error, and the same object r
   postgres_server pg;
   store::database db(pg.conninfo());
   db.migrate();
-  store::store_inbound(db, std::vector{message("D1", "x")});
+  store::store_inbound(db, std::vector{inbound_row("D1", "x")});
 
   pg.stop();
   try {
-    store::store_inbound(db, std::vector{message("D2", "y")});
+    store::store_inbound(db, std::vector{inbound_row("D2", "y")});
     FAIL("store_inbound succeeded with the database stopped");
   } catch (const store::store_error& e) {
     CHECK(e.kind() == store::failure::transient);
   }
   pg.start();
-  const auto results = store::store_inbound(db, std::vector{message("D2", "y")});
+  const auto results = store::store_inbound(db, std::vector{inbound_row("D2", "y")});
   CHECK(results[0].outcome == store::inbound_outcome::stored);
   CHECK(pg.psql("SELECT count(*) FROM inbound_messages") == "2");
 }

@@ -11,28 +11,15 @@
 #include "store/inbound_store.hpp"
 #include "store/job_store.hpp"
 #include "store/outbound_store.hpp"
+#include "inbound_rows.hpp"
 #include "support/postgres_server.hpp"
 
 namespace store = radbridge::store;
 using radbridge::test::postgres_server;
 using namespace std::chrono_literals;
+using radbridge::test::inbound_row;
 
 namespace {
-
-store::inbound_message inbound(const std::string& control_id) {
-  store::inbound_message m;
-  m.interface = "ris";
-  m.sending_application = "RIS";
-  m.sending_facility = "GENHOSP";
-  m.control_id = control_id;
-  m.message_type = "ORM";
-  m.trigger_event = "O01";
-  m.payload = "MSH|^~\\&|RIS|GENHOSP|||20240312||ORM^O01|" + control_id + "|P|2.3.1\r";
-  m.payload_sha256 = std::string(32, 'x');
-  m.ack_code = "AA";
-  m.ack = "ACK " + control_id;
-  return m;
-}
 
 struct queue_db {
   postgres_server pg;
@@ -42,7 +29,7 @@ struct queue_db {
   // One job for each of `n` stored messages, routed; returns the job ids in order.
   std::vector<std::int64_t> jobs(int n) {
     std::vector<store::inbound_message> rows;
-    for (int i = 0; i < n; ++i) rows.push_back(inbound("C" + std::to_string(i)));
+    for (int i = 0; i < n; ++i) rows.push_back(inbound_row("C" + std::to_string(i)));
     store::store_inbound(db, rows);
     store::route_received(db, 100, [](std::int64_t, std::string_view) {
       return store::routing_decision{"routed", {{"stroke", "accession", "ACC", "active"}}};
@@ -69,7 +56,7 @@ struct queue_db {
 
 TEST_CASE("store queues: routing reads received rows in arrival order, once, and records the decision") {
   queue_db q;
-  std::vector<store::inbound_message> rows = {inbound("A"), inbound("B"), inbound("C")};
+  std::vector<store::inbound_message> rows = {inbound_row("A"), inbound_row("B"), inbound_row("C")};
   store::store_inbound(q.db, rows);
   std::vector<std::string> seen;
   const std::size_t routed = store::route_received(q.db, 100, [&](std::int64_t, std::string_view payload) {
