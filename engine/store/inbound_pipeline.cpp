@@ -63,7 +63,7 @@ void inbound_pipeline::send(std::span<const inbound_message> group) {
   if (!conn_) connect();
   PGconn* pg = conn_->pg;
   sent_group g;
-  const std::string name = fmt::format("inbound_insert_{}", group.size());
+  const std::string name = inbound_insert_name(group.size(), insert_conflicts::fail);
   const int columns = static_cast<int>(inbound_insert_columns);
   const int parameters = static_cast<int>(group.size()) * columns;
   if (prepared_.insert(name).second) {
@@ -71,15 +71,12 @@ void inbound_pipeline::send(std::span<const inbound_message> group) {
     if (PQsendPrepare(pg, name.c_str(), sql.c_str(), parameters, nullptr) != 1) lost("prepare");
     g.prepared_name = name;
   }
-  // Binary format for every parameter: bytea and text both go as their bytes.
   std::vector<const char*> values;
   std::vector<int> lengths;
   values.reserve(static_cast<std::size_t>(parameters));
   lengths.reserve(static_cast<std::size_t>(parameters));
   for (const inbound_message& m : group) {
-    for (const std::string* column : {&m.interface, &m.sending_application, &m.sending_facility, &m.control_id,
-                                      &m.message_type, &m.trigger_event, &m.payload, &m.payload_sha256, &m.ack_code,
-                                      &m.ack}) {
+    for (const std::string* column : inbound_insert_values(m)) {
       values.push_back(column->data());
       lengths.push_back(static_cast<int>(column->size()));
     }

@@ -4,8 +4,6 @@
 #include <set>
 #include <tuple>
 
-#include <fmt/format.h>
-
 #include "store/database_impl.hpp"
 #include "store/statements.hpp"
 
@@ -30,18 +28,12 @@ class text_array {
   std::string out_ = "{";
 };
 
-// Every column of every row as a binary parameter: bytea needs no hex
-// encoding (nor decoding on the server), and text in binary format is its
-// bytes as they are (the server still checks the encoding).
+// Every column of every row as a binary parameter (inbound_insert_values).
 std::vector<pqxx::binarystring> insert_parameters(std::span<const inbound_message> group) {
   std::vector<pqxx::binarystring> p;
   p.reserve(group.size() * inbound_insert_columns);
   for (const inbound_message& m : group) {
-    for (const std::string* column : {&m.interface, &m.sending_application, &m.sending_facility, &m.control_id,
-                                      &m.message_type, &m.trigger_event, &m.payload, &m.payload_sha256, &m.ack_code,
-                                      &m.ack}) {
-      p.emplace_back(column->data(), column->size());
-    }
+    for (const std::string* column : inbound_insert_values(m)) p.emplace_back(column->data(), column->size());
   }
   return p;
 }
@@ -49,7 +41,7 @@ std::vector<pqxx::binarystring> insert_parameters(std::span<const inbound_messag
 // The name of the statement inserting `rows` messages, registered on this
 // connection at its first use (libpqxx prepares it on the server then).
 std::string insert_statement(database::impl& db, pqxx::connection& c, std::size_t rows, insert_conflicts conflicts) {
-  std::string name = fmt::format("inbound_insert_{}{}", rows, conflicts == insert_conflicts::skip ? "_skip" : "");
+  std::string name = inbound_insert_name(rows, conflicts);
   if (db.prepared_inserts.insert(name).second) c.prepare(name, inbound_insert_sql(rows, conflicts));
   return name;
 }

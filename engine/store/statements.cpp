@@ -28,4 +28,13 @@ std::string inbound_insert_sql(std::size_t rows, insert_conflicts conflicts) {
   return sql;
 }
 
+std::array<const std::string*, inbound_insert_columns> inbound_insert_values(const inbound_message& m) {
+  return {&m.interface,    &m.sending_application, &m.sending_facility, &m.control_id, &m.message_type,
+          &m.trigger_event, &m.payload,             &m.payload_sha256,   &m.ack_code,   &m.ack};
+}
+
+std::string inbound_insert_name(std::size_t rows, insert_conflicts conflicts) {
+  return "inbound_insert_" + std::to_string(rows) + (conflicts == insert_conflicts::skip ? "_skip" : "");
+}
+
 }  // namespace radbridge::store
