@@ -59,13 +59,11 @@ std::pair<std::size_t, std::size_t> segment_builder::leaf(std::size_t field, std
     };
     for (std::size_t n = 1; n < number; ++n) {
       const std::size_t stop = part_end(start);
-      if (stop < end && f[stop] == separator) {
-        start = stop + 1;
-      } else {
+      if (stop == end || f[stop] != separator) {
         f.insert(stop, 1, separator);
         ++end;
-        start = stop + 1;
       }
+      start = stop + 1;
     }
     end = part_end(start);
   };
