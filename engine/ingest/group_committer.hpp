@@ -1,10 +1,11 @@
 // Group commit: many connections' messages stored in one transaction.
 //
 // Sessions `submit` rows; each of `workers` threads (each with its own
-// database connection) takes what has queued up (at most max_group rows)
+// database connections) takes what has queued up (at most max_group rows)
 // and stores it as one transaction, and calls each row's completion after
-// COMMIT: the per-message cost of the fsync is shared, and the ACKs still
-// only leave after their rows are durable. Groups go out through
+// COMMIT, handing the row back with the verdict: the per-message cost of
+// the fsync is shared, and the ACKs still only leave after their rows are
+// durable. Groups go out through
 // store::inbound_pipeline, so a worker can put the next group on the wire
 // while the previous one commits (at most two per connection) and the
 // server goes from one to the next without waiting for us. A group the
