@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -71,19 +72,18 @@ void inbound_pipeline::send(std::span<const inbound_message> group) {
     if (PQsendPrepare(pg, name.c_str(), sql.c_str(), parameters, nullptr) != 1) lost("prepare");
     g.prepared_name = name;
   }
-  std::vector<const char*> values;
-  std::vector<int> lengths;
-  values.reserve(static_cast<std::size_t>(parameters));
-  lengths.reserve(static_cast<std::size_t>(parameters));
+  values_.clear();
+  lengths_.clear();
   for (const inbound_message& m : group) {
     for (const std::string* column : inbound_insert_values(m)) {
-      values.push_back(column->data());
-      lengths.push_back(static_cast<int>(column->size()));
+      values_.push_back(column->data());
+      lengths_.push_back(static_cast<int>(column->size()));
     }
     g.control_ids.push_back(m.control_id);
   }
-  const std::vector<int> formats(static_cast<std::size_t>(parameters), 1);
-  if (PQsendQueryPrepared(pg, name.c_str(), parameters, values.data(), lengths.data(), formats.data(), 0) != 1) {
+  binary_formats_.resize(std::max(binary_formats_.size(), values_.size()), 1);
+  if (PQsendQueryPrepared(pg, name.c_str(), parameters, values_.data(), lengths_.data(), binary_formats_.data(), 0) !=
+      1) {
     lost("send");
   }
   // The Sync ends the group's transaction and flushes it to the server.

@@ -71,6 +71,10 @@ class inbound_pipeline {
   std::unique_ptr<connection> conn_;
   std::set<std::string> prepared_;
   std::deque<sent_group> sent_;
+  // send()'s parameter arrays, kept between calls (libpq copies them out).
+  std::vector<const char*> values_;
+  std::vector<int> lengths_;
+  std::vector<int> binary_formats_;  // all 1
 };
 
 }  // namespace radbridge::store
