@@ -150,8 +150,7 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     net::asio::io_context io;
     // Member order matters: listeners use the committer and TLS contexts, so
     // they are declared after them and destroyed first.
-    ingest::group_committer committer(conninfo, settings.max_commit_group, settings.commit_workers,
-                                      [&io](std::function<void()> job) { net::asio::post(io, std::move(job)); });
+    ingest::group_committer committer(io, conninfo, settings.max_commit_group, settings.commit_workers);
     std::vector<std::unique_ptr<net::asio::ssl::context>> tls_contexts;
     std::vector<std::unique_ptr<ingest::listener>> listeners;
     for (const config::interface_settings& iface : settings.interfaces) {

@@ -96,7 +96,7 @@ struct engine_settings {
   std::string database;  // libpq conninfo; --db and RADBRIDGE_DB override it
   std::string application_name = "RADBRIDGE";  // MSH-3 of our ACKs when the sender left MSH-5 empty
   std::size_t max_commit_group = 256;
-  std::size_t commit_workers = 1;  // committer threads, one database connection each
+  std::size_t commit_workers = 1;  // database connections the committer sends groups over
   std::vector<interface_settings> interfaces;
   std::optional<pipeline_settings> pipeline;
 };

@@ -1,19 +1,20 @@
 #include "ingest/group_committer.hpp"
 
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <system_error>
-#include <vector>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "core/log.hpp"
-#include "store/store_error.hpp"
 
 namespace radbridge::ingest {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
 
 namespace {
 constexpr std::chrono::milliseconds first_backoff{100};
@@ -37,55 +38,45 @@ std::string_view to_string(commit_status s) noexcept {
   return "failed";
 }
 
-struct group_committer::worker {
-  explicit worker(const std::string& conninfo) : db(conninfo), pipe(conninfo) {}
-  store::database db;            // the careful path: store_inbound
-  store::inbound_pipeline pipe;  // the fast path
-  std::deque<group> sent;        // groups in the pipe, oldest first
+struct group_committer::lane {
+  explicit lane(asio::io_context& io) : socket(io) {}
+  std::unique_ptr<store::inbound_pipeline> pipe;  // null: not connected
+  bool connecting = false;                        // on the helper thread
+  asio::posix::stream_descriptor socket;          // a duplicate of the pipeline's, to wait on
+  unsigned generation = 0;                        // waits of an older connection do nothing
+  bool reading = false;
+  bool writing = false;
+  std::deque<group> sent;  // groups in the pipe, oldest first
 };
 
-group_committer::group_committer(std::string conninfo, std::size_t max_group, std::size_t workers,
-                                 dispatcher dispatch)
-    : max_group_(std::max<std::size_t>(max_group, 1)), dispatch_(std::move(dispatch)) {
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
-  workers = std::max<std::size_t>(workers, 1);
-  for (std::size_t i = 0; i < workers; ++i) workers_.push_back(std::make_unique<worker>(conninfo));
-  for (auto& w : workers_) threads_.emplace_back([this, &w = *w] { run(w); });
+group_committer::group_committer(asio::io_context& io, std::string conninfo, std::size_t max_group,
+                                 std::size_t connections)
+    : io_(io), conninfo_(std::move(conninfo)), max_group_(std::max<std::size_t>(max_group, 1)), careful_db_(conninfo_) {
+  connections = std::max<std::size_t>(connections, 1);
+  for (std::size_t i = 0; i < connections; ++i) lanes_.push_back(std::make_unique<lane>(io_));
 }
 
 group_committer::~group_committer() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_sleepers();
-  for (std::thread& t : threads_) t.join();
-  ::close(wake_fd_);
-}
-
-void group_committer::wake_sleepers() {
-  const std::uint64_t one = 1;
-  [[maybe_unused]] const ssize_t written = ::write(wake_fd_, &one, sizeof one);
+  // A connect or careful commit still running posts to io_, which no longer
+  // runs: those jobs are dropped with it.
+  helper_.stop();
+  helper_.join();
 }
 
 void group_committer::submit(std::uint64_t sender, store::inbound_message row, completion done) {
-  bool wake = false;
-  {
-    std::lock_guard lock(mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    last_submit_[sender] = now;
-    queue_.push_back({std::move(row), std::move(done)});
-    // A write to the eventfd only when a waiting worker may now start a
-    // group, not for every row while the rest of a group is still coming.
-    wake = sleepers_ > 0 && may_start_group(now);
+  const auto now = clock::now();
+  last_submit_[sender] = now;
+  queue_.push_back({std::move(row), std::move(done)});
+  if (!up_ && now < next_attempt_) {
+    fail_queue();  // no AA possible now: let the sender know at once
+    return;
   }
-  if (wake) wake_sleepers();
+  pump();
 }
 
-bool group_committer::may_start_group(std::chrono::steady_clock::time_point now) {
+bool group_committer::may_start_group(clock::time_point now) {
   if (queue_.empty()) return false;
-  if (stopping_ || !up_ || groups_in_flight_ == 0 || queue_.size() >= max_group_) return true;
+  if (groups_in_flight_ == 0 || queue_.size() >= max_group_) return true;
   std::size_t active = 0;
   for (auto it = last_submit_.begin(); it != last_submit_.end();) {
     if (now - it->second > sender_active_window) {
@@ -98,91 +89,24 @@ bool group_committer::may_start_group(std::chrono::steady_clock::time_point now)
   return queue_.size() + rows_in_flight_ >= active;
 }
 
-void group_committer::complete(verdicts done) {
-  auto run_all = [done = std::move(done)]() mutable {
-    for (auto& [callback, result] : done) callback(std::move(result));
-  };
-  if (dispatch_) {
-    dispatch_(std::move(run_all));
-  } else {
-    run_all();
-  }
-}
-
-void group_committer::fail_all(group& g, commit_status status) {
-  verdicts done;
-  done.reserve(g.done.size());
-  for (std::size_t i = 0; i < g.done.size(); ++i) {
-    done.emplace_back(std::move(g.done[i]), commit_result{status, {}, std::move(g.rows[i])});
-  }
-  complete(std::move(done));
-}
-
-void group_committer::mark(bool up) {
-  std::lock_guard lock(mutex_);
-  if (up) {
-    if (!up_) log::info("database_reconnected");
-    up_ = true;
-    backoff_ = std::chrono::milliseconds{0};
-  } else {
-    up_ = false;
-    backoff_ = std::min(max_backoff, backoff_ == std::chrono::milliseconds{0} ? first_backoff : backoff_ * 2);
-    next_attempt_ = std::chrono::steady_clock::now() + backoff_;
-  }
-}
-
-void group_committer::run(worker& w) {
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    // Start every group that may go now.
-    while (w.sent.size() < groups_per_connection && may_start_group(std::chrono::steady_clock::now())) {
-      const bool waiting_for_db = !up_ && std::chrono::steady_clock::now() < next_attempt_;
-      // No AA possible now: let every sender know at once.
-      group g = take(waiting_for_db ? queue_.size() : std::min(queue_.size(), max_group_));
-      if (waiting_for_db) {
-        lock.unlock();
-        fail_all(g, commit_status::unavailable);
-        lock.lock();
-        continue;
-      }
-      const std::size_t n = g.rows.size();
-      ++groups_in_flight_;
-      rows_in_flight_ += n;
-      lock.unlock();
-      send(w, std::move(g));
-      lock.lock();
-    }
-    if (w.sent.empty() && stopping_ && queue_.empty()) {
-      lock.unlock();
-      wake_sleepers();  // pass the word on to the next worker
-      return;
-    }
-
-    // Wait for results, or for rows that may start a group.
-    const bool may_send = w.sent.size() < groups_per_connection;
-    if (may_send) ++sleepers_;
-    lock.unlock();
-    // A worker that may not send now leaves the wake-ups to one that may
-    // (poll skips a negative descriptor).
-    std::array<pollfd, 2> fds{pollfd{may_send ? wake_fd_ : -1, POLLIN, 0}, pollfd{w.pipe.socket(), POLLIN, 0}};
-    const nfds_t count = w.sent.empty() || fds[1].fd < 0 ? 1 : 2;
-    if (::poll(fds.data(), count, -1) > 0) {
-      if ((fds[0].revents & POLLIN) != 0) {
-        std::uint64_t ignored = 0;
-        [[maybe_unused]] const ssize_t got = ::read(wake_fd_, &ignored, sizeof ignored);
-      }
-      if (count == 2 && fds[1].revents != 0) {
-        try {
-          while (auto outcome = w.pipe.finished()) finish(w, std::move(*outcome));
-        } catch (const store::store_error& e) {
-          log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"error", e.what()}});
-          fail_in_flight(w, e.kind());
-        }
+void group_committer::pump() {
+  const auto now = clock::now();
+  while (may_start_group(now)) {
+    lane* best = nullptr;
+    for (auto& l : lanes_) {
+      if (l->pipe && l->sent.size() < groups_per_connection && (best == nullptr || l->sent.size() < best->sent.size())) {
+        best = l.get();
       }
     }
-    lock.lock();
-    if (may_send) --sleepers_;
+    if (best == nullptr) {
+      for (auto& l : lanes_) {
+        if (!l->pipe && !l->connecting) connect(*l);
+      }
+      break;
+    }
+    send(*best, take(std::min(queue_.size(), max_group_)));
   }
+  update_busy();
 }
 
 group_committer::group group_committer::take(std::size_t n) {
@@ -197,83 +121,190 @@ group_committer::group group_committer::take(std::size_t n) {
   return g;
 }
 
-void group_committer::send(worker& w, group g) {
+void group_committer::send(lane& l, group g) {
   try {
-    w.pipe.send(g.rows);
-    w.sent.push_back(std::move(g));
+    l.pipe->send(g.rows);
   } catch (const store::store_error& e) {
     // Not sent: nothing of this group can be stored; what was in flight may be.
     log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"rows", g.rows.size()}, {"error", e.what()}});
     fail_all(g, commit_status::unavailable);
-    left_flight(1, g.rows.size());
-    fail_in_flight(w, e.kind());
+    fail_in_flight(l, e.kind());
+    return;
   }
-}
-
-void group_committer::fail_in_flight(worker& w, store::failure kind) {
-  mark(false);
-  std::size_t rows = 0;
-  const std::size_t groups = w.sent.size();
-  for (group& g : w.sent) {
-    rows += g.rows.size();
-    fail_all(g, kind == store::failure::in_doubt ? commit_status::in_doubt : commit_status::unavailable);
+  ++groups_in_flight_;
+  rows_in_flight_ += g.rows.size();
+  l.sent.push_back(std::move(g));
+  try {
+    if (!l.pipe->flush()) wait_writable(l);
+  } catch (const store::store_error& e) {
+    log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"error", e.what()}});
+    fail_in_flight(l, e.kind());
+    return;
   }
-  w.sent.clear();
-  left_flight(groups, rows);
+  wait_readable(l);
 }
 
-void group_committer::left_flight(std::size_t groups, std::size_t rows) {
-  std::lock_guard lock(mutex_);
-  groups_in_flight_ -= groups;
-  rows_in_flight_ -= rows;
+void group_committer::wait_readable(lane& l) {
+  if (l.reading || l.sent.empty() || !l.pipe) return;
+  l.reading = true;
+  l.socket.async_wait(asio::posix::descriptor_base::wait_read,
+                      [this, &l, generation = l.generation](const boost::system::error_code& ec) {
+                        if (generation != l.generation) return;
+                        l.reading = false;
+                        if (!ec) read_results(l);
+                      });
 }
 
-void group_committer::finish(worker& w, store::pipeline_outcome outcome) {
-  group g = std::move(w.sent.front());
-  w.sent.pop_front();
-  const std::size_t n = g.rows.size();
-  if (outcome.stored && outcome.ids.size() == n) {
-    mark(true);
-    verdicts done;
-    done.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      done.emplace_back(std::move(g.done[i]),
-                        commit_result{commit_status::stored, {store::inbound_outcome::stored, outcome.ids[i], {}},
-                                      std::move(g.rows[i])});
+void group_committer::wait_writable(lane& l) {
+  if (l.writing || !l.pipe) return;
+  l.writing = true;
+  l.socket.async_wait(asio::posix::descriptor_base::wait_write,
+                      [this, &l, generation = l.generation](const boost::system::error_code& ec) {
+                        if (generation != l.generation) return;
+                        l.writing = false;
+                        if (ec) return;
+                        try {
+                          if (!l.pipe->flush()) wait_writable(l);
+                        } catch (const store::store_error& e) {
+                          log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"error", e.what()}});
+                          fail_in_flight(l, e.kind());
+                          pump();
+                        }
+                      });
+}
+
+void group_committer::read_results(lane& l) {
+  try {
+    while (l.pipe) {
+      auto outcome = l.pipe->finished();
+      if (!outcome) break;
+      finish(l, std::move(*outcome));
     }
-    complete(std::move(done));
-  } else {
+  } catch (const store::store_error& e) {
+    log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"error", e.what()}});
+    fail_in_flight(l, e.kind());
+  }
+  wait_readable(l);
+  pump();
+}
+
+void group_committer::finish(lane& l, store::pipeline_outcome outcome) {
+  group g = std::move(l.sent.front());
+  l.sent.pop_front();
+  const std::size_t n = g.rows.size();
+  if (!outcome.stored || outcome.ids.size() != n) {
     // Rejected (a key already stored, a bad row), or stored with the rows
     // returned in another order: store_inbound sorts it out (for the
     // latter it finds every key stored, with this group's own ACKs).
-    commit(w.db, g);
+    commit_carefully(std::move(g));
+    return;
   }
+  mark(true);
+  verdicts done;
+  done.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    done.emplace_back(std::move(g.done[i]),
+                      commit_result{commit_status::stored, {store::inbound_outcome::stored, outcome.ids[i], {}},
+                                    std::move(g.rows[i])});
+  }
+  complete(std::move(done));
   left_flight(1, n);
 }
 
-void group_committer::commit(store::database& db, group& g) {
+void group_committer::connect(lane& l) {
+  l.connecting = true;
+  asio::post(helper_, [this, &l] {
+    auto pipe = std::make_unique<store::inbound_pipeline>(conninfo_);
+    std::string error;
+    try {
+      pipe->connect();
+    } catch (const store::store_error& e) {
+      error = e.what();
+      pipe.reset();
+    }
+    asio::post(io_, [this, &l, pipe = std::move(pipe), error = std::move(error)]() mutable {
+      l.connecting = false;
+      if (pipe) {
+        connected(l, std::move(pipe));
+        return;
+      }
+      log::warn("commit_failed", {{"kind", "transient"}, {"error", error}});
+      mark(false);
+      fail_queue();
+      update_busy();
+    });
+  });
+}
+
+void group_committer::connected(lane& l, std::unique_ptr<store::inbound_pipeline> pipe) {
+  const int fd = ::dup(pipe->socket());
+  if (fd < 0) {
+    log::warn("commit_failed", {{"kind", "transient"}, {"error", std::system_category().message(errno)}});
+    mark(false);
+    fail_queue();
+    update_busy();
+    return;
+  }
+  l.socket.assign(fd);
+  l.pipe = std::move(pipe);
+  mark(true);
+  pump();
+}
+
+void group_committer::fail_in_flight(lane& l, store::failure kind) {
+  mark(false);
+  std::size_t rows = 0;
+  const std::size_t groups = l.sent.size();
+  for (group& g : l.sent) {
+    rows += g.rows.size();
+    fail_all(g, kind == store::failure::in_doubt ? commit_status::in_doubt : commit_status::unavailable);
+  }
+  l.sent.clear();
+  left_flight(groups, rows);
+  l.pipe.reset();
+  ++l.generation;
+  l.reading = l.writing = false;
+  boost::system::error_code ignored;
+  l.socket.close(ignored);
+  fail_queue();
+}
+
+void group_committer::commit_carefully(group g) {
+  asio::post(helper_, [this, g = std::move(g)]() mutable {
+    bool reachable = true;
+    verdicts done = store_carefully(g, reachable);
+    asio::post(io_, [this, done = std::move(done), reachable]() mutable {
+      const std::size_t n = done.size();
+      mark(reachable);
+      complete(std::move(done));
+      left_flight(1, n);
+      if (!up_) fail_queue();
+      pump();
+    });
+  });
+}
+
+group_committer::verdicts group_committer::store_carefully(group& g, bool& reachable) {
+  verdicts done;
+  done.reserve(g.rows.size());
   try {
     std::vector<store::inbound_result> results;
     try {
-      results = store::store_inbound(db, g.rows);
+      results = store::store_inbound(careful_db_, g.rows);
     } catch (const store::store_error& e) {
       // Another connection's uncommitted insert of the same key can
       // deadlock with this one (PostgreSQL aborts one, a transient error),
       // and a connection can have gone stale: one immediate retry before
       // calling the database down.
       if (e.kind() != store::failure::transient) throw;
-      results = store::store_inbound(db, g.rows);
+      results = store::store_inbound(careful_db_, g.rows);
     }
-    mark(true);
-    verdicts done;
-    done.reserve(g.done.size());
-    for (std::size_t i = 0; i < g.done.size(); ++i) {
+    for (std::size_t i = 0; i < g.rows.size(); ++i) {
       const auto status = results[i].outcome == store::inbound_outcome::stored      ? commit_status::stored
                           : results[i].outcome == store::inbound_outcome::duplicate ? commit_status::duplicate
                                                                                      : commit_status::conflict;
       done.emplace_back(std::move(g.done[i]), commit_result{status, std::move(results[i]), std::move(g.rows[i])});
     }
-    complete(std::move(done));
   } catch (const store::store_error& e) {
     if (e.kind() == store::failure::permanent && g.rows.size() > 1) {
       // One bad row must not fail its neighbours: store them one by one.
@@ -281,23 +312,76 @@ void group_committer::commit(store::database& db, group& g) {
         group one;
         one.rows.push_back(std::move(g.rows[i]));
         one.done.push_back(std::move(g.done[i]));
-        commit(db, one);
+        verdicts part = store_carefully(one, reachable);
+        std::move(part.begin(), part.end(), std::back_inserter(done));
       }
-      return;
+      return done;
     }
     const bool database_failure = e.kind() != store::failure::permanent;
-    if (database_failure) mark(false);
     // A permanent error's text may quote row values; only connection-level
     // failures are safe (and useful) to log verbatim.
     if (database_failure) {
+      reachable = false;
       log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"rows", g.rows.size()}, {"error", e.what()}});
     } else {
       log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"rows", g.rows.size()}});
     }
-    fail_all(g, e.kind() == store::failure::in_doubt   ? commit_status::in_doubt
-                : e.kind() == store::failure::transient ? commit_status::unavailable
-                                                        : commit_status::failed);
+    const commit_status status = e.kind() == store::failure::in_doubt    ? commit_status::in_doubt
+                                 : e.kind() == store::failure::transient ? commit_status::unavailable
+                                                                         : commit_status::failed;
+    for (std::size_t i = 0; i < g.rows.size(); ++i) {
+      done.emplace_back(std::move(g.done[i]), commit_result{status, {}, std::move(g.rows[i])});
+    }
   }
+  return done;
+}
+
+void group_committer::left_flight(std::size_t groups, std::size_t rows) {
+  groups_in_flight_ -= groups;
+  rows_in_flight_ -= rows;
+  update_busy();
+}
+
+void group_committer::mark(bool up) {
+  if (up) {
+    if (!up_) log::info("database_reconnected");
+    up_ = true;
+    backoff_ = std::chrono::milliseconds{0};
+  } else {
+    up_ = false;
+    backoff_ = std::min(max_backoff, backoff_ == std::chrono::milliseconds{0} ? first_backoff : backoff_ * 2);
+    next_attempt_ = clock::now() + backoff_;
+  }
+}
+
+void group_committer::fail_queue() {
+  if (queue_.empty()) return;
+  group g = take(queue_.size());
+  fail_all(g, commit_status::unavailable);
+  update_busy();
+}
+
+void group_committer::fail_all(group& g, commit_status status) {
+  verdicts done;
+  done.reserve(g.done.size());
+  for (std::size_t i = 0; i < g.done.size(); ++i) {
+    done.emplace_back(std::move(g.done[i]), commit_result{status, {}, std::move(g.rows[i])});
+  }
+  complete(std::move(done));
+}
+
+void group_committer::complete(verdicts done) {
+  asio::post(io_, [done = std::move(done)]() mutable {
+    for (auto& [callback, result] : done) callback(std::move(result));
+  });
+}
+
+void group_committer::update_busy() {
+  bool connecting = false;
+  for (const auto& l : lanes_) connecting = connecting || l->connecting;
+  const bool busy = !queue_.empty() || groups_in_flight_ > 0 || connecting;
+  if (busy && !busy_) busy_.emplace(io_.get_executor());
+  if (!busy && busy_) busy_.reset();
 }
 
 }  // namespace radbridge::ingest

@@ -24,9 +24,9 @@ namespace {
 
 std::atomic<std::uint64_t> next_session_id{1};
 
-// Stores the row on the committer's thread and resumes on ours with the
-// verdict: at once when the completion already runs on our executor (serve
-// dispatches a group's completions there), else through a post.
+// Hands the row to the committer and resumes with the verdict: at once when
+// the completion runs on our executor (the committer runs on the listeners'
+// io_context), else through a post.
 asio::awaitable<commit_result> commit(group_committer& committer, std::uint64_t sender, store::inbound_message row) {
   auto initiate = [&committer, sender, &row](auto handler) {
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));

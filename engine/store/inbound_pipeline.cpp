@@ -44,7 +44,7 @@ void inbound_pipeline::connect() {
   if (c->pg == nullptr || PQstatus(c->pg) != CONNECTION_OK) {
     throw store_error(failure::transient, fmt::format("database connection failed: {}", connection_message(c->pg)));
   }
-  if (PQenterPipelineMode(c->pg) != 1) {
+  if (PQsetnonblocking(c->pg, 1) != 0 || PQenterPipelineMode(c->pg) != 1) {
     throw store_error(failure::transient, fmt::format("database pipeline mode: {}", connection_message(c->pg)));
   }
   conn_ = std::move(c);
@@ -89,6 +89,13 @@ void inbound_pipeline::send(std::span<const inbound_message> group) {
   // The Sync ends the group's transaction and flushes it to the server.
   if (PQpipelineSync(pg) != 1) lost("sync");
   sent_.push_back(std::move(g));
+}
+
+bool inbound_pipeline::flush() {
+  if (!conn_) return true;
+  const int left = PQflush(conn_->pg);
+  if (left < 0) lost("send");
+  return left == 0;
 }
 
 std::optional<pipeline_outcome> inbound_pipeline::finished() {

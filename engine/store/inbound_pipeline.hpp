@@ -18,7 +18,11 @@
 // A lost connection throws store_error: `in_doubt` when groups were in
 // flight (their commits may have happened), `transient` when none was;
 // the in-flight groups are forgotten and the next `send` reconnects.
-// libpq stays inside engine/store, as libpqxx does. One thread at a time.
+// The connection is non-blocking: `send` never waits for the socket; when
+// `flush` says output is left, wait until the socket is writable and call
+// it again (`finished` flushes too). `connect` is the one call that blocks.
+// libpq stays inside engine/store, as libpqxx does. One thread at a time
+// (an object may move to another thread between calls).
 #pragma once
 
 #include <cstdint>
@@ -47,8 +51,12 @@ class inbound_pipeline {
   inbound_pipeline(const inbound_pipeline&) = delete;
   inbound_pipeline& operator=(const inbound_pipeline&) = delete;
 
+  // Connects now (send connects when it has to); throws store_error (transient).
+  void connect();
   // Throws store_error (transient) when it cannot connect or write.
   void send(std::span<const inbound_message> group);
+  // Writes what the socket takes; false while output is left.
+  bool flush();
   std::size_t in_flight() const noexcept { return sent_.size(); }
   int socket() const noexcept;  // to poll for readability; -1 when not connected
   std::optional<pipeline_outcome> finished();
@@ -64,7 +72,6 @@ class inbound_pipeline {
   };
   struct connection;
 
-  void connect();
   [[noreturn]] void lost(const std::string& what);
 
   std::string conninfo_;

@@ -81,12 +81,12 @@ inline config::interface_settings test_interface(std::string name) {
 
 // One committer, one io_context thread and any number of listeners on it.
 // Destruction order: the io thread is stopped and joined first, then the
-// listeners go (before the io_context they were built on), then the
-// committer (after every listener that submits to it).
+// listeners go, then the committer (after every listener that submits to
+// it), then the io_context they were all built on.
 class listener_fixture {
  public:
   explicit listener_fixture(const std::string& conninfo, std::size_t max_group = 64)
-      : committer_(conninfo, max_group) {}
+      : committer_(io_, conninfo, max_group) {}
   ~listener_fixture() {
     request_stop();
     join();
@@ -134,8 +134,8 @@ class listener_fixture {
   ingest::group_committer& committer() noexcept { return committer_; }
 
  private:
-  ingest::group_committer committer_;  // first: outlives every listener
-  asio::io_context io_;
+  asio::io_context io_;                // first: outlives the committer
+  ingest::group_committer committer_;  // outlives every listener
   std::list<ingest::listener> listeners_;
   std::thread thread_;
   std::atomic<bool> finished_{false};
