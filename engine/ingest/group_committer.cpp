@@ -134,58 +134,59 @@ void group_committer::send(lane& l, group g) {
   ++groups_in_flight_;
   rows_in_flight_ += g.rows.size();
   l.sent.push_back(std::move(g));
-  try {
-    if (!l.pipe->flush()) wait_writable(l);
-  } catch (const store::store_error& e) {
-    log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"error", e.what()}});
-    fail_in_flight(l, e.kind());
-    return;
-  }
-  wait_readable(l);
+  if (!l.reading) wait_readable(l);  // no answer can be there yet
+  write_rest(l);
 }
 
+// The io_context's readiness is edge-triggered: bytes that arrive between
+// the last read and the start of a wait would only be seen with the next
+// packet. So every wait starts before one more look (a read or a flush).
 void group_committer::wait_readable(lane& l) {
-  if (l.reading || l.sent.empty() || !l.pipe) return;
   l.reading = true;
   l.socket.async_wait(asio::posix::descriptor_base::wait_read,
                       [this, &l, generation = l.generation](const boost::system::error_code& ec) {
                         if (generation != l.generation) return;
                         l.reading = false;
-                        if (!ec) read_results(l);
+                        if (ec) return;
+                        read_results(l);
+                        pump();
                       });
 }
 
 void group_committer::wait_writable(lane& l) {
-  if (l.writing || !l.pipe) return;
   l.writing = true;
   l.socket.async_wait(asio::posix::descriptor_base::wait_write,
                       [this, &l, generation = l.generation](const boost::system::error_code& ec) {
                         if (generation != l.generation) return;
                         l.writing = false;
                         if (ec) return;
-                        try {
-                          if (!l.pipe->flush()) wait_writable(l);
-                        } catch (const store::store_error& e) {
-                          log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"error", e.what()}});
-                          fail_in_flight(l, e.kind());
-                          pump();
-                        }
+                        write_rest(l);
+                        pump();
                       });
+}
+
+void group_committer::write_rest(lane& l) {
+  try {
+    if (l.pipe->flush() || l.writing) return;
+    wait_writable(l);  // then flush once more
+    l.pipe->flush();
+  } catch (const store::store_error& e) {
+    log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"error", e.what()}});
+    fail_in_flight(l, e.kind());
+  }
 }
 
 void group_committer::read_results(lane& l) {
   try {
-    while (l.pipe) {
-      auto outcome = l.pipe->finished();
-      if (!outcome) break;
-      finish(l, std::move(*outcome));
+    for (;;) {
+      while (auto outcome = l.pipe->finished()) finish(l, std::move(*outcome));
+      if (l.reading || l.sent.empty()) return;
+      wait_readable(l);  // then read once more
     }
   } catch (const store::store_error& e) {
     log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"error", e.what()}});
     fail_in_flight(l, e.kind());
   }
-  wait_readable(l);
-  pump();
 }
 
 void group_committer::finish(lane& l, store::pipeline_outcome outcome) {

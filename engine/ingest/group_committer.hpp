@@ -97,7 +97,8 @@ class group_committer {
   void send(lane& l, group g);
   void wait_readable(lane& l);
   void wait_writable(lane& l);
-  void read_results(lane& l);
+  void read_results(lane& l);  // every finished group, then a wait for more
+  void write_rest(lane& l);    // flushes, or waits until the socket takes more
   void finish(lane& l, store::pipeline_outcome outcome);
   void connect(lane& l);
   void connected(lane& l, std::unique_ptr<store::inbound_pipeline> pipe);

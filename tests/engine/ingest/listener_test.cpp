@@ -175,6 +175,46 @@ TEST_CASE("listener: 64 concurrent connections with interleaved partial writes e
   CHECK(l.stats().refused_connections == 0);
 }
 
+TEST_CASE("listener: messages of 1 MB from 12 connections, more than the database socket takes at once, each get AA") {
+  postgres_server& pg = shared_db();
+  listener_fixture fx(pg.conninfo());
+  config::interface_settings iface = test_interface("lt_large");
+  iface.max_frame_bytes = 2 * 1024 * 1024;
+  ingest::listener& l = fx.add(iface);
+  const auto ep = l.local_endpoint();
+  fx.run();
+
+  // The committer's connection is non-blocking: a group of several MB goes
+  // out in parts, each when the socket has room again.
+  constexpr std::size_t connections = 12;
+  std::vector<std::unique_ptr<mllp_test_client>> clients;
+  std::vector<std::string> ids;
+  std::size_t payload_bytes = 0;
+  for (std::size_t i = 0; i < connections; ++i) {
+    ids.push_back("LG-" + std::to_string(100 + i));
+    const std::string msg = order("LT-LARGE", ids.back(), std::string(1024 * 1024, static_cast<char>('a' + i)));
+    payload_bytes += msg.size();
+    clients.push_back(std::make_unique<mllp_test_client>());
+    REQUIRE_FALSE(clients.back()->connect(ep));
+    REQUIRE_FALSE(clients.back()->send(mllp::wrap(msg)));
+  }
+  for (std::size_t i = 0; i < connections; ++i) check_ack(clients[i]->read_frame(), "AA", ids[i]);
+
+  CHECK(rows(pg, "lt_large") == std::to_string(connections));
+  CHECK(pg.psql("SELECT sum(length(payload)) FROM inbound_messages WHERE interface = 'lt_large'") ==
+        std::to_string(payload_bytes));
+  // Each row holds its own note: 1 MB of the letter its connection sent.
+  CHECK(rows(pg, "lt_large",
+             "position(repeat(chr(97 + substr(control_id, 4)::int - 100), 1024 * 1024)::bytea in payload) > 0") ==
+        std::to_string(connections));
+
+  clients.clear();
+  fx.request_stop();
+  REQUIRE(fx.finished_within(30s));
+  fx.join();
+  CHECK(l.stats().stored == connections);
+}
+
 TEST_CASE("listener: garbage before and between frames is discarded and counted; both frames get AA") {
   postgres_server& pg = shared_db();
   listener_fixture fx(pg.conninfo());
