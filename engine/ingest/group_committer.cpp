@@ -134,33 +134,26 @@ void group_committer::send(lane& l, group g) {
   ++groups_in_flight_;
   rows_in_flight_ += g.rows.size();
   l.sent.push_back(std::move(g));
-  if (!l.reading) wait_readable(l);  // no answer can be there yet
+  if (!l.reading) wait_for(l, direction::read);  // no answer can be there yet
   write_rest(l);
 }
 
 // The io_context's readiness is edge-triggered: bytes that arrive between
 // the last read and the start of a wait would only be seen with the next
 // packet. So every wait starts before one more look (a read or a flush).
-void group_committer::wait_readable(lane& l) {
-  l.reading = true;
-  l.socket.async_wait(asio::posix::descriptor_base::wait_read,
-                      [this, &l, generation = l.generation](const boost::system::error_code& ec) {
+void group_committer::wait_for(lane& l, direction d) {
+  const bool write = d == direction::write;
+  (write ? l.writing : l.reading) = true;
+  l.socket.async_wait(write ? asio::posix::descriptor_base::wait_write : asio::posix::descriptor_base::wait_read,
+                      [this, &l, write, generation = l.generation](const boost::system::error_code& ec) {
                         if (generation != l.generation) return;
-                        l.reading = false;
+                        (write ? l.writing : l.reading) = false;
                         if (ec) return;
-                        read_results(l);
-                        pump();
-                      });
-}
-
-void group_committer::wait_writable(lane& l) {
-  l.writing = true;
-  l.socket.async_wait(asio::posix::descriptor_base::wait_write,
-                      [this, &l, generation = l.generation](const boost::system::error_code& ec) {
-                        if (generation != l.generation) return;
-                        l.writing = false;
-                        if (ec) return;
-                        write_rest(l);
+                        if (write) {
+                          write_rest(l);
+                        } else {
+                          read_results(l);
+                        }
                         pump();
                       });
 }
@@ -168,7 +161,7 @@ void group_committer::wait_writable(lane& l) {
 void group_committer::write_rest(lane& l) {
   try {
     if (l.pipe->flush() || l.writing) return;
-    wait_writable(l);  // then flush once more
+    wait_for(l, direction::write);  // then flush once more
     l.pipe->flush();
   } catch (const store::store_error& e) {
     log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"error", e.what()}});
@@ -181,7 +174,7 @@ void group_committer::read_results(lane& l) {
     for (;;) {
       while (auto outcome = l.pipe->finished()) finish(l, std::move(*outcome));
       if (l.reading || l.sent.empty()) return;
-      wait_readable(l);  // then read once more
+      wait_for(l, direction::read);  // then read once more
     }
   } catch (const store::store_error& e) {
     log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"error", e.what()}});
@@ -229,10 +222,7 @@ void group_committer::connect(lane& l) {
         connected(l, std::move(pipe));
         return;
       }
-      log::warn("commit_failed", {{"kind", "transient"}, {"error", error}});
-      mark(false);
-      fail_queue();
-      update_busy();
+      connect_failed(error);
     });
   });
 }
@@ -240,16 +230,20 @@ void group_committer::connect(lane& l) {
 void group_committer::connected(lane& l, std::unique_ptr<store::inbound_pipeline> pipe) {
   const int fd = ::dup(pipe->socket());
   if (fd < 0) {
-    log::warn("commit_failed", {{"kind", "transient"}, {"error", std::system_category().message(errno)}});
-    mark(false);
-    fail_queue();
-    update_busy();
+    connect_failed(std::system_category().message(errno));
     return;
   }
   l.socket.assign(fd);
   l.pipe = std::move(pipe);
   mark(true);
   pump();
+}
+
+void group_committer::connect_failed(const std::string& error) {
+  log::warn("commit_failed", {{"kind", "transient"}, {"error", error}});
+  mark(false);
+  fail_queue();
+  update_busy();
 }
 
 void group_committer::fail_in_flight(lane& l, store::failure kind) {

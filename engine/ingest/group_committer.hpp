@@ -95,13 +95,14 @@ class group_committer {
   bool may_start_group(std::chrono::steady_clock::time_point now);
   group take(std::size_t n);  // the first n queued rows
   void send(lane& l, group g);
-  void wait_readable(lane& l);
-  void wait_writable(lane& l);
+  enum class direction { read, write };
+  void wait_for(lane& l, direction d);  // until the socket is readable (writable)
   void read_results(lane& l);  // every finished group, then a wait for more
   void write_rest(lane& l);    // flushes, or waits until the socket takes more
   void finish(lane& l, store::pipeline_outcome outcome);
   void connect(lane& l);
   void connected(lane& l, std::unique_ptr<store::inbound_pipeline> pipe);
+  void connect_failed(const std::string& error);
   void fail_in_flight(lane& l, store::failure kind);
   void commit_carefully(group g);
   verdicts store_carefully(group& g, bool& database_failed);  // on the helper thread
