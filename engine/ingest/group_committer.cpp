@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
@@ -148,7 +149,15 @@ void group_committer::wait_for(lane& l, direction d) {
                       [this, &l, write, generation = l.generation](const boost::system::error_code& ec) {
                         if (generation != l.generation) return;
                         (write ? l.writing : l.reading) = false;
-                        if (ec) return;
+                        // Cancelled when the lane went idle: nothing to do,
+                        // unless a group was sent since.
+                        if (l.sent.empty()) return;
+                        if (ec && ec != asio::error::operation_aborted) {
+                          log::warn("commit_failed", {{"kind", "in_doubt"}, {"error", ec.message()}});
+                          fail_in_flight(l, store::failure::in_doubt);
+                          pump();
+                          return;
+                        }
                         if (write) {
                           write_rest(l);
                         } else {
@@ -173,7 +182,14 @@ void group_committer::read_results(lane& l) {
   try {
     for (;;) {
       while (auto outcome = l.pipe->finished()) finish(l, std::move(*outcome));
-      if (l.reading || l.sent.empty()) return;
+      if (l.sent.empty()) {
+        // Idle: no wait may stay behind, or it would keep the io_context
+        // (and a graceful stop) waiting for a socket that has nothing to say.
+        boost::system::error_code ignored;
+        if (l.reading || l.writing) l.socket.cancel(ignored);
+        return;
+      }
+      if (l.reading) return;
       wait_for(l, direction::read);  // then read once more
     }
   } catch (const store::store_error& e) {
