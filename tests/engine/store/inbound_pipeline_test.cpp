@@ -79,6 +79,55 @@ TEST_CASE("pipeline: groups sent back to back commit in order, each with its row
                 " WHERE control_id = 'P2'") == "t");
 }
 
+TEST_CASE("pipeline: a group larger than the socket takes goes out in parts through flush") {
+  postgres_server pg;
+  store::database(pg.conninfo()).migrate();
+  store::inbound_pipeline pipe(pg.conninfo());
+  pipe.connect();
+
+  // Another session holds the table, so the server stops reading after the
+  // first group; the second, 16 rows of 1 MB, is more than the socket
+  // buffers take (send buffer at most 4 MB, receive 128 KB when unread).
+  radbridge::test::spawn_options quiet;
+  quiet.out = radbridge::test::stdio_target::dev_null();
+  radbridge::test::child_process holder(
+      {"/usr/bin/psql", "-X", "-q", "-w", "-d", pg.conninfo() + " application_name=holder", "-c",
+       "BEGIN; LOCK TABLE inbound_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)"},
+      quiet);
+  wait_for(pg,
+           "SELECT count(*) FROM pg_locks WHERE relation = 'inbound_messages'::regclass"
+           " AND mode = 'AccessExclusiveLock' AND granted",
+           "1");
+  pipe.send(std::vector{inbound_row("W1")});
+  wait_for(pg, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'", "1");
+  std::vector<store::inbound_message> large;
+  for (int i = 0; i < 16; ++i) {
+    const std::string id = "F" + std::to_string(10 + i);
+    large.push_back(inbound_row(id, "MSH|^~\\&|RIS|GENHOSP|||20261203||ORM^O01|" + id + "|P|2.5\r" +
+                                        std::string(1024 * 1024, static_cast<char>('a' + i))));
+  }
+  pipe.send(large);  // returns without waiting for the socket
+  std::this_thread::sleep_for(200ms);
+  CHECK_FALSE(pipe.flush());
+  CHECK(pipe.in_flight() == 2);
+
+  // The lock goes, the server reads on, and flush() gets the rest out.
+  pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
+  const auto give_up = std::chrono::steady_clock::now() + 30s;
+  while (!pipe.flush()) {
+    REQUIRE(std::chrono::steady_clock::now() < give_up);
+    pollfd fd{pipe.socket(), POLLOUT, 0};
+    ::poll(&fd, 1, 100);
+  }
+  CHECK(next_outcome(pipe).stored);
+  const store::pipeline_outcome outcome = next_outcome(pipe);
+  CHECK(outcome.stored);
+  REQUIRE(outcome.ids.size() == 16);
+  CHECK(std::to_string(outcome.ids[15]) == id_of(pg, "F25"));
+  CHECK(pg.psql("SELECT sum(length(payload)) FROM inbound_messages WHERE control_id LIKE 'F%'") ==
+        std::to_string(16 * large[0].payload.size()));
+}
+
 TEST_CASE("pipeline: a group holding a stored key is rejected whole; the group behind it commits") {
   postgres_server pg;
   store::database(pg.conninfo()).migrate();
