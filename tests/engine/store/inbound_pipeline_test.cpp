@@ -48,6 +48,23 @@ void wait_for(const postgres_server& pg, const std::string& sql, const std::stri
   }
 }
 
+// A psql session (application_name=holder) that holds inbound_messages in
+// ACCESS EXCLUSIVE mode for 60 s, once the lock is granted; terminate its
+// backend to let go.
+radbridge::test::child_process hold_table(const postgres_server& pg) {
+  radbridge::test::spawn_options quiet;
+  quiet.out = radbridge::test::stdio_target::dev_null();
+  radbridge::test::child_process holder(
+      {"/usr/bin/psql", "-X", "-q", "-w", "-d", pg.conninfo() + " application_name=holder", "-c",
+       "BEGIN; LOCK TABLE inbound_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)"},
+      quiet);
+  wait_for(pg,
+           "SELECT count(*) FROM pg_locks WHERE relation = 'inbound_messages'::regclass"
+           " AND mode = 'AccessExclusiveLock' AND granted",
+           "1");
+  return holder;
+}
+
 }  // namespace
 
 TEST_CASE("pipeline: groups sent back to back commit in order, each with its rows' ids") {
@@ -88,16 +105,7 @@ TEST_CASE("pipeline: a group larger than the socket takes goes out in parts thro
   // Another session holds the table, so the server stops reading after the
   // first group; the second, 16 rows of 1 MB, is more than the socket
   // buffers take (send buffer at most 4 MB, receive 128 KB when unread).
-  radbridge::test::spawn_options quiet;
-  quiet.out = radbridge::test::stdio_target::dev_null();
-  radbridge::test::child_process holder(
-      {"/usr/bin/psql", "-X", "-q", "-w", "-d", pg.conninfo() + " application_name=holder", "-c",
-       "BEGIN; LOCK TABLE inbound_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)"},
-      quiet);
-  wait_for(pg,
-           "SELECT count(*) FROM pg_locks WHERE relation = 'inbound_messages'::regclass"
-           " AND mode = 'AccessExclusiveLock' AND granted",
-           "1");
+  radbridge::test::child_process holder = hold_table(pg);
   pipe.send(std::vector{inbound_row("W1")});
   wait_for(pg, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'", "1");
   std::vector<store::inbound_message> large;
@@ -164,16 +172,7 @@ TEST_CASE("pipeline: a connection lost with a group in flight is in doubt; the n
 
   {
     // Another session holds the table, so the next group waits on the server.
-    radbridge::test::spawn_options quiet;
-    quiet.out = radbridge::test::stdio_target::dev_null();
-    radbridge::test::child_process holder(
-        {"/usr/bin/psql", "-X", "-q", "-w", "-d", pg.conninfo() + " application_name=holder", "-c",
-         "BEGIN; LOCK TABLE inbound_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)"},
-        quiet);
-    wait_for(pg,
-             "SELECT count(*) FROM pg_locks WHERE relation = 'inbound_messages'::regclass"
-             " AND mode = 'AccessExclusiveLock' AND granted",
-             "1");
+    radbridge::test::child_process holder = hold_table(pg);
     pipe.send(std::vector{inbound_row("L2")});
     wait_for(pg, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'", "1");
     pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
