@@ -119,6 +119,11 @@ std::string fmt_ms(double ms) {
   return text;
 }
 
+// The value at fraction p (0..1) of sorted, non-empty values.
+double percentile(const std::vector<double>& sorted, double p) {
+  return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())))];
+}
+
 // The disk's commit floor: `count` times write 8 KB at the start of a file in
 // `folder` and fdatasync it (what a WAL flush costs); returns the p50 and
 // p99 in ms, or "unavailable" when the file cannot be written.
@@ -139,11 +144,9 @@ std::string fdatasync_probe(const fs::path& folder, int count = 200) {
   fs::remove(file, ignored);
   if (ms.empty()) return "unavailable";
   std::sort(ms.begin(), ms.end());
-  auto at = [&](double p) {
-    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(ms.size())))];
-  };
   char text[96];
-  std::snprintf(text, sizeof text, "p50 %.2f ms p99 %.2f ms (%zu x 8 KB)", at(0.50), at(0.99), ms.size());
+  std::snprintf(text, sizeof text, "p50 %.2f ms p99 %.2f ms (%zu x 8 KB)", percentile(ms, 0.50), percentile(ms, 0.99),
+                ms.size());
   return text;
 }
 
@@ -275,11 +278,8 @@ void read_pgbench_log(const fs::path& folder, const std::string& prefix, pgbench
   }
   if (ms.empty()) fail("pgbench wrote no per-transaction log " + (folder / prefix).string() + ".*");
   std::sort(ms.begin(), ms.end());
-  auto at = [&](double p) {
-    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(ms.size())))];
-  };
-  r.p50_ms = at(0.50);
-  r.p99_ms = at(0.99);
+  r.p50_ms = percentile(ms, 0.50);
+  r.p99_ms = percentile(ms, 0.99);
 }
 
 struct round_result {
@@ -566,25 +566,14 @@ class bench_run {
     const std::string tag = "pgbench-" + std::to_string(++pgbench_runs_);
     const fs::path out = dir_.path() / (tag + ".out");
     const fs::path err = dir_.path() / (tag + ".err");
-    std::vector<std::string> argv = {pgbench_binary(),
-                                           "-h",
-                                           "127.0.0.1",
-                                           "-p",
-                                           std::to_string(pg_->port()),
-                                           "-U",
-                                           "radbridge",
-                                           "-n",
-                                           "-c",
-                                           std::to_string(clients),
-                                           "-j",
-                                           std::to_string(threads),
-                                           "-T",
-                                           std::to_string(seconds),
-                                           "-f",
-                                           script.string(),
-                                           "radbridge"};
+    const std::string txn_log = tag + "-txn";  // pgbench adds .PID
+    std::vector<std::string> argv = {pgbench_binary(), "-h", "127.0.0.1", "-p", std::to_string(pg_->port()),
+                                     "-U", "radbridge", "-n", "-c", std::to_string(clients), "-j",
+                                     std::to_string(threads), "-T", std::to_string(seconds), "-f", script.string(),
+                                     "radbridge"};
     if (rate > 0) {
-      argv.insert(argv.end() - 1, {"-R", std::to_string(rate), "-l", "--log-prefix=" + (dir_.path() / (tag + "-txn")).string()});
+      const std::string log_prefix = "--log-prefix=" + (dir_.path() / txn_log).string();
+      argv.insert(argv.end() - 1, {"-R", std::to_string(rate), "-l", log_prefix});
     }
     const probe before = begin();
     const auto [code, client_cpu_s] = run_to_end(argv, out, err, std::chrono::seconds(seconds + 120));
@@ -615,7 +604,7 @@ class bench_run {
     std::printf("  %.0f tps, latency average %.3f ms, %zu transactions, %zu rows stored\n", r.tps, r.latency_ms,
                 r.transactions, rows);
     if (rate > 0) {
-      read_pgbench_log(dir_.path(), tag + "-txn", r);
+      read_pgbench_log(dir_.path(), txn_log, r);
       std::printf("  latency from the moment sent (log, schedule lag left out): p50 %.3f ms p99 %.3f ms\n", r.p50_ms,
                   r.p99_ms);
     }
