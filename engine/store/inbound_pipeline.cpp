@@ -100,59 +100,63 @@ bool inbound_pipeline::flush() {
 
 std::optional<pipeline_outcome> inbound_pipeline::finished() {
   if (!conn_ || sent_.empty()) return std::nullopt;
+  // First what libpq already holds (a read often brings several groups'
+  // results), then one read from the socket.
+  bool after_null = false;
+  if (auto out = take_held(after_null)) return out;
+  if (PQconsumeInput(conn_->pg) != 1) lost("receive");
+  if (auto out = take_held(after_null)) return out;
+  if (PQstatus(conn_->pg) != CONNECTION_OK) lost("receive");
+  return std::nullopt;
+}
+
+std::optional<pipeline_outcome> inbound_pipeline::take_held(bool& after_null) {
   PGconn* pg = conn_->pg;
   // Results of the oldest group, in order: the PREPARE's (when it carried
-  // one), the INSERT's, each followed by a null, then the Sync's. First what
-  // libpq already holds (a read often brings several groups' results), then
-  // one read from the socket.
-  bool after_null = false;
-  for (int pass = 0; pass < 2; ++pass) {
-    if (pass == 1 && PQconsumeInput(pg) != 1) lost("receive");
-    while (PQisBusy(pg) == 0) {
-      result_ptr r(PQgetResult(pg));
-      if (!r) {  // the end of one statement's results
-        if (after_null) break;
-        after_null = true;
-        continue;
+  // one), the INSERT's, each followed by a null, then the Sync's.
+  while (PQisBusy(pg) == 0) {
+    result_ptr r(PQgetResult(pg));
+    if (!r) {  // the end of one statement's results
+      if (after_null) break;
+      after_null = true;
+      continue;
+    }
+    after_null = false;
+    sent_group& g = sent_.front();
+    switch (PQresultStatus(r.get())) {
+      case PGRES_COMMAND_OK:
+        g.prepare_ok = true;
+        break;
+      case PGRES_TUPLES_OK:
+        for (int i = 0; i < PQntuples(r.get()); ++i) {
+          const auto row = static_cast<std::size_t>(i);
+          const std::string_view control(PQgetvalue(r.get(), i, 1), static_cast<std::size_t>(PQgetlength(r.get(), i, 1)));
+          if (row >= g.control_ids.size() || control != g.control_ids[row]) g.order_ok = false;
+          g.ids.push_back(std::strtoll(PQgetvalue(r.get(), i, 0), nullptr, 10));
+        }
+        break;
+      case PGRES_PIPELINE_ABORTED:
+        break;  // skipped after an earlier error in this group
+      case PGRES_PIPELINE_SYNC: {
+        pipeline_outcome out;
+        out.stored = g.sqlstate.empty();
+        if (out.stored && g.order_ok && g.ids.size() == g.control_ids.size()) out.ids = std::move(g.ids);
+        out.sqlstate = std::move(g.sqlstate);
+        if (!g.prepared_name.empty() && !g.prepare_ok) prepared_.erase(g.prepared_name);
+        sent_.pop_front();
+        return out;
       }
-      after_null = false;
-      sent_group& g = sent_.front();
-      switch (PQresultStatus(r.get())) {
-        case PGRES_COMMAND_OK:
-          g.prepare_ok = true;
-          break;
-        case PGRES_TUPLES_OK:
-          for (int i = 0; i < PQntuples(r.get()); ++i) {
-            const auto row = static_cast<std::size_t>(i);
-            const std::string_view control(PQgetvalue(r.get(), i, 1), static_cast<std::size_t>(PQgetlength(r.get(), i, 1)));
-            if (row >= g.control_ids.size() || control != g.control_ids[row]) g.order_ok = false;
-            g.ids.push_back(std::strtoll(PQgetvalue(r.get(), i, 0), nullptr, 10));
-          }
-          break;
-        case PGRES_PIPELINE_ABORTED:
-          break;  // skipped after an earlier error in this group
-        case PGRES_PIPELINE_SYNC: {
-          pipeline_outcome out;
-          out.stored = g.sqlstate.empty();
-          if (out.stored && g.order_ok && g.ids.size() == g.control_ids.size()) out.ids = std::move(g.ids);
-          out.sqlstate = std::move(g.sqlstate);
-          if (!g.prepared_name.empty() && !g.prepare_ok) prepared_.erase(g.prepared_name);
-          sent_.pop_front();
-          return out;
-        }
-        default: {
-          // FATAL and PANIC end the session: the server closes the connection.
-          const char* severity = PQresultErrorField(r.get(), PG_DIAG_SEVERITY_NONLOCALIZED);
-          const std::string_view level = severity != nullptr ? severity : "";
-          if (PQstatus(pg) != CONNECTION_OK || level == "FATAL" || level == "PANIC") lost("result");
-          const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
-          if (g.sqlstate.empty()) g.sqlstate = state != nullptr ? state : "XX000";
-          break;
-        }
+      default: {
+        // FATAL and PANIC end the session: the server closes the connection.
+        const char* severity = PQresultErrorField(r.get(), PG_DIAG_SEVERITY_NONLOCALIZED);
+        const std::string_view level = severity != nullptr ? severity : "";
+        if (PQstatus(pg) != CONNECTION_OK || level == "FATAL" || level == "PANIC") lost("result");
+        const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+        if (g.sqlstate.empty()) g.sqlstate = state != nullptr ? state : "XX000";
+        break;
       }
     }
   }
-  if (PQstatus(pg) != CONNECTION_OK) lost("receive");
   return std::nullopt;
 }
 

@@ -73,6 +73,9 @@ class inbound_pipeline {
   struct connection;
 
   [[noreturn]] void lost(const std::string& what);
+  // The oldest group's outcome from the results libpq already holds (no
+  // read); `after_null`: the last result taken was a statement's end.
+  std::optional<pipeline_outcome> take_held(bool& after_null);
 
   std::string conninfo_;
   std::unique_ptr<connection> conn_;
