@@ -35,8 +35,8 @@ void write_audit_text(std::ostream& out, const std::vector<store::job_record>& j
                          i.timings_json, i.findings_json);
     }
     for (const store::outbound_status& o : j.outbound) {
-      out << fmt::format("  outbound {} {} to {}: {} after {} attempt(s){}\n", o.output, o.identity, o.destination,
-                         o.status, o.attempts, o.last_error.empty() ? "" : " (last error: " + o.last_error + ")");
+      out << fmt::format("  outbound {} {} to {}: {} after {} attempt(s){}\n", work::to_string(o.output), o.identity,
+                         o.destination, work::to_string(o.status), o.attempts, o.last_error.empty() ? "" : " (last error: " + o.last_error + ")");
     }
   }
 }

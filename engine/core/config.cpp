@@ -105,6 +105,10 @@ pipeline_settings read_pipeline(json_checker& c, const json::value& v) {
       {"inference_threads", [&](const json::value& x) { c.count(x, p.inference_threads, 1, 64); }},
       {"job_attempts", [&](const json::value& x) { c.count(x, p.job_attempts, 1, 1000); }},
       {"job_backoff_ms", [&](const json::value& x) { c.millis(x, p.job_backoff); }},
+      {"job_lease_ms", [&](const json::value& x) {
+         c.millis(x, p.job_lease);
+         if (p.job_lease < std::chrono::seconds(1)) c.problem(x, "\"job_lease_ms\" must be at least 1000");
+       }},
       {"poll_ms", [&](const json::value& x) { c.millis(x, p.poll); }},
       {"delivery", [&](const json::value& x) {
          c.members(x, "\"delivery\"", {

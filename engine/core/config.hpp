@@ -88,6 +88,9 @@ struct pipeline_settings {
   std::size_t inference_threads = 2;
   std::size_t job_attempts = 5;  // a study not (yet) in the PACS, a PACS down: tried again, then failed
   std::chrono::milliseconds job_backoff{std::chrono::seconds(5)};
+  // How long a claimed job is a worker's; renewed every third of it while the
+  // job runs. A worker that stops (crash, kill) gives the job up after this.
+  std::chrono::milliseconds job_lease{std::chrono::seconds(60)};
   std::chrono::milliseconds poll{std::chrono::milliseconds(200)};  // how often idle workers look for work
   delivery_settings delivery;
 };

@@ -92,14 +92,14 @@ folder_sender::folder_sender(fs::path folder) : folder_(std::move(folder)) {
   if (folder_.empty()) throw std::invalid_argument("folder sender: no folder");
 }
 
-std::string_view folder_sender::extension(output_type type) noexcept {
+std::string_view folder_sender::extension(work::output_kind type) noexcept {
   switch (type) {
-    case output_type::oru:
-    case output_type::adt:
+    case work::output_kind::oru:
+    case work::output_kind::adt:
       return "hl7";
-    case output_type::observation:
+    case work::output_kind::observation:
       return "json";
-    case output_type::sr:
+    case work::output_kind::sr:
       return "dcm";
   }
   return "bin";

@@ -34,7 +34,7 @@ class folder_sender final : public sender {
   attempt_outcome send(const outbound_item& item) override;
 
   // "hl7", "json" or "dcm".
-  static std::string_view extension(output_type type) noexcept;
+  static std::string_view extension(work::output_kind type) noexcept;
 
  private:
   std::filesystem::path folder_;

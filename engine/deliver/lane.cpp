@@ -9,17 +9,6 @@
 
 namespace radbridge::deliver {
 
-namespace {
-
-output_type type_of(const std::string& output) {
-  if (output == "adt") return output_type::adt;
-  if (output == "observation") return output_type::observation;
-  if (output == "sr") return output_type::sr;
-  return output_type::oru;
-}
-
-}  // namespace
-
 std::chrono::milliseconds backoff(const config::delivery_settings& s, int attempts) {
   const int doublings = std::clamp(attempts, 0, 30);
   const double ms = static_cast<double>(s.first_backoff.count()) * static_cast<double>(1LL << doublings);
@@ -32,36 +21,41 @@ bool lane_step(store::database& db, const std::string& destination, sender& to,
   const auto lease = std::chrono::duration_cast<std::chrono::seconds>(settings.timeout * 3) + std::chrono::seconds(5);
   const std::optional<store::lane_head> head = store::claim_lane_head(db, destination, lease);
   if (!head) return false;
-  const outbound_item item{head->id, type_of(head->output), head->identity, head->study_uid, head->payload};
+  const outbound_item item{head->held.id, head->output, head->identity, head->study_uid, head->payload};
   const attempt_outcome outcome = to.send(item);
   const int attempts = head->attempts + 1;
+  const std::string_view output = work::to_string(head->output);
+  // A write refused: another lane worker took the row over after our lease ran out; its outcome stands.
+  const auto lost = [&] {
+    log::warn("lease_lost", {{"outbound_id", head->held.id}, {"destination", destination}, {"output", output},
+                             {"identity", head->identity}});
+    return true;
+  };
+  const auto dead = [&](const std::string& reason) {
+    if (!store::mark_dead(db, head->held, reason, outcome.response)) return lost();
+    log::warn("dead_letter", {{"outbound_id", head->held.id}, {"destination", destination}, {"output", output},
+                              {"identity", head->identity}, {"reason", reason}});
+    return true;
+  };
   switch (outcome.result) {
     case attempt_result::sent:
-      store::mark_sent(db, head->id, outcome.response);
-      log::info("delivered", {{"outbound_id", head->id}, {"destination", destination}, {"output", head->output},
+      if (!store::mark_sent(db, head->held, outcome.response)) return lost();
+      log::info("delivered", {{"outbound_id", head->held.id}, {"destination", destination}, {"output", output},
                               {"identity", head->identity}, {"attempts", attempts}});
       return true;
-    case attempt_result::rejected:
-      store::mark_dead(db, head->id, outcome.detail, outcome.response);
-      log::warn("dead_letter", {{"outbound_id", head->id}, {"destination", destination}, {"output", head->output},
-                                {"identity", head->identity}, {"reason", outcome.detail}});
-      return true;
+    case attempt_result::rejected: return dead(outcome.detail);
     case attempt_result::retry: break;
   }
   const bool too_old = head->age_seconds * 1000.0 >= static_cast<double>(settings.max_age.count());
   if (static_cast<std::size_t>(attempts) >= settings.attempts || too_old) {
-    const std::string reason = fmt::format("gave up after {} attempt{}{}: {}", attempts, attempts == 1 ? "" : "s",
-                                           too_old ? " (too old)" : "", outcome.detail);
-    store::mark_dead(db, head->id, reason, outcome.response);
-    log::warn("dead_letter", {{"outbound_id", head->id}, {"destination", destination}, {"output", head->output},
-                              {"identity", head->identity}, {"reason", reason}});
-    return true;
+    return dead(fmt::format("gave up after {} attempt{}{}: {}", attempts, attempts == 1 ? "" : "s",
+                            too_old ? " (too old)" : "", outcome.detail));
   }
   const std::chrono::milliseconds full = backoff(settings, attempts - 1);
   std::uniform_int_distribution<std::int64_t> jitter(full.count() / 2, full.count());
   const std::chrono::milliseconds delay(jitter(random));
-  store::mark_retry(db, head->id, delay, outcome.detail, outcome.response);
-  log::info("delivery_retry", {{"outbound_id", head->id}, {"destination", destination}, {"output", head->output},
+  if (!store::mark_retry(db, head->held, delay, outcome.detail, outcome.response)) return lost();
+  log::info("delivery_retry", {{"outbound_id", head->held.id}, {"destination", destination}, {"output", output},
                                {"attempt", attempts}, {"delay_ms", delay.count()}, {"reason", outcome.detail}});
   return true;
 }

@@ -21,13 +21,13 @@
 #include <cstdint>
 #include <string>
 
-namespace radbridge::deliver {
+#include "core/work_kinds.hpp"
 
-enum class output_type { oru, adt, observation, sr };
+namespace radbridge::deliver {
 
 struct outbound_item {
   std::int64_t id = 0;        // queue row
-  output_type type = output_type::oru;
+  work::output_kind type = work::output_kind::oru;
   std::string identity;       // MSH-10, FHIR identifier value, or SOP Instance UID
   std::string study_uid;      // for the SR (STOW-RS to /studies/{uid}); may be empty otherwise
   std::string payload;        // the bytes to send

@@ -43,6 +43,7 @@ read_instance read_one(std::string_view bytes, std::size_t input_index) {
   a.series_uid = detail::text(ds, DCM_SeriesInstanceUID);
   a.modality = detail::text(ds, DCM_Modality);
   a.patient_id = detail::text(ds, DCM_PatientID);
+  a.patient_id_issuer = detail::text(ds, DCM_IssuerOfPatientID);
   a.patient_name = detail::text(ds, DCM_PatientName);
   a.patient_birth_date = detail::text(ds, DCM_PatientBirthDate);
   a.patient_sex = detail::text(ds, DCM_PatientSex);

@@ -36,6 +36,7 @@ struct series_headers {
   std::string modality;
   std::vector<instance_header> instances;
   std::string patient_id;
+  std::string patient_id_issuer;   // IssuerOfPatientID (0010,0021), empty when absent
   std::string patient_name;        // PN, e.g. TESTPATIENT^ALPHA
   std::string patient_birth_date;  // DA or empty
   std::string patient_sex;

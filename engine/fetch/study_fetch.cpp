@@ -14,13 +14,14 @@ double millis_since(clock_type::time_point start) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
 }
 
-// The steps after the series list, shared by both sources.
+// Retrieving and decoding the located series, shared by both sources.
 template <class Retrieve>
-fetched_series choose_and_decode(const std::vector<series_info>& series, const series_rule& rule,
-                                 const decode_limits& limits, Retrieve&& retrieve, fetched_series out) {
-  out.chosen = select_series(series, rule);
+fetched_series decode_located(const located_series& where, const decode_limits& limits, Retrieve&& retrieve) {
+  fetched_series out;
+  out.chosen = where.chosen;
+  out.find_ms = where.find_ms;
   auto start = clock_type::now();
-  const std::vector<std::string> instances = retrieve(out.chosen);
+  const std::vector<std::string> instances = retrieve();
   out.retrieve_ms = millis_since(start);
   for (const std::string& i : instances) out.bytes += i.size();
   start = clock_type::now();
@@ -32,28 +33,41 @@ fetched_series choose_and_decode(const std::vector<series_info>& series, const s
 
 }  // namespace
 
+located_series locate_series(const dicomweb_client& pacs, const study_key& study, const series_rule& rule) {
+  const auto start = clock_type::now();
+  located_series out;
+  out.study_uid = study.by == study_key::kind::accession ? pacs.find_study_by_accession(study.value) : study.value;
+  out.chosen = select_series(pacs.list_series(out.study_uid), rule);
+  out.find_ms = millis_since(start);
+  return out;
+}
+
+located_series locate_series(const folder_source& folder, const study_key& study, const series_rule& rule) {
+  const auto start = clock_type::now();
+  located_series out;
+  out.chosen = select_series(folder.list_series(study.value), rule);
+  out.study_uid = out.chosen.identity.study_uid;
+  out.find_ms = millis_since(start);
+  return out;
+}
+
+fetched_series fetch_located(const dicomweb_client& pacs, const located_series& where, const decode_limits& limits) {
+  return decode_located(where, limits,
+                        [&] { return pacs.retrieve_series(where.study_uid, where.chosen.identity.series_uid); });
+}
+
+fetched_series fetch_located(const folder_source& folder, const located_series& where, const decode_limits& limits) {
+  return decode_located(where, limits, [&] { return folder.read_series(where.chosen.identity.series_uid); });
+}
+
 fetched_series fetch_series(const dicomweb_client& pacs, const study_key& study, const series_rule& rule,
                             const decode_limits& limits) {
-  fetched_series out;
-  const auto start = clock_type::now();
-  const std::string study_uid =
-      study.by == study_key::kind::accession ? pacs.find_study_by_accession(study.value) : study.value;
-  const std::vector<series_info> series = pacs.list_series(study_uid);
-  out.find_ms = millis_since(start);
-  return choose_and_decode(
-      series, rule, limits, [&](const series_info& s) { return pacs.retrieve_series(study_uid, s.identity.series_uid); },
-      std::move(out));
+  return fetch_located(pacs, locate_series(pacs, study, rule), limits);
 }
 
 fetched_series fetch_series(const folder_source& folder, const study_key& study, const series_rule& rule,
                             const decode_limits& limits) {
-  fetched_series out;
-  const auto start = clock_type::now();
-  const std::vector<series_info> series = folder.list_series(study.value);
-  out.find_ms = millis_since(start);
-  return choose_and_decode(
-      series, rule, limits, [&](const series_info& s) { return folder.read_series(s.identity.series_uid); },
-      std::move(out));
+  return fetch_located(folder, locate_series(folder, study, rule), limits);
 }
 
 }  // namespace radbridge::fetch

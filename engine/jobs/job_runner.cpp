@@ -1,21 +1,26 @@
 #include "jobs/job_runner.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <new>
 
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "core/sha256.hpp"
 #include "fetch/fetch_error.hpp"
 #include "json/json_writer.hpp"
 #include "results/build_error.hpp"
 #include "results/outputs.hpp"
 #include "route/acuity.hpp"
-#include "store/job_store.hpp"
+#include "route/patient_identity.hpp"
 
 namespace radbridge::jobs {
 
 namespace {
+
+using std::chrono::milliseconds;
 
 const route::route* find_route(const route::mapping_set& m, const std::string& name) {
   for (const route::route& r : m.routes) {
@@ -36,6 +41,53 @@ std::string results_json(const std::vector<infer::inference_result>& results) {
   std::string out = "[";
   for (std::size_t i = 0; i < results.size(); ++i) out += (i ? "," : "") + infer::to_json(results[i]);
   return out + "]";
+}
+
+std::string order_value(const hl7::message& order, const std::optional<hl7::path>& path) {
+  if (!path) return {};
+  const auto raw = order.raw(*path);
+  if (!raw || hl7::is_null(*raw)) return {};
+  const auto text = order.unescape(*raw);
+  return text ? *text : std::string(*raw);
+}
+
+// The instance count the study must reach: the mapping's, or the order's when it gives one.
+std::size_t expected_instances(const route::readiness_rule& rule, const hl7::message& order) {
+  const std::string text = order_value(order, rule.expected_instances_path);
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (!text.empty() && ec == std::errc() && end == text.data() + text.size() && n > 0) return n;
+  return rule.expected_instances;
+}
+
+// A short hash of an identifier, for audit text that must not carry it.
+std::string hashed(std::string_view identifier) { return "sha256:" + sha256_hex(identifier).substr(0, 12); }
+
+job_outcome fail(std::string reason, std::string detail) {
+  job_outcome o;
+  o.what = job_outcome::kind::fail;
+  o.error = reason + ": " + detail;
+  o.reason = std::move(reason);
+  return o;
+}
+
+// The study is not ready: wait and check again, or give up after the route's max_wait.
+job_outcome not_ready(const store::claimed_job& job, const route::readiness_rule& rule, store::study_probe probe,
+                      const std::string& what) {
+  if (job.age_ms >= static_cast<double>(rule.max_wait.count())) {
+    return fail("study_not_ready", fmt::format("after {} s: {}", static_cast<long>(job.age_ms / 1000), what));
+  }
+  job_outcome o;
+  o.what = job_outcome::kind::wait;
+  o.error = what;
+  const bool same = job.probe && job.probe->series_uid == probe.series_uid && job.probe->instances == probe.instances;
+  // A series that stopped growing is checked again when its settle time is up; one that is
+  // missing or growing, after the settle time, or a quarter of the wait so far (at most 30 s).
+  const double settle = static_cast<double>(rule.settle.count());
+  const double delay = same ? settle - job.probe->unchanged_ms : std::max(settle, std::min(job.age_ms / 4, 30000.0));
+  o.delay = milliseconds(static_cast<std::int64_t>(std::max(delay, 50.0)));
+  o.probe = std::move(probe);
+  return o;
 }
 
 }  // namespace
@@ -61,82 +113,174 @@ const infer::model_runner& job_runner::runner_for(const std::string& model_id) {
   return *slot;
 }
 
-bool job_runner::run_one(store::database& db) {
-  const std::optional<store::claimed_job> job = store::claim_job(db, std::chrono::seconds(600));
+job_outcome job_runner::retry_or_fail(const store::claimed_job& job, std::string reason, std::string error) const {
+  if (static_cast<std::size_t>(job.attempts) >= settings_.job_attempts) {
+    return fail("attempts_exhausted", fmt::format("{} attempts, the last: {}: {}", job.attempts, reason, error));
+  }
+  job_outcome o;
+  o.what = job_outcome::kind::retry;
+  o.delay = std::min<milliseconds>(settings_.job_backoff * (1LL << std::min(job.attempts - 1, 16)), std::chrono::minutes(30));
+  o.error = reason + ": " + error;
+  o.reason = std::move(reason);
+  return o;
+}
+
+bool job_runner::run_one(store::database& db, lease_keeper& keeper) {
+  for (const std::int64_t id : store::fail_exhausted(db, static_cast<int>(settings_.job_attempts))) {
+    log::warn("job_failed", {{"job_id", id}, {"reason", "attempts_exhausted"}});
+  }
+  const std::optional<store::claimed_job> job = store::claim_job(db, settings_.job_lease);
   if (!job) return false;
-  const auto fail = [&](const std::string& reason) {
-    log::warn("job_failed", {{"job_id", job->id}, {"route", job->route}, {"error", reason}});
-    store::fail_job(db, job->id, reason);
-    return true;
+  keeper.watch(job->held);
+  job_outcome o = attempt(*job);
+  keeper.release();
+
+  const store::lease& held = job->held;
+  bool kept = !keeper.lost();
+  switch (o.what) {
+    case job_outcome::kind::done:
+      kept = kept && store::finish_job(db, held, o.acuity, o.results_json, o.audit, o.outbound);
+      if (kept) {
+        log::info("job_done", {{"job_id", held.id}, {"route", job->route}, {"mode", work::to_string(job->mode)},
+                               {"acuity", o.acuity}, {"outbound", o.outbound.size()}});
+      }
+      break;
+    case job_outcome::kind::wait:
+      kept = kept && store::wait_for_study(db, held, o.delay, o.probe);
+      if (kept) {
+        log::info("job_waiting_for_study", {{"job_id", held.id}, {"instances", o.probe.instances},
+                                            {"delay_ms", o.delay.count()}});
+      }
+      break;
+    case job_outcome::kind::retry:
+      kept = kept && store::retry_job(db, held, o.delay, o.error);
+      if (kept) {
+        log::info("job_retry", {{"job_id", held.id}, {"attempt", job->attempts}, {"delay_ms", o.delay.count()},
+                                {"reason", o.reason}});
+      }
+      break;
+    case job_outcome::kind::fail:
+      kept = kept && store::fail_job(db, held, o.reason, o.error);
+      if (kept) log::warn("job_failed", {{"job_id", held.id}, {"route", job->route}, {"reason", o.reason}});
+      break;
+  }
+  if (!kept) log::warn("lease_lost", {{"job_id", held.id}, {"route", job->route}, {"attempt", job->attempts}});
+  return true;
+}
+
+job_outcome job_runner::attempt(const store::claimed_job& job) {
+  const route::route* r = find_route(mappings_, job.route);
+  if (r == nullptr) return fail("route_missing", fmt::format("route \"{}\" is no longer in the mappings", job.route));
+  const auto order = hl7::message::parse(job.order);
+  if (!order) return fail("order_unreadable", order.error().to_string());
+  // Whatever a fetch, a decoder or a model throws ends this attempt, not the engine.
+  try {
+    return run_route(job, *r, *order);
+  } catch (const fetch::fetch_error& e) {
+    if (e.transient()) return retry_or_fail(job, std::string(to_string(e.code())), e.what());
+    return fail(std::string(to_string(e.code())), e.what());
+  } catch (const infer::infer_error& e) {
+    return fail(std::string(to_string(e.code())), e.what());
+  } catch (const results::build_error& e) {
+    return fail("build", e.what());
+  } catch (const std::bad_alloc&) {
+    return retry_or_fail(job, "out_of_memory", "std::bad_alloc");
+  } catch (const std::exception& e) {
+    return retry_or_fail(job, "exception", e.what());
+  }
+}
+
+job_outcome job_runner::run_route(const store::claimed_job& job, const route::route& r, const hl7::message& order) {
+  const fetch::study_key key{job.key_kind, job.study_key};
+  const auto waiting_on = [&](const fetch::fetch_error& e) {
+    return e.code() == fetch::fetch_errc::not_found || e.code() == fetch::fetch_errc::no_matching_series ||
+           e.code() == fetch::fetch_errc::inconsistent_series;
   };
-  const route::route* r = find_route(mappings_, job->route);
-  if (r == nullptr) return fail(fmt::format("route \"{}\" is no longer in the mappings", job->route));
-  const auto order = hl7::message::parse(job->order);
-  if (!order) return fail("the order cannot be read: " + order.error().to_string());
+
+  // Readiness: the chosen series exists, has stopped growing and has what is expected.
+  fetch::located_series located;
+  try {
+    located = studies_.locate(key, r.series);
+  } catch (const fetch::fetch_error& e) {
+    if (!waiting_on(e)) throw;
+    return not_ready(job, r.readiness, {}, fmt::format("{}: {}", to_string(e.code()), e.what()));
+  }
+  store::study_probe probe{located.chosen.identity.series_uid, static_cast<int>(located.chosen.instances), 0};
+  const std::size_t expected = expected_instances(r.readiness, order);
+  if (located.chosen.instances < expected) {
+    return not_ready(job, r.readiness, probe,
+                     fmt::format("the series has {} of {} expected instances", located.chosen.instances, expected));
+  }
+  const bool settled = r.readiness.settle.count() == 0 ||
+                       (job.probe && job.probe->series_uid == probe.series_uid &&
+                        job.probe->instances == probe.instances &&
+                        job.probe->unchanged_ms >= static_cast<double>(r.readiness.settle.count()));
+  if (!settled) {
+    return not_ready(job, r.readiness, probe,
+                     fmt::format("the series has {} instances, not yet settled", located.chosen.instances));
+  }
+
+  // The study the order names, if it names one.
+  const std::string named_uid = order_value(order, r.study.verify_uid);
+  if (!named_uid.empty() && named_uid != located.study_uid) {
+    return fail("study_mismatch", fmt::format("the study the order names at {} is not the one the PACS found",
+                                              r.study.verify_uid_text));
+  }
 
   fetch::fetched_series fetched;
   try {
-    const fetch::study_key key{job->study_key_kind == "accession" ? fetch::study_key::kind::accession
-                                                                  : fetch::study_key::kind::study_uid,
-                               job->study_key};
-    fetched = studies_.fetch(key, r->series);
+    fetched = studies_.fetch(located);
   } catch (const fetch::fetch_error& e) {
-    const std::string reason = fmt::format("{}: {}", to_string(e.code()), e.what());
-    const bool may_pass = e.transient() || e.code() == fetch::fetch_errc::not_found;
-    if (!may_pass || static_cast<std::size_t>(job->attempts) >= settings_.job_attempts) return fail(reason);
-    const auto delay = std::min<std::chrono::milliseconds>(settings_.job_backoff * (1LL << std::min(job->attempts - 1, 16)),
-                                                           std::chrono::minutes(30));
-    log::info("job_retry", {{"job_id", job->id}, {"attempt", job->attempts}, {"delay_ms", delay.count()},
-                            {"error", to_string(e.code())}});
-    store::retry_job(db, job->id, delay, reason);
-    return true;
+    if (!waiting_on(e)) throw;
+    return not_ready(job, r.readiness, probe, fmt::format("{}: {}", to_string(e.code()), e.what()));
+  }
+  if (fetched.headers.instances.size() != located.chosen.instances) {
+    probe.instances = static_cast<int>(fetched.headers.instances.size());
+    return not_ready(job, r.readiness, probe,
+                     fmt::format("the series grew from {} to {} instances while it was retrieved",
+                                 located.chosen.instances, fetched.headers.instances.size()));
+  }
+
+  // The right patient, before anything is built.
+  const std::optional<std::string> order_patient = route::order_patient_id(order, r.patient);
+  if (!order_patient) return fail("patient_mismatch", "the order has no patient identifier for the route");
+  if (const auto why = route::check_study_patient(r.patient, *order_patient, fetched.headers.patient_id,
+                                                  fetched.headers.patient_id_issuer)) {
+    return fail("patient_mismatch", fmt::format("{} (order {}, study {})", *why, hashed(*order_patient),
+                                                hashed(fetched.headers.patient_id)));
   }
 
   results::result_input in;
-  in.order = &*order;
-  in.route = r;
-  try {
-    for (const std::string& model : r->models) {
-      infer::inference_result result = runner_for(model).run(fetched.image);
-      result.timings_ms.insert(result.timings_ms.begin(), {{"find", fetched.find_ms},
-                                                           {"retrieve", fetched.retrieve_ms},
-                                                           {"decode", fetched.decode_ms}});
-      in.results.push_back(std::move(result));
-    }
-  } catch (const infer::infer_error& e) {
-    return fail(fmt::format("{}: {}", to_string(e.code()), e.what()));
+  in.order = &order;
+  in.route = &r;
+  for (const std::string& model : r.models) {
+    infer::inference_result result = runner_for(model).run(fetched.image);
+    result.timings_ms.insert(result.timings_ms.begin(), {{"find", fetched.find_ms},
+                                                         {"retrieve", fetched.retrieve_ms},
+                                                         {"decode", fetched.decode_ms}});
+    in.results.push_back(std::move(result));
   }
-  in.job_key = results::job_key_for(r->name, job->study_key, in.results);
-  in.acuity = route::acuity_of(r->acuity, in.results);
-  in.issued = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  in.job_key = results::job_key_for(r.name, job.study_key, in.results);
+  in.acuity = route::acuity_of(r.acuity, in.results);
+  in.issued = std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
   in.series = fetched.headers;
   in.engine_version = engine_version_;
+  const results::job_outputs outputs = results::build_outputs(in, mappings_);
 
-  results::job_outputs outputs;
-  try {
-    outputs = results::build_outputs(in, mappings_);
-  } catch (const results::build_error& e) {
-    return fail(std::string("building the results: ") + e.what());
-  }
-  std::vector<store::outbound_row> outbound;
-  if (r->mode != route::rollout_mode::silent) {
-    for (const results::built_output& o : outputs.built) {
-      for (const std::string& d : o.destinations) {
-        outbound.push_back({d, std::string(route::to_string(o.kind)), o.identity, o.study_uid, o.payload});
-      }
+  job_outcome o;
+  o.what = job_outcome::kind::done;
+  o.acuity = in.acuity;
+  o.results_json = results_json(in.results);
+  if (job.mode != work::rollout_mode::silent) {
+    for (const results::built_output& b : outputs.built) {
+      for (const std::string& d : b.destinations) o.outbound.push_back({d, b.kind, b.identity, b.study_uid, b.payload});
     }
   }
-  std::vector<store::audit_row> audit;
   for (const infer::inference_result& x : in.results) {
-    audit.push_back({x.study_uid, x.series_uid, x.model_id, x.version, x.sha256, timings_json(x), infer::findings_to_json(x.findings)});
+    o.audit.push_back({x.study_uid, x.series_uid, static_cast<int>(fetched.headers.instances.size()), x.model_id,
+                       x.version, x.sha256, timings_json(x), infer::findings_to_json(x.findings)});
   }
-  store::finish_job(db, job->id, in.acuity, results_json(in.results), audit, outbound);
-  log::info("job_done", {{"job_id", job->id},
-                         {"route", r->name},
-                         {"mode", route::to_string(r->mode)},
-                         {"acuity", in.acuity},
-                         {"outbound", outbound.size()}});
-  return true;
+  return o;
 }
 
 }  // namespace radbridge::jobs

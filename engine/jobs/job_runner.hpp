@@ -1,24 +1,30 @@
-// A job worker's step: claim one due job, fetch its study, run the route's
+// A job worker's step: claim one due job, wait for its study to settle,
+// fetch it, check it is the order's patient and study, run the route's
 // models, build the outputs and store everything in one transaction.
 //
-// `run_one` claims the oldest due job (store/job_store.hpp, with a lease; no
-// row lock is held while fetching or inferring) and:
-// - fetches the study by the job's key with the route's series rule; a
-//   transient failure (PACS unreachable, timeout, 5xx) or a study not found
-//   (its images may still be on their way) is tried again after a backoff
-//   that doubles per attempt, up to `job_attempts`, then the job fails; any
-//   other fetch error (no matching series, undecodable, inconsistent)
-//   fails it at once;
-// - runs each model of the route (a model's own error fails the job);
-// - builds the outputs (results/outputs.hpp) and, in one transaction, marks
-//   the job done with its acuity and findings, writes one audit row per
-//   inference and one outbound row per (output, destination) — none for a
-//   silent route, which only infers and audits.
-// A job whose route is no longer in the mappings, or whose order cannot be
-// read, fails with the reason. Returns false when no job was due. Store
-// errors propagate (the caller backs off; the lease lets another worker
-// take the job over). Logs carry job ids, routes and codes, never patient
-// data.
+// `run_one` first fails jobs whose lease ran out on their last allowed
+// attempt (attempts_exhausted), then claims the oldest due job
+// (store/job_store.hpp; the keeper renews its lease meanwhile) and:
+// - locates the route's series; while the study is not found, has no
+//   matching series, is still growing (its instance count changed within the
+//   route's `settle`), has fewer instances than expected, or has gaps
+//   (inconsistent_series), the job waits and is checked again, up to the
+//   route's `max_wait` after the order; then it fails as study_not_ready
+//   with what was missing;
+// - refuses a study whose UID is not the one the order names
+//   (study_mismatch) or whose patient is not the order's (patient_mismatch):
+//   nothing is built or sent;
+// - a transient fetch error, or any exception from fetch, decode or a model
+//   (torch, DCMTK, bad_alloc), ends the attempt: tried again after a backoff
+//   that doubles, then failed as attempts_exhausted; a permanent one
+//   (undecodable, a model file that fails its hash) fails at once;
+// - on success marks the job done with its acuity and results, one audit row
+//   per inference and one outbound row per (output, destination) — none for
+//   a silent route.
+// Every write names the job's lease; a worker whose lease was lost logs
+// lease_lost and drops its work. Returns false when no job was due. Store
+// errors propagate. Logs carry job ids, routes and reason words, never
+// patient data.
 #pragma once
 
 #include <map>
@@ -27,22 +33,42 @@
 #include <string>
 
 #include "core/config.hpp"
+#include "hl7/message.hpp"
 #include "infer/model_registry.hpp"
 #include "infer/model_runner.hpp"
+#include "jobs/lease_keeper.hpp"
 #include "jobs/study_source.hpp"
 #include "route/mapping.hpp"
 #include "store/database.hpp"
+#include "store/job_store.hpp"
 
 namespace radbridge::jobs {
+
+// What one attempt at a job came to; `run_one` records it.
+struct job_outcome {
+  enum class kind { done, wait, retry, fail };
+  kind what = kind::fail;
+  std::string reason;  // fail, retry: one word (patient_mismatch, fetch, ...)
+  std::string error;   // fail, retry, wait: the detail, without patient data
+  std::chrono::milliseconds delay{0};  // wait, retry
+  store::study_probe probe;            // wait
+  std::string acuity;                  // done
+  std::string results_json;
+  std::vector<store::audit_row> audit;
+  std::vector<store::outbound_row> outbound;
+};
 
 class job_runner {
  public:
   job_runner(const route::mapping_set& mappings, const infer::model_registry& registry, const study_source& studies,
              const config::pipeline_settings& settings, std::string engine_version);
 
-  bool run_one(store::database& db);
+  bool run_one(store::database& db, lease_keeper& keeper);
 
  private:
+  job_outcome attempt(const store::claimed_job& job);
+  job_outcome run_route(const store::claimed_job& job, const route::route& r, const hl7::message& order);
+  job_outcome retry_or_fail(const store::claimed_job& job, std::string reason, std::string error) const;
   const infer::model_runner& runner_for(const std::string& model_id);
 
   const route::mapping_set& mappings_;

@@ -69,7 +69,8 @@ void pipeline::loop(const char* name, Step step) {
 void pipeline::start() {
   loop("router", [this](store::database& db) { return route_pending(db, mappings_) > 0; });
   for (std::size_t i = 0; i < settings_.job_workers; ++i) {
-    loop("jobs", [this](store::database& db) { return runner_->run_one(db); });
+    auto keeper = std::make_shared<lease_keeper>(conninfo_, settings_.job_lease);
+    loop("jobs", [this, keeper](store::database& db) { return runner_->run_one(db, *keeper); });
   }
   for (auto& [name, to] : lanes_) {
     deliver::sender* s = to.get();

@@ -10,9 +10,9 @@ store::routing_decision decide(const route::mapping_set& mappings, std::int64_t 
   const auto m = hl7::message::parse(payload);
   if (!m) {
     log::warn("routing_unreadable", {{"inbound_id", inbound_id}, {"error", m.error().to_string()}});
-    return {"failed", {}};
+    return {work::inbound_status::failed, {}};
   }
-  store::routing_decision d{"filtered", {}};
+  store::routing_decision d{work::inbound_status::filtered, {}};
   for (const route::route* r : route::matching_routes(mappings, *m)) {
     const auto key = route::study_key_value(*r, *m);
     if (!key) {
@@ -20,10 +20,9 @@ store::routing_decision decide(const route::mapping_set& mappings, std::int64_t 
                 {{"inbound_id", inbound_id}, {"route", r->name}, {"path", r->study.path_text}});
       continue;
     }
-    d.jobs.push_back({r->name, r->study.by == route::study_key_rule::kind::accession ? "accession" : "study_uid", *key,
-                      std::string(to_string(r->mode))});
+    d.jobs.push_back({r->name, r->study.by, *key, r->mode});
   }
-  if (!d.jobs.empty()) d.status = "routed";
+  if (!d.jobs.empty()) d.status = work::inbound_status::routed;
   log::info("routed", {{"inbound_id", inbound_id},
                        {"control_id", m->control_id()},
                        {"type", std::string(m->message_type()) + "^" + std::string(m->trigger_event())},

@@ -12,29 +12,31 @@ namespace {
 class dicomweb_source final : public study_source {
  public:
   explicit dicomweb_source(fetch::dicomweb_settings s) : pacs_(std::move(s)) {}
-  fetch::fetched_series fetch(const fetch::study_key& key, const fetch::series_rule& rule) const override {
-    return fetch::fetch_series(pacs_, key, rule);
+  fetch::located_series locate(const fetch::study_key& key, const fetch::series_rule& rule) const override {
+    return fetch::locate_series(pacs_, key, rule);
+  }
+  fetch::fetched_series fetch(const fetch::located_series& where) const override {
+    return fetch::fetch_located(pacs_, where);
   }
 
  private:
   fetch::dicomweb_client pacs_;
 };
 
-// The folder is scanned at the first fetch and again whenever a study is
-// not found (studies may arrive after the engine started).
+// The folder is scanned again at every `locate` (a study's files may still
+// be arriving); `fetch` reads what that scan listed.
 class folder_study_source final : public study_source {
  public:
   explicit folder_study_source(std::string path) : path_(std::move(path)) {}
-  fetch::fetched_series fetch(const fetch::study_key& key, const fetch::series_rule& rule) const override {
+  fetch::located_series locate(const fetch::study_key& key, const fetch::series_rule& rule) const override {
+    std::lock_guard lock(mutex_);
+    folder_.emplace(path_);
+    return fetch::locate_series(*folder_, key, rule);
+  }
+  fetch::fetched_series fetch(const fetch::located_series& where) const override {
     std::lock_guard lock(mutex_);
     if (!folder_) folder_.emplace(path_);
-    try {
-      return fetch::fetch_series(*folder_, key, rule);
-    } catch (const fetch::fetch_error& e) {
-      if (e.code() != fetch::fetch_errc::not_found) throw;
-      folder_.emplace(path_);
-      return fetch::fetch_series(*folder_, key, rule);
-    }
+    return fetch::fetch_located(*folder_, where);
   }
 
  private:

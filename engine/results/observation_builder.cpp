@@ -10,6 +10,7 @@
 #include "results/build_error.hpp"
 #include "results/fhir_time.hpp"
 #include "results/output_ids.hpp"
+#include "route/patient_identity.hpp"
 
 namespace radbridge::results {
 
@@ -36,19 +37,11 @@ std::string order_value(const hl7::message& order, std::string_view path_express
   return order_value(order, *p);
 }
 
-// The ID number (CX-1) of the first PID-3 repetition assigned (CX-4.1) by
-// `assigner`, or of the first when `assigner` is empty.
-std::string patient_id(const hl7::message& order, const std::string& assigner) {
-  for (int repetition = 1;; ++repetition) {
-    const std::string field = fmt::format("PID-3[{}]", repetition);
-    const auto p = hl7::parse_path(field);
-    if (!p || !order.raw(*p)) break;
-    std::string id = order_value(order, field + ".1");
-    if (id.empty()) continue;
-    if (assigner.empty() || order_value(order, field + ".4.1") == assigner) return id;
-  }
-  if (assigner.empty()) throw build_error("the order has no PID-3 identifier");
-  throw build_error(fmt::format("the order has no PID-3 identifier assigned by {}", assigner));
+// The order's patient identifier by the route's rule (route/patient_identity.hpp).
+std::string patient_id(const hl7::message& order, const route::patient_identifier_rule& rule) {
+  if (auto id = route::order_patient_id(order, rule)) return std::move(*id);
+  if (rule.assigner.empty()) throw build_error("the order has no PID-3 identifier");
+  throw build_error(fmt::format("the order has no PID-3 identifier assigned by {}", rule.assigner));
 }
 
 std::string effective_date_time(const hl7::message& order) {
@@ -302,7 +295,7 @@ std::vector<observation_document> build_observations(const result_input& input) 
 
   const job_facts job{input,
                       r.patient.system,
-                      patient_id(*input.order, r.patient.assigner),
+                      patient_id(*input.order, r.patient),
                       effective_date_time(*input.order),
                       fhir_instant(input.issued),
                       accession(*input.order, r)};

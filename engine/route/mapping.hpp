@@ -8,12 +8,14 @@
 // builds a mapping_set and reports every problem as file:line:col.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/work_kinds.hpp"
 #include "fetch/series.hpp"
 #include "hl7/path.hpp"
 
@@ -26,7 +28,7 @@ struct source_position {
   std::size_t column = 0;
 };
 
-enum class rollout_mode { silent, assist, active };
+using work::rollout_mode;
 
 // A code from a code system, in both worlds: FHIR names the system by URI,
 // HL7 v2 by a coding-system mnemonic (table 0396: SCT, LN, ...).
@@ -52,12 +54,28 @@ struct condition {
 };
 
 // The study a job fetches: by accession number or by Study Instance UID,
-// read from the order at `path`.
+// read from the order at `path`. When the order also names the Study
+// Instance UID at `verify_uid` (ZDS-1 in IHE Scheduled Workflow), a study
+// with another UID is refused.
 struct study_key_rule {
-  enum class kind { accession, study_uid };
+  using kind = work::study_key_kind;
   kind by = kind::accession;
   std::string path_text;  // e.g. "OBR-18" or "ZDS-1.1"
   hl7::path path;
+  std::string verify_uid_text = "ZDS-1.1";  // empty: no check
+  std::optional<hl7::path> verify_uid = *hl7::parse_path("ZDS-1.1");
+};
+
+// When a study is ready: the chosen series' instance count has not changed
+// for `settle`, and is at least the expected count (from the mapping, or
+// from the order at `expected_instances_path`, when either gives one). A
+// study not ready after `max_wait` since the order fails the job.
+struct readiness_rule {
+  std::chrono::milliseconds settle{2000};
+  std::chrono::milliseconds max_wait{std::chrono::minutes(10)};
+  std::size_t expected_instances = 0;  // 0: none
+  std::string expected_instances_path_text;
+  std::optional<hl7::path> expected_instances_path;
 };
 
 // How one model output is coded in the results.
@@ -100,21 +118,36 @@ struct adt_settings {
   std::map<std::string, std::string> codes;  // level name -> value written to `field`
 };
 
-// The patient identifier the FHIR subject uses: the first PID-3 repetition
-// whose assigning authority (CX-4.1) equals `assigner` (any when empty), with
-// the FHIR identifier system `system`.
+// How the order's patient identifier corresponds to the study's DICOM
+// PatientID: the same value, the value behind a prefix, or a lookup table
+// (a CSV file of `order identifier,study PatientID` lines). When `issuer` is
+// set and the study carries an IssuerOfPatientID, the two must be equal.
+struct study_patient_rule {
+  enum class kind { same, prefix, table };
+  kind how = kind::same;
+  std::string prefix;
+  std::string table_file;
+  std::map<std::string, std::string> table;
+  std::string issuer;
+};
+
+// The patient identifier the results use: the first PID-3 repetition whose
+// assigning authority (CX-4.1) equals `assigner` (any when empty), with the
+// FHIR identifier system `system`; and how it names the study's patient.
 struct patient_identifier_rule {
   std::string assigner;
   std::string system;
+  study_patient_rule study;
 };
 
-enum class output_kind { oru, adt, observation, sr };
+using work::output_kind;
 
 struct route {
   std::string name;
   condition match;
   study_key_rule study;
   fetch::series_rule series;
+  readiness_rule readiness;
   std::vector<std::string> models;  // model ids in models/registry.json; results combine in one ORU
   rollout_mode mode = rollout_mode::silent;
   patient_identifier_rule patient;
@@ -151,7 +184,6 @@ struct mapping_set {
   const destination* find_destination(std::string_view name) const noexcept;
 };
 
-std::string_view to_string(rollout_mode m) noexcept;
-std::string_view to_string(output_kind k) noexcept;
+using work::to_string;
 
 }  // namespace radbridge::route

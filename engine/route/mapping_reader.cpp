@@ -1,5 +1,6 @@
 #include "route/mapping_reader.hpp"
 
+#include <fstream>
 #include <regex>
 #include <set>
 
@@ -132,12 +133,66 @@ class reader {
                    out.by = study_key_rule::kind::accession;
                    path(x, out.path_text, out.path);
                  }},
-                {"study_uid", [&](const json::value& x) {
+                {"study_uid",
+                 [&](const json::value& x) {
                    out.by = study_key_rule::kind::study_uid;
                    path(x, out.path_text, out.path);
+                 }},
+                {"verify_uid", [&](const json::value& x) {
+                   c_.string(x, out.verify_uid_text, false);
+                   out.verify_uid.reset();
+                   if (!out.verify_uid_text.empty()) path(x, out.verify_uid_text, out.verify_uid.emplace());
+                 }}});
+    if (v.is_object() && (v.find("accession") != nullptr) == (v.find("study_uid") != nullptr)) {
+      c_.problem(v, "\"study\" needs exactly one of \"accession\" or \"study_uid\" (an HL7 path)");
+    }
+  }
+
+  void readiness(const json::value& v, readiness_rule& out) {
+    c_.members(v, "\"readiness\"",
+               {{"settle_ms", [&](const json::value& x) { c_.millis(x, out.settle); }},
+                {"max_wait_ms", [&](const json::value& x) { c_.millis(x, out.max_wait); }},
+                {"expected_instances", [&](const json::value& x) { c_.count(x, out.expected_instances, 1, 100000); }},
+                {"expected_instances_path", [&](const json::value& x) {
+                   path(x, out.expected_instances_path_text, out.expected_instances_path.emplace());
+                 }}});
+  }
+
+  // "same", {"prefix": "..."} or {"table": "file.csv"}, and optionally "issuer" beside it.
+  void study_patient(const json::value& v, study_patient_rule& out) {
+    if (v.is_string()) return c_.choice(v, out.how, {{"same", study_patient_rule::kind::same}});
+    c_.members(v, "\"study_patient\"",
+               {{"prefix",
+                 [&](const json::value& x) {
+                   out.how = study_patient_rule::kind::prefix;
+                   c_.string(x, out.prefix);
+                 }},
+                {"table", [&](const json::value& x) {
+                   out.how = study_patient_rule::kind::table;
+                   c_.file(x, out.table_file);
+                   read_patient_table(x, out);
                  }}});
     if (v.is_object() && v.size() != 1) {
-      c_.problem(v, "\"study\" needs exactly one of \"accession\" or \"study_uid\" (an HL7 path)");
+      c_.problem(v, "\"study_patient\" is \"same\", {\"prefix\": \"...\"} or {\"table\": \"file.csv\"}");
+    }
+  }
+
+  // Lines `order identifier,study PatientID`; blank lines and lines starting with # are skipped.
+  void read_patient_table(const json::value& where, study_patient_rule& out) {
+    if (out.table_file.empty()) return;
+    std::ifstream in(out.table_file);
+    if (!in) return c_.problem(where, fmt::format("cannot read the patient table {}", out.table_file));
+    std::string line;
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line.front() == '#') continue;
+      const std::size_t comma = line.find(',');
+      if (comma == std::string::npos || comma == 0 || comma + 1 == line.size() ||
+          line.find(',', comma + 1) != std::string::npos) {
+        return c_.problem(where, fmt::format("{}:{}: expected \"order identifier,study PatientID\"", out.table_file,
+                                             number));
+      }
+      out.table[line.substr(0, comma)] = line.substr(comma + 1);
     }
   }
 
@@ -271,6 +326,7 @@ class reader {
                 {"match", [&](const json::value& x) { condition_of(x, out.match); }},
                 {"study", [&](const json::value& x) { study(x, out.study); }},
                 {"series", [&](const json::value& x) { series(x, out.series); }},
+                {"readiness", [&](const json::value& x) { readiness(x, out.readiness); }},
                 {"models",
                  [&](const json::value& x) {
                    c_.strings(x, out.models);
@@ -289,7 +345,9 @@ class reader {
                  [&](const json::value& x) {
                    c_.members(x, "\"patient\"",
                               {{"assigner", [&](const json::value& y) { c_.string(y, out.patient.assigner); }},
-                               {"system", [&](const json::value& y) { c_.string(y, out.patient.system); }}});
+                               {"system", [&](const json::value& y) { c_.string(y, out.patient.system); }},
+                               {"study_patient", [&](const json::value& y) { study_patient(y, out.patient.study); }},
+                               {"issuer", [&](const json::value& y) { c_.string(y, out.patient.study.issuer); }}});
                    require(x, "\"patient\"", {"system"});
                  }},
                 {"findings",

@@ -8,6 +8,24 @@ namespace {
 
 std::string bytes_of(const pqxx::field& f) { return pqxx::binarystring(f).str(); }
 
+std::string text(auto kind) { return std::string(work::to_string(kind)); }
+
+// The condition every write of a leased job carries.
+constexpr const char* held_by = "id = $1 AND lease = $2 AND status = 'running'";
+
+// One UPDATE of a leased job in its own transaction; false when the lease is lost.
+template <class... Args>
+bool update_held(database& db, const std::string& set, const lease& held, Args&&... args) {
+  return guarded(db.handle(), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const pqxx::result r =
+        tx.exec_params("UPDATE jobs SET " + set + " WHERE " + held_by, held.id, held.token, std::forward<Args>(args)...);
+    if (r.affected_rows() == 0) return false;
+    tx.commit();
+    return true;
+  });
+}
+
 }  // namespace
 
 std::size_t route_received(database& db, std::size_t limit,
@@ -25,77 +43,119 @@ std::size_t route_received(database& db, std::size_t limit,
         tx.exec_params(
             "INSERT INTO jobs (inbound_id, route, study_key_kind, study_key, mode) VALUES ($1, $2, $3, $4, $5) "
             "ON CONFLICT ON CONSTRAINT jobs_once_per_route DO NOTHING",
-            id, j.route, j.study_key_kind, j.study_key, j.mode);
+            id, j.route, text(j.key_kind), j.study_key, text(j.mode));
       }
-      tx.exec_params("UPDATE inbound_messages SET status = $2 WHERE id = $1", id, d.status);
+      tx.exec_params("UPDATE inbound_messages SET status = $2 WHERE id = $1", id, text(d.status));
     }
     tx.commit();
     return rows.size();
   });
 }
 
-std::optional<claimed_job> claim_job(database& db, std::chrono::seconds lease) {
+std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lease_length) {
   return guarded(db.handle(), [&](pqxx::connection& c) -> std::optional<claimed_job> {
     pqxx::work tx(c);
     const pqxx::result r = tx.exec_params(
-        "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = now() + $1 * interval '1 second' "
-        "WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND next_attempt_at <= now()) "
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease = nextval('lease_tokens'), "
+        "lease_until = now() + $1 * interval '1 millisecond' "
+        "WHERE id = (SELECT id FROM jobs WHERE (status IN ('queued', 'waiting_for_study') AND next_attempt_at <= now()) "
         "OR (status = 'running' AND lease_until < now()) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-        "RETURNING id, inbound_id, route, study_key_kind, study_key, mode, attempts, "
+        "RETURNING id, lease, inbound_id, route, study_key_kind, study_key, mode, attempts, "
+        "extract(epoch FROM now() - created_at) * 1000, probe_series, probe_instances, "
+        "extract(epoch FROM now() - probe_since) * 1000, "
         "(SELECT payload FROM inbound_messages WHERE inbound_messages.id = jobs.inbound_id)",
-        static_cast<long>(lease.count()));
+        static_cast<long>(lease_length.count()));
     tx.commit();
     if (r.empty()) return std::nullopt;
     const pqxx::row row = r[0];
-    return claimed_job{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].c_str(), row[3].c_str(),
-                       row[4].c_str(), row[5].c_str(), row[6].as<int>(), bytes_of(row[7])};
+    claimed_job job;
+    job.held = {row[0].as<std::int64_t>(), row[1].as<std::int64_t>()};
+    job.inbound_id = row[2].as<std::int64_t>();
+    job.route = row[3].c_str();
+    // The schema's CHECK constraints allow only these spellings.
+    job.key_kind = work::parse_study_key_kind(row[4].c_str()).value_or(work::study_key_kind::accession);
+    job.study_key = row[5].c_str();
+    job.mode = work::parse_rollout_mode(row[6].c_str()).value_or(work::rollout_mode::silent);
+    job.attempts = row[7].as<int>();
+    job.age_ms = row[8].as<double>();
+    if (!row[9].is_null()) job.probe = study_probe{row[9].c_str(), row[10].as<int>(), row[11].as<double>()};
+    job.order = bytes_of(row[12]);
+    return job;
   });
 }
 
-void finish_job(database& db, std::int64_t job_id, std::string_view acuity, std::string_view results_json,
-                const std::vector<audit_row>& audit, const std::vector<outbound_row>& outbound) {
-  guarded(db.handle(), [&](pqxx::connection& c) {
+std::vector<std::int64_t> fail_exhausted(database& db, int max_attempts) {
+  return guarded(db.handle(), [&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec_params(
-        "UPDATE jobs SET status = 'done', finished_at = now(), lease_until = NULL, acuity = $2, results = $3::jsonb, "
-        "error = NULL WHERE id = $1",
-        job_id, std::string(acuity), std::string(results_json));
+    const pqxx::result r = tx.exec_params(
+        "UPDATE jobs SET status = 'failed', failure = 'attempts_exhausted', finished_at = now(), lease = NULL, "
+        "lease_until = NULL, error = 'attempts_exhausted: the lease ran out on attempt ' || attempts || "
+        "' of ' || $1 || ' (the worker stopped or crashed)' "
+        "WHERE status = 'running' AND lease_until < now() AND attempts >= $1 RETURNING id",
+        max_attempts);
+    tx.commit();
+    std::vector<std::int64_t> ids;
+    for (const pqxx::row& row : r) ids.push_back(row[0].as<std::int64_t>());
+    return ids;
+  });
+}
+
+bool renew_lease(database& db, const lease& held, std::chrono::milliseconds lease_length) {
+  return update_held(db, "lease_until = now() + $3 * interval '1 millisecond'", held,
+                     static_cast<long>(lease_length.count()));
+}
+
+bool finish_job(database& db, const lease& held, std::string_view acuity, std::string_view results_json,
+                const std::vector<audit_row>& audit, const std::vector<outbound_row>& outbound) {
+  return guarded(db.handle(), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const pqxx::result done = tx.exec_params(
+        std::string("UPDATE jobs SET status = 'done', finished_at = now(), lease = NULL, lease_until = NULL, "
+                    "acuity = $3, results = $4::jsonb, error = NULL, failure = NULL WHERE ") + held_by,
+        held.id, held.token, std::string(acuity), std::string(results_json));
+    if (done.affected_rows() == 0) return false;  // no commit: nothing of this job's work is kept
     for (const audit_row& a : audit) {
       tx.exec_params(
-          "INSERT INTO inference_audit (job_id, study_uid, series_uid, model, model_version, model_sha256, "
-          "timings_ms, findings) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)",
-          job_id, a.study_uid, a.series_uid, a.model, a.model_version, a.model_sha256, a.timings_json,
+          "INSERT INTO inference_audit (job_id, study_uid, series_uid, instances, model, model_version, "
+          "model_sha256, timings_ms, findings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)",
+          held.id, a.study_uid, a.series_uid, a.instances, a.model, a.model_version, a.model_sha256, a.timings_json,
           a.findings_json);
     }
     for (const outbound_row& o : outbound) {
       tx.exec_params(
           "INSERT INTO outbound_messages (job_id, destination, output, identity, study_uid, payload) "
           "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ON CONSTRAINT outbound_once DO NOTHING",
-          job_id, o.destination, o.output, o.identity, o.study_uid,
+          held.id, o.destination, text(o.output), o.identity, o.study_uid,
           pqxx::binarystring(o.payload.data(), o.payload.size()));
     }
     tx.commit();
+    return true;
   });
 }
 
-void retry_job(database& db, std::int64_t job_id, std::chrono::milliseconds delay, std::string_view error) {
-  guarded(db.handle(), [&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    tx.exec_params(
-        "UPDATE jobs SET status = 'queued', lease_until = NULL, error = $3, "
-        "next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1",
-        job_id, static_cast<long>(delay.count()), std::string(error));
-    tx.commit();
-  });
+bool retry_job(database& db, const lease& held, std::chrono::milliseconds delay, std::string_view error) {
+  return update_held(db,
+                     "status = 'queued', lease = NULL, lease_until = NULL, error = $4, "
+                     "next_attempt_at = now() + $3 * interval '1 millisecond'",
+                     held, static_cast<long>(delay.count()), std::string(error));
 }
 
-void fail_job(database& db, std::int64_t job_id, std::string_view error) {
-  guarded(db.handle(), [&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    tx.exec_params("UPDATE jobs SET status = 'failed', lease_until = NULL, finished_at = now(), error = $2 WHERE id = $1",
-                   job_id, std::string(error));
-    tx.commit();
-  });
+bool wait_for_study(database& db, const lease& held, std::chrono::milliseconds delay, const study_probe& probe) {
+  // SET reads the row as it was: probe_since moves only when the series or its count changed.
+  return update_held(db,
+                     "status = 'waiting_for_study', attempts = attempts - 1, lease = NULL, lease_until = NULL, "
+                     "next_attempt_at = now() + $3 * interval '1 millisecond', "
+                     "probe_since = CASE WHEN probe_series IS NOT DISTINCT FROM $4 "
+                     "AND probe_instances IS NOT DISTINCT FROM $5 THEN probe_since ELSE now() END, "
+                     "probe_series = $4, probe_instances = $5",
+                     held, static_cast<long>(delay.count()), probe.series_uid, probe.instances);
+}
+
+bool fail_job(database& db, const lease& held, std::string_view reason, std::string_view error) {
+  return update_held(db,
+                     "status = 'failed', lease = NULL, lease_until = NULL, finished_at = now(), failure = $3, "
+                     "error = $4",
+                     held, std::string(reason), std::string(error));
 }
 
 }  // namespace radbridge::store

@@ -1,15 +1,18 @@
 // The job queue: routing received inbound messages into jobs, claiming jobs
-// with a lease, and finishing them with their results, audit rows and
-// outbound rows in one transaction.
+// with a fenced lease, and moving them through their lifecycle
+// (core/work_kinds.hpp, README "Job lifecycle").
 //
 // `route_received` claims up to `limit` inbound rows in status 'received'
 // (arrival order, FOR UPDATE SKIP LOCKED, so several engines share the work)
 // and, in the same transaction, creates the jobs `decide` returns for each
-// and sets the row's status ('routed' with jobs, 'filtered' without, 'failed'
-// when it cannot be read); a job already there for (inbound row, route) is
-// not created twice. `claim_job` takes the oldest queued job that is due (or
-// one whose lease expired: a worker died) and leases it. No row lock is held
-// after a call returns. Every function throws store_error (store_error.hpp).
+// and sets the row's status; a job already there for (inbound row, route) is
+// not created twice. `claim_job` takes the oldest due job (queued, or
+// waiting for its study, or running with an expired lease: its worker died)
+// and leases it with a fresh token; every later write names that token and
+// returns false, writing nothing, when the job is no longer leased by it
+// (taken over after expiry, cancelled). A claim counts an attempt; going
+// back to wait for the study does not. No row lock is held after a call
+// returns. Every function throws store_error (store_error.hpp).
 #pragma once
 
 #include <chrono>
@@ -20,19 +23,21 @@
 #include <string_view>
 #include <vector>
 
+#include "core/work_kinds.hpp"
 #include "store/database.hpp"
+#include "store/lease.hpp"
 
 namespace radbridge::store {
 
 struct new_job {
   std::string route;
-  std::string study_key_kind;  // accession | study_uid
+  work::study_key_kind key_kind = work::study_key_kind::accession;
   std::string study_key;
-  std::string mode;            // silent | assist | active
+  work::rollout_mode mode = work::rollout_mode::silent;
 };
 
 struct routing_decision {
-  std::string status;  // routed | filtered | failed
+  work::inbound_status status = work::inbound_status::filtered;  // routed | filtered | failed
   std::vector<new_job> jobs;
 };
 
@@ -40,22 +45,40 @@ struct routing_decision {
 std::size_t route_received(database& db, std::size_t limit,
                            const std::function<routing_decision(std::int64_t inbound_id, std::string_view payload)>& decide);
 
-struct claimed_job {
-  std::int64_t id = 0;
-  std::int64_t inbound_id = 0;
-  std::string route;
-  std::string study_key_kind;
-  std::string study_key;
-  std::string mode;
-  int attempts = 0;       // including this one
-  std::string order;      // the inbound message's bytes
+// What the last readiness check saw of the study (jobs wait for a series to settle).
+struct study_probe {
+  std::string series_uid;
+  int instances = 0;
+  double unchanged_ms = 0;  // since this series had this many instances (at claim time)
 };
 
-std::optional<claimed_job> claim_job(database& db, std::chrono::seconds lease);
+struct claimed_job {
+  lease held;
+  std::int64_t inbound_id = 0;
+  std::string route;
+  work::study_key_kind key_kind = work::study_key_kind::accession;
+  std::string study_key;
+  work::rollout_mode mode = work::rollout_mode::silent;
+  int attempts = 0;        // including this one
+  double age_ms = 0;       // since the job was created
+  std::optional<study_probe> probe;
+  std::string order;       // the inbound message's bytes
+};
+
+std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lease_length);
+
+// Jobs whose lease expired after `max_attempts` attempts (their worker died
+// on each, or never came back) fail as attempts_exhausted instead of being
+// claimed again. Returns their ids.
+std::vector<std::int64_t> fail_exhausted(database& db, int max_attempts);
+
+// Extends a held lease to `lease_length` from now.
+bool renew_lease(database& db, const lease& held, std::chrono::milliseconds lease_length);
 
 struct audit_row {
   std::string study_uid;
   std::string series_uid;
+  int instances = 0;          // the instances the inference read
   std::string model;
   std::string model_version;
   std::string model_sha256;
@@ -65,7 +88,7 @@ struct audit_row {
 
 struct outbound_row {
   std::string destination;
-  std::string output;  // oru | adt | observation | sr
+  work::output_kind output = work::output_kind::oru;
   std::string identity;
   std::string study_uid;
   std::string payload;
@@ -74,13 +97,18 @@ struct outbound_row {
 // One transaction: the job done with its acuity and results, the audit
 // rows, and the outbound rows (an outbound row already there for the same
 // destination, output and identity is kept as it is).
-void finish_job(database& db, std::int64_t job_id, std::string_view acuity, std::string_view results_json,
+bool finish_job(database& db, const lease& held, std::string_view acuity, std::string_view results_json,
                 const std::vector<audit_row>& audit, const std::vector<outbound_row>& outbound);
 
 // A failure that may pass: queued again after `delay`, with the reason.
-void retry_job(database& db, std::int64_t job_id, std::chrono::milliseconds delay, std::string_view error);
+bool retry_job(database& db, const lease& held, std::chrono::milliseconds delay, std::string_view error);
 
-// A failure that will not pass: the job is failed, with the reason.
-void fail_job(database& db, std::int64_t job_id, std::string_view error);
+// The study is not ready: the job waits `delay` and is checked again; the
+// attempt is given back. `probe` is what this check saw.
+bool wait_for_study(database& db, const lease& held, std::chrono::milliseconds delay, const study_probe& probe);
+
+// A failure that will not pass: the job is failed with `reason` (one word:
+// patient_mismatch, attempts_exhausted, ...) and the detail.
+bool fail_job(database& db, const lease& held, std::string_view reason, std::string_view error);
 
 }  // namespace radbridge::store

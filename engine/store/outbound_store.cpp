@@ -8,14 +8,23 @@ namespace {
 
 pqxx::binarystring binary(std::string_view s) { return pqxx::binarystring(s.data(), s.size()); }
 
-// One statement in its own transaction.
+// One UPDATE of a claimed lane head in its own transaction; false when the claim was lost.
 template <class... Args>
-void execute(database& db, const char* sql, Args&&... args) {
-  guarded(db.handle(), [&](pqxx::connection& c) {
+bool update_held(database& db, const std::string& set, const lease& held, Args&&... args) {
+  return guarded(db.handle(), [&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec_params(sql, std::forward<Args>(args)...);
+    const pqxx::result r = tx.exec_params(
+        "UPDATE outbound_messages SET " + set + ", lease = NULL, lease_until = NULL, attempts = attempts + 1 "
+        "WHERE id = $1 AND lease = $2 AND status = 'pending'",
+        held.id, held.token, std::forward<Args>(args)...);
+    if (r.affected_rows() == 0) return false;
     tx.commit();
+    return true;
   });
+}
+
+work::output_kind output_of(const pqxx::field& f) {
+  return work::parse_output_kind(f.c_str()).value_or(work::output_kind::oru);  // the CHECK constraint allows no other
 }
 
 }  // namespace
@@ -28,39 +37,39 @@ std::optional<lane_head> claim_lane_head(database& db, std::string_view destinat
     const pqxx::result r = tx.exec_params(
         "WITH head AS (SELECT id FROM outbound_messages WHERE destination = $1 AND status = 'pending' "
         "ORDER BY id LIMIT 1 FOR UPDATE) "
-        "UPDATE outbound_messages o SET lease_until = now() + $2 * interval '1 second' FROM head "
+        "UPDATE outbound_messages o SET lease = nextval('lease_tokens'), "
+        "lease_until = now() + $2 * interval '1 second' FROM head "
         "WHERE o.id = head.id AND o.next_attempt_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now()) "
-        "RETURNING o.id, o.job_id, o.output, o.identity, o.study_uid, o.payload, o.attempts, "
+        "RETURNING o.id, o.lease, o.job_id, o.output, o.identity, o.study_uid, o.payload, o.attempts, "
         "extract(epoch FROM now() - o.created_at)",
         std::string(destination), static_cast<long>(lease.count()));
     tx.commit();
     if (r.empty()) return std::nullopt;
     const pqxx::row row = r[0];
-    return lane_head{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].c_str(), row[3].c_str(),
-                     row[4].c_str(), pqxx::binarystring(row[5]).str(), row[6].as<int>(), row[7].as<double>()};
+    return lane_head{{row[0].as<std::int64_t>(), row[1].as<std::int64_t>()},
+                     row[2].as<std::int64_t>(),
+                     output_of(row[3]),
+                     row[4].c_str(),
+                     row[5].c_str(),
+                     pqxx::binarystring(row[6]).str(),
+                     row[7].as<int>(),
+                     row[8].as<double>()};
   });
 }
 
-void mark_sent(database& db, std::int64_t id, std::string_view response) {
-  execute(db,
-          "UPDATE outbound_messages SET status = 'sent', sent_at = now(), lease_until = NULL, "
-          "attempts = attempts + 1, last_error = NULL, response = $2 WHERE id = $1",
-          id, binary(response));
+bool mark_sent(database& db, const lease& held, std::string_view response) {
+  return update_held(db, "status = 'sent', sent_at = now(), last_error = NULL, response = $3", held, binary(response));
 }
 
-void mark_retry(database& db, std::int64_t id, std::chrono::milliseconds delay, std::string_view error,
+bool mark_retry(database& db, const lease& held, std::chrono::milliseconds delay, std::string_view error,
                 std::string_view response) {
-  execute(db,
-          "UPDATE outbound_messages SET lease_until = NULL, attempts = attempts + 1, last_error = $2, response = $3, "
-          "next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1",
-          id, std::string(error), binary(response), static_cast<long>(delay.count()));
+  return update_held(db, "last_error = $3, response = $4, next_attempt_at = now() + $5 * interval '1 millisecond'",
+                     held, std::string(error), binary(response), static_cast<long>(delay.count()));
 }
 
-void mark_dead(database& db, std::int64_t id, std::string_view error, std::string_view response) {
-  execute(db,
-          "UPDATE outbound_messages SET status = 'dead', lease_until = NULL, attempts = attempts + 1, "
-          "last_error = $2, response = $3 WHERE id = $1",
-          id, std::string(error), binary(response));
+bool mark_dead(database& db, const lease& held, std::string_view error, std::string_view response) {
+  return update_held(db, "status = 'dead', last_error = $3, response = $4", held, std::string(error),
+                     binary(response));
 }
 
 std::size_t requeue_dead(database& db, std::optional<std::string> destination, const std::vector<std::int64_t>& ids) {
@@ -70,8 +79,8 @@ std::size_t requeue_dead(database& db, std::optional<std::string> destination, c
     for (std::size_t i = 0; i < ids.size(); ++i) id_list += (i ? "," : "") + std::to_string(ids[i]);
     id_list += "}";
     const pqxx::result r = tx.exec_params(
-        "UPDATE outbound_messages SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL "
-        "WHERE status = 'dead' AND ($1::text IS NULL OR destination = $1) "
+        "UPDATE outbound_messages SET status = 'pending', attempts = 0, next_attempt_at = now(), lease = NULL, "
+        "lease_until = NULL WHERE status = 'dead' AND ($1::text IS NULL OR destination = $1) "
         "AND (cardinality($2::bigint[]) = 0 OR id = ANY($2::bigint[])) RETURNING id",
         destination ? std::optional<std::string>(*destination) : std::nullopt, id_list);
     tx.commit();
@@ -88,8 +97,10 @@ std::vector<outbound_status> outbound_of(database& db, std::int64_t job_id) {
         job_id);
     std::vector<outbound_status> out;
     for (const pqxx::row& row : r) {
-      out.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].c_str(), row[3].c_str(),
-                     row[4].c_str(), row[5].c_str(), row[6].as<int>(), row[7].c_str()});
+      out.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].c_str(), output_of(row[3]),
+                     row[4].c_str(),
+                     work::parse_outbound_status(row[5].c_str()).value_or(work::outbound_status::pending),
+                     row[6].as<int>(), row[7].c_str()});
     }
     return out;
   });

@@ -5,7 +5,9 @@
 // row never overtakes the one before it). A lease is short: the sender's
 // attempt, not a row lock. The outcome of an attempt is recorded with
 // `mark_sent`, `mark_retry` (due again after `delay`) or `mark_dead` (the
-// dead letter: the lane moves on). `requeue_dead` puts dead letters back at
+// dead letter: the lane moves on); each names the lease of its claim and
+// returns false, writing nothing, when the claim was lost (the lease ran out
+// and another lane worker took the row). `requeue_dead` puts dead letters back at
 // the end of their lanes' order as they were (their ids keep their place),
 // with attempts reset. Every function throws store_error.
 #pragma once
@@ -17,14 +19,16 @@
 #include <string_view>
 #include <vector>
 
+#include "core/work_kinds.hpp"
 #include "store/database.hpp"
+#include "store/lease.hpp"
 
 namespace radbridge::store {
 
 struct lane_head {
-  std::int64_t id = 0;
+  lease held;
   std::int64_t job_id = 0;
-  std::string output;
+  work::output_kind output = work::output_kind::oru;
   std::string identity;
   std::string study_uid;
   std::string payload;
@@ -34,10 +38,10 @@ struct lane_head {
 
 std::optional<lane_head> claim_lane_head(database& db, std::string_view destination, std::chrono::seconds lease);
 
-void mark_sent(database& db, std::int64_t id, std::string_view response);
-void mark_retry(database& db, std::int64_t id, std::chrono::milliseconds delay, std::string_view error,
+bool mark_sent(database& db, const lease& held, std::string_view response);
+bool mark_retry(database& db, const lease& held, std::chrono::milliseconds delay, std::string_view error,
                 std::string_view response);
-void mark_dead(database& db, std::int64_t id, std::string_view error, std::string_view response);
+bool mark_dead(database& db, const lease& held, std::string_view error, std::string_view response);
 
 // Dead letters back to pending: all of them, those of one destination, or
 // the given ids. Returns how many.
@@ -47,9 +51,9 @@ struct outbound_status {
   std::int64_t id = 0;
   std::int64_t job_id = 0;
   std::string destination;
-  std::string output;
+  work::output_kind output = work::output_kind::oru;
   std::string identity;
-  std::string status;
+  work::outbound_status status = work::outbound_status::pending;
   int attempts = 0;
   std::string last_error;
 };

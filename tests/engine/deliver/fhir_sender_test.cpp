@@ -39,7 +39,7 @@ std::string observation(const std::string& id, bool with_code = true) {
 
 outbound_item item_for(const std::string& id, std::string payload) {
   outbound_item item;
-  item.type = deliver::output_type::observation;
+  item.type = radbridge::work::output_kind::observation;
   item.identity = id;
   item.payload = std::move(payload);
   return item;

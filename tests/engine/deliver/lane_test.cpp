@@ -49,11 +49,17 @@ struct lane_db {
     m.ack = "ACK";
     store::store_inbound(db, std::vector<store::inbound_message>{m});
     store::route_received(db, 10, [](std::int64_t, std::string_view) {
-      return store::routing_decision{"routed", {{"stroke", "accession", "ACC", "active"}}};
+      return store::routing_decision{
+          radbridge::work::inbound_status::routed,
+          {{"stroke", radbridge::work::study_key_kind::accession, "ACC", radbridge::work::rollout_mode::active}}};
     });
     std::vector<store::outbound_row> rows;
-    for (const std::string& id : identities) rows.push_back({"ris", "oru", id, "", oru(id)});
-    store::finish_job(db, 1, "critical", "[]", {}, rows);
+    for (const std::string& id : identities) {
+      rows.push_back({"ris", radbridge::work::output_kind::oru, id, "", oru(id)});
+    }
+    const auto job = store::claim_job(db, std::chrono::seconds(60));
+    REQUIRE(job.has_value());
+    REQUIRE(store::finish_job(db, job->held, "critical", "[]", {}, rows));
   }
   std::string row(const std::string& identity, const std::string& columns) const {
     return pg.psql("SELECT " + columns + " FROM outbound_messages WHERE identity = '" + identity + "'");

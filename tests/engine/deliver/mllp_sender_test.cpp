@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 
 outbound_item oru(const std::string& control_id) {
   outbound_item item;
-  item.type = deliver::output_type::oru;
+  item.type = radbridge::work::output_kind::oru;
   item.identity = control_id;
   item.payload = "MSH|^~\\&|RADBRIDGE|HOSP|RIS|HOSP|20250301120000||ORU^R01^ORU_R01|" + control_id +
                  "|P|2.5.1\r"

@@ -94,7 +94,7 @@ std::string make_sr(const sr_uids& u) {
 
 outbound_item sr_item(const sr_uids& u, std::string payload) {
   outbound_item item;
-  item.type = deliver::output_type::sr;
+  item.type = radbridge::work::output_kind::sr;
   item.identity = u.instance;
   item.study_uid = u.study;
   item.payload = std::move(payload);

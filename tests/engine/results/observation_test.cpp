@@ -65,7 +65,7 @@ route::route ich_route() {
   r.study.path_text = "OBR-18";
   r.study.path = *hl7::parse_path("OBR-18");
   r.models = {"ich_classifier", "ich_segmenter"};
-  r.patient = {"GENHOSP", std::string(patient_system)};
+  r.patient = {"GENHOSP", std::string(patient_system), {}};
 
   route::finding_mapping hemorrhage;
   hemorrhage.label = ich;

@@ -1,6 +1,7 @@
 // engine/store's job queue and outbound lanes against a real private
-// PostgreSQL: routing in arrival order, leases, finishing in one
-// transaction, ordered lanes, retry, dead letter and requeue.
+// PostgreSQL: routing in arrival order, fenced leases (a worker that lost its
+// lease has its writes refused), attempts, waiting for a study, finishing in
+// one transaction, ordered lanes, retry, dead letter and requeue.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -18,6 +19,9 @@ namespace store = radbridge::store;
 using radbridge::test::postgres_server;
 using namespace std::chrono_literals;
 using radbridge::test::inbound_row;
+namespace work = radbridge::work;
+using work::inbound_status;
+using work::output_kind;
 
 namespace {
 
@@ -32,7 +36,8 @@ struct queue_db {
     for (int i = 0; i < n; ++i) rows.push_back(inbound_row("C" + std::to_string(i)));
     store::store_inbound(db, rows);
     store::route_received(db, 100, [](std::int64_t, std::string_view) {
-      return store::routing_decision{"routed", {{"stroke", "accession", "ACC", "active"}}};
+      return store::routing_decision{inbound_status::routed,
+                                     {{"stroke", work::study_key_kind::accession, "ACC", work::rollout_mode::active}}};
     });
     std::vector<std::int64_t> ids;
     for (const std::string& id : split(pg.psql("SELECT string_agg(id::text, ',' ORDER BY id) FROM jobs"))) {
@@ -61,15 +66,19 @@ TEST_CASE("store queues: routing reads received rows in arrival order, once, and
   std::vector<std::string> seen;
   const std::size_t routed = store::route_received(q.db, 100, [&](std::int64_t, std::string_view payload) {
     seen.emplace_back(payload.substr(payload.rfind("O01|") + 4, 1));
-    if (seen.back() == "B") return store::routing_decision{"filtered", {}};
-    return store::routing_decision{"routed", {{"stroke", "accession", "ACC-" + seen.back(), "active"},
-                                              {"trauma", "accession", "ACC-" + seen.back(), "assist"}}};
+    if (seen.back() == "B") return store::routing_decision{inbound_status::filtered, {}};
+    return store::routing_decision{
+        inbound_status::routed,
+        {{"stroke", work::study_key_kind::accession, "ACC-" + seen.back(), work::rollout_mode::active},
+         {"trauma", work::study_key_kind::study_uid, "ACC-" + seen.back(), work::rollout_mode::assist}}};
   });
   CHECK(routed == 3);
   CHECK(seen == std::vector<std::string>{"A", "B", "C"});
   CHECK(q.pg.psql("SELECT string_agg(status, ',' ORDER BY id) FROM inbound_messages") == "routed,filtered,routed");
-  CHECK(q.pg.psql("SELECT string_agg(route || ':' || study_key || ':' || mode, ',' ORDER BY id) FROM jobs") ==
-        "stroke:ACC-A:active,trauma:ACC-A:assist,stroke:ACC-C:active,trauma:ACC-C:assist");
+  CHECK(q.pg.psql("SELECT string_agg(route || ':' || study_key_kind || ':' || study_key || ':' || mode, ',' "
+                  "ORDER BY id) FROM jobs") ==
+        "stroke:accession:ACC-A:active,trauma:study_uid:ACC-A:assist,stroke:accession:ACC-C:active,"
+        "trauma:study_uid:ACC-C:assist");
   // Nothing is received any more: a second pass decides nothing.
   CHECK(store::route_received(q.db, 100, [](std::int64_t, std::string_view) -> store::routing_decision {
           FAIL("no row should be offered again");
@@ -85,56 +94,131 @@ TEST_CASE("store queues: a job is claimed once, leased, finished with audit and 
   REQUIRE(ids.size() == 2);
   const auto first = store::claim_job(q.db, 60s);
   REQUIRE(first.has_value());
-  CHECK(first->id == ids[0]);
+  CHECK(first->held.id == ids[0]);
+  CHECK(first->held.token > 0);
   CHECK(first->attempts == 1);
   CHECK(first->route == "stroke");
+  CHECK(first->key_kind == work::study_key_kind::accession);
+  CHECK(first->mode == work::rollout_mode::active);
+  CHECK_FALSE(first->probe.has_value());
   CHECK(first->order.find("ORM^O01|C0|") != std::string::npos);
   const auto second = store::claim_job(q.db, 60s);
   REQUIRE(second.has_value());
-  CHECK(second->id == ids[1]);
+  CHECK(second->held.id == ids[1]);
+  CHECK(second->held.token != first->held.token);
   CHECK_FALSE(store::claim_job(q.db, 60s).has_value());  // both leased
 
-  store::finish_job(q.db, first->id, "critical", R"([{"model": "m"}])",
-                    {{"1.2", "1.2.3", "ich_classifier", "1.0.0", "abc", R"({"inference": 12.5})", "[]"}},
-                    {{"ris", "oru", "RB1", "", "ORU BYTES"}, {"pacs", "sr", "2.25.9", "1.2", std::string("DICM\0x", 6)}});
-  CHECK(q.pg.psql("SELECT status || ',' || acuity || ',' || (results->0->>'model') FROM jobs WHERE id = " +
-                  std::to_string(first->id)) == "done,critical,m");
-  CHECK(q.pg.psql("SELECT model || ' ' || model_version || ' ' || (timings_ms->>'inference') FROM inference_audit") ==
-        "ich_classifier 1.0.0 12.5");
+  CHECK(store::finish_job(q.db, first->held, "critical", R"([{"model": "m"}])",
+                          {{"1.2", "1.2.3", 32, "ich_classifier", "1.0.0", "abc", R"({"inference": 12.5})", "[]"}},
+                          {{"ris", output_kind::oru, "RB1", "", "ORU BYTES"},
+                           {"pacs", output_kind::sr, "2.25.9", "1.2", std::string("DICM\0x", 6)}}));
+  CHECK(q.pg.psql("SELECT status || ',' || acuity || ',' || (results->0->>'model') || ',' || (lease IS NULL) "
+                  "FROM jobs WHERE id = " + std::to_string(first->held.id)) == "done,critical,m,true");
+  CHECK(q.pg.psql("SELECT model || ' ' || model_version || ' ' || instances || ' ' || (timings_ms->>'inference') "
+                  "FROM inference_audit") == "ich_classifier 1.0.0 32 12.5");
   CHECK(q.pg.psql("SELECT string_agg(destination || ':' || output || ':' || length(payload), ',' ORDER BY id) "
                   "FROM outbound_messages") == "ris:oru:9,pacs:sr:6");
-  // Finishing again (a retried transaction) does not queue the outputs twice.
-  store::finish_job(q.db, first->id, "critical", "[]", {}, {{"ris", "oru", "RB1", "", "ORU BYTES"}});
+  // Finishing again with the same lease is refused: the job is no longer running under it.
+  CHECK_FALSE(store::finish_job(q.db, first->held, "critical", "[]", {}, {{"ris", output_kind::oru, "RB2", "", "x"}}));
   CHECK(q.pg.psql("SELECT count(*) FROM outbound_messages") == "2");
 
-  store::retry_job(q.db, second->id, 0ms, "fetch: timeout");
+  CHECK(store::retry_job(q.db, second->held, 0ms, "timeout: fetch"));
   const auto again = store::claim_job(q.db, 60s);
   REQUIRE(again.has_value());
-  CHECK(again->id == second->id);
+  CHECK(again->held.id == second->held.id);
   CHECK(again->attempts == 2);
-  store::fail_job(q.db, again->id, "no_matching_series: no CT series");
-  CHECK(q.pg.psql("SELECT status || ': ' || error FROM jobs WHERE id = " + std::to_string(again->id)) ==
-        "failed: no_matching_series: no CT series");
+  CHECK(store::fail_job(q.db, again->held, "patient_mismatch", "patient_mismatch: the order's patient is not the study's"));
+  CHECK(q.pg.psql("SELECT status || ' ' || failure || ' / ' || error FROM jobs WHERE id = " +
+                  std::to_string(again->held.id)) ==
+        "failed patient_mismatch / patient_mismatch: the order's patient is not the study's");
 }
 
-TEST_CASE("store queues: a job whose lease expired (its worker died) is claimed again") {
+TEST_CASE("store queues: a lease taken over from a slow worker: the late worker's writes are all refused") {
   queue_db q;
   q.jobs(1);
-  const auto first = store::claim_job(q.db, 60s);
-  REQUIRE(first.has_value());
+  const auto slow = store::claim_job(q.db, 60s);
+  REQUIRE(slow.has_value());
+  CHECK(store::renew_lease(q.db, slow->held, 60s));
+  // The slow worker's lease runs out; another worker takes the job.
   q.pg.psql("UPDATE jobs SET lease_until = now() - interval '1 second'");
-  const auto again = store::claim_job(q.db, 60s);
-  REQUIRE(again.has_value());
-  CHECK(again->id == first->id);
-  CHECK(again->attempts == 2);
+  const auto fast = store::claim_job(q.db, 60s);
+  REQUIRE(fast.has_value());
+  CHECK(fast->held.id == slow->held.id);
+  CHECK(fast->attempts == 2);  // a reclaimed lease counts as an attempt
+
+  CHECK_FALSE(store::renew_lease(q.db, slow->held, 60s));
+  CHECK_FALSE(store::finish_job(q.db, slow->held, "critical", "[]",
+                                {{"1.2", "1.2.3", 32, "m", "1", "abc", "{}", "[]"}},
+                                {{"ris", output_kind::oru, "RB-SLOW", "", "late"}}));
+  CHECK_FALSE(store::retry_job(q.db, slow->held, 0ms, "late"));
+  CHECK_FALSE(store::fail_job(q.db, slow->held, "exception", "late"));
+  CHECK_FALSE(store::wait_for_study(q.db, slow->held, 0ms, {"1.2.3", 10, 0}));
+  CHECK(q.pg.psql("SELECT count(*) FROM outbound_messages") == "0");
+  CHECK(q.pg.psql("SELECT count(*) FROM inference_audit") == "0");
+  CHECK(q.pg.psql("SELECT status || ' ' || lease FROM jobs") == "running " + std::to_string(fast->held.token));
+
+  CHECK(store::finish_job(q.db, fast->held, "routine", "[]", {}, {{"ris", output_kind::oru, "RB-FAST", "", "on time"}}));
+  CHECK(q.pg.psql("SELECT string_agg(identity, ',') FROM outbound_messages") == "RB-FAST");
+}
+
+TEST_CASE("store queues: a job whose lease runs out on its last attempt fails as attempts_exhausted") {
+  queue_db q;
+  q.jobs(1);
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    CHECK(store::fail_exhausted(q.db, 3).empty());
+    const auto job = store::claim_job(q.db, 60s);
+    REQUIRE(job.has_value());
+    CHECK(job->attempts == attempt);
+    q.pg.psql("UPDATE jobs SET lease_until = now() - interval '1 second'");  // its worker crashed
+  }
+  const std::vector<std::int64_t> failed = store::fail_exhausted(q.db, 3);
+  CHECK(failed.size() == 1);
+  CHECK_FALSE(store::claim_job(q.db, 60s).has_value());
+  CHECK(q.pg.psql("SELECT status || ' ' || failure || ' / ' || error FROM jobs") ==
+        "failed attempts_exhausted / attempts_exhausted: the lease ran out on attempt 3 of 3 (the worker stopped or "
+        "crashed)");
+}
+
+TEST_CASE("store queues: waiting for a study gives the attempt back and keeps what the check saw") {
+  queue_db q;
+  q.jobs(1);
+  auto job = store::claim_job(q.db, 60s);
+  REQUIRE(job.has_value());
+  CHECK(store::wait_for_study(q.db, job->held, 0ms, {"1.2.3", 16, 0}));
+  CHECK(q.pg.psql("SELECT status || ' ' || attempts FROM jobs") == "waiting_for_study 0");
+  job = store::claim_job(q.db, 60s);
+  REQUIRE(job.has_value());
+  CHECK(job->attempts == 1);
+  REQUIRE(job->probe.has_value());
+  CHECK(job->probe->series_uid == "1.2.3");
+  CHECK(job->probe->instances == 16);
+  // The same count again keeps its first sighting; a new count starts over.
+  q.pg.psql("UPDATE jobs SET probe_since = now() - interval '5 seconds'");
+  CHECK(store::wait_for_study(q.db, job->held, 0ms, {"1.2.3", 16, 0}));
+  job = store::claim_job(q.db, 60s);
+  REQUIRE(job.has_value());
+  CHECK(job->probe->unchanged_ms >= 5000.0);
+  CHECK(store::wait_for_study(q.db, job->held, 0ms, {"1.2.3", 32, 0}));
+  job = store::claim_job(q.db, 60s);
+  REQUIRE(job.has_value());
+  CHECK(job->probe->instances == 32);
+  CHECK(job->probe->unchanged_ms < 5000.0);
+  // Not due yet: nothing to claim.
+  CHECK(store::wait_for_study(q.db, job->held, 60s, {"1.2.3", 32, 0}));
+  CHECK_FALSE(store::claim_job(q.db, 60s).has_value());
 }
 
 TEST_CASE("store queues: a lane sends in order; a retry holds the lane; dead letters let it move and come back") {
   queue_db q;
   const std::int64_t job = q.jobs(1).front();
-  store::finish_job(q.db, job, "routine", "[]", {},
-                    {{"ris", "oru", "M1", "", "one"}, {"ris", "adt", "M2", "", "two"}, {"fhir", "observation", "F1", "", "{}"},
-                     {"ris", "oru", "M3", "", "three"}});
+  const auto claimed = store::claim_job(q.db, 60s);
+  REQUIRE(claimed.has_value());
+  REQUIRE(claimed->held.id == job);
+  REQUIRE(store::finish_job(q.db, claimed->held, "routine", "[]", {},
+                            {{"ris", output_kind::oru, "M1", "", "one"},
+                             {"ris", output_kind::adt, "M2", "", "two"},
+                             {"fhir", output_kind::observation, "F1", "", "{}"},
+                             {"ris", output_kind::oru, "M3", "", "three"}}));
   auto head = store::claim_lane_head(q.db, "ris", 30s);
   REQUIRE(head.has_value());
   CHECK(head->identity == "M1");
@@ -142,24 +226,24 @@ TEST_CASE("store queues: a lane sends in order; a retry holds the lane; dead let
   CHECK_FALSE(store::claim_lane_head(q.db, "ris", 30s).has_value());  // leased: the lane waits
   CHECK(store::claim_lane_head(q.db, "fhir", 30s)->identity == "F1");  // other lanes do not
 
-  store::mark_retry(q.db, head->id, 60s, "connect refused", "");
+  CHECK(store::mark_retry(q.db, head->held, 60s, "connect refused", ""));
   CHECK_FALSE(store::claim_lane_head(q.db, "ris", 30s).has_value());  // M1 not due yet, M2 waits behind it
   q.pg.psql("UPDATE outbound_messages SET next_attempt_at = now() WHERE identity = 'M1'");
   head = store::claim_lane_head(q.db, "ris", 30s);
   REQUIRE(head.has_value());
   CHECK(head->identity == "M1");
   CHECK(head->attempts == 1);
-  store::mark_sent(q.db, head->id, "MSA|AA|M1");
+  CHECK(store::mark_sent(q.db, head->held, "MSA|AA|M1"));
 
   head = store::claim_lane_head(q.db, "ris", 30s);
   REQUIRE(head.has_value());
   CHECK(head->identity == "M2");
-  store::mark_dead(q.db, head->id, "AE: unknown patient", "MSA|AE|M2");
+  CHECK(store::mark_dead(q.db, head->held, "AE: unknown patient", "MSA|AE|M2"));
   head = store::claim_lane_head(q.db, "ris", 30s);
   REQUIRE(head.has_value());
   CHECK(head->identity == "M3");
   CHECK(head->payload == "three");
-  store::mark_sent(q.db, head->id, "MSA|AA|M3");
+  CHECK(store::mark_sent(q.db, head->held, "MSA|AA|M3"));
   CHECK_FALSE(store::claim_lane_head(q.db, "ris", 30s).has_value());
 
   CHECK(q.pg.psql("SELECT string_agg(identity || ':' || status || ':' || attempts || ':' || coalesce(last_error, '-') "
@@ -175,9 +259,29 @@ TEST_CASE("store queues: a lane sends in order; a retry holds the lane; dead let
   CHECK(head->attempts == 0);
   const auto rows = store::outbound_of(q.db, job);
   REQUIRE(rows.size() == 4);
-  CHECK(rows[1].status == "pending");
+  CHECK(rows[1].status == work::outbound_status::pending);
   CHECK(rows[1].last_error == "AE: unknown patient");
-  store::mark_dead(q.db, head->id, "AE again", "");
-  CHECK(store::requeue_dead(q.db, std::nullopt, {head->id + 100}) == 0);
-  CHECK(store::requeue_dead(q.db, std::nullopt, {head->id}) == 1);
+  CHECK(store::mark_dead(q.db, head->held, "AE again", ""));
+  CHECK(store::requeue_dead(q.db, std::nullopt, {head->held.id + 100}) == 0);
+  CHECK(store::requeue_dead(q.db, std::nullopt, {head->held.id}) == 1);
+}
+
+TEST_CASE("store queues: a lane head taken over after its lease ran out: the first sender's outcome is refused") {
+  queue_db q;
+  q.jobs(1);
+  const auto claimed = store::claim_job(q.db, 60s);
+  REQUIRE(claimed.has_value());
+  REQUIRE(store::finish_job(q.db, claimed->held, "routine", "[]", {}, {{"ris", output_kind::oru, "M1", "", "one"}}));
+  const auto slow = store::claim_lane_head(q.db, "ris", 30s);
+  REQUIRE(slow.has_value());
+  q.pg.psql("UPDATE outbound_messages SET lease_until = now() - interval '1 second'");
+  const auto fast = store::claim_lane_head(q.db, "ris", 30s);
+  REQUIRE(fast.has_value());
+  CHECK(fast->held.id == slow->held.id);
+  CHECK_FALSE(store::mark_dead(q.db, slow->held, "late: AE", "MSA|AE|M1"));
+  CHECK_FALSE(store::mark_retry(q.db, slow->held, 0ms, "late", ""));
+  CHECK(store::mark_sent(q.db, fast->held, "MSA|AA|M1"));
+  CHECK_FALSE(store::mark_sent(q.db, slow->held, "MSA|AA|M1"));
+  CHECK(q.pg.psql("SELECT status || ' ' || attempts || ' ' || convert_from(response, 'UTF8') FROM outbound_messages") ==
+        "sent 1 MSA|AA|M1");
 }

@@ -1,0 +1,35 @@
+// The kinds that cross the store boundary: rollout modes, output kinds,
+// study keys and the states of jobs and outbound messages. Each has one
+// spelling, used in mapping files, in SQL (CHECK constraints in sql/) and in
+// logs; `to_string` gives it and `parse_*` reads it back (nullopt for any
+// other text). Nothing else converts these to or from text.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace radbridge::work {
+
+enum class rollout_mode { silent, assist, active };
+enum class output_kind { oru, adt, observation, sr };
+enum class study_key_kind { accession, study_uid };
+// queued -> (waiting_for_study <-> ) running -> done | failed; cancelled from any state before done.
+enum class job_status { queued, waiting_for_study, running, done, failed, cancelled };
+enum class outbound_status { pending, sent, dead };
+enum class inbound_status { received, routed, filtered, failed };
+
+std::string_view to_string(rollout_mode v) noexcept;
+std::string_view to_string(output_kind v) noexcept;
+std::string_view to_string(study_key_kind v) noexcept;
+std::string_view to_string(job_status v) noexcept;
+std::string_view to_string(outbound_status v) noexcept;
+std::string_view to_string(inbound_status v) noexcept;
+
+std::optional<rollout_mode> parse_rollout_mode(std::string_view text) noexcept;
+std::optional<output_kind> parse_output_kind(std::string_view text) noexcept;
+std::optional<study_key_kind> parse_study_key_kind(std::string_view text) noexcept;
+std::optional<job_status> parse_job_status(std::string_view text) noexcept;
+std::optional<outbound_status> parse_outbound_status(std::string_view text) noexcept;
+std::optional<inbound_status> parse_inbound_status(std::string_view text) noexcept;
+
+}  // namespace radbridge::work
