@@ -123,16 +123,8 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     return exit_usage;
   }
 
-  try {
-    store::database db(conninfo);
-    for (const std::string& name : db.migrate()) log::info("migration_applied", {{"name", name}});
-  } catch (const store::store_error& e) {
-    // Without its schema the engine could store nothing: refuse to start.
-    err << "radbridge serve: " << e.what() << '\n';
-    return exit_failure;
-  }
-
-  // Routes, jobs and delivery: an invalid mapping or registry refuses the start.
+  // Routes, jobs and delivery: an invalid mapping or registry refuses the start, before the
+  // database is touched (the pipeline connects only when it starts).
   std::unique_ptr<jobs::pipeline> pipeline;
   if (settings.pipeline) {
     try {
@@ -144,6 +136,15 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
       err << "radbridge serve: the model registry has problems:\n" << e.what() << '\n';
       return exit_failure;
     }
+  }
+
+  try {
+    store::database db(conninfo);
+    for (const std::string& name : db.migrate()) log::info("migration_applied", {{"name", name}});
+  } catch (const store::store_error& e) {
+    // Without its schema the engine could store nothing: refuse to start.
+    err << "radbridge serve: " << e.what() << '\n';
+    return exit_failure;
   }
 
   try {

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "json/json_document.hpp"
 #include "support.hpp"
 #include "support/delivery_peers.hpp"
 #include "support/orthanc_server.hpp"
@@ -40,11 +41,35 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 
 void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 
-// A study-complete order of the stroke (or trauma) sample for `accession`.
-std::string order_for(const std::string& accession, const std::string& control_id, bool trauma = false) {
+// One synthetic study as the generator's truth.json describes it.
+struct study_truth {
+  std::string accession;
+  std::string patient_id;
+  std::string study_uid;
+  bool hemorrhage = false;
+  std::string folder;
+};
+
+std::vector<study_truth> read_truth(const fs::path& file) {
+  const auto doc = radbridge::json::parse_document(test::read_file(file));
+  REQUIRE_MESSAGE(doc.has_value(), file.string());
+  std::vector<study_truth> out;
+  for (const auto& s : doc.value().elements()) {
+    out.push_back({s.find("accession")->as_string(), s.find("patient_id")->as_string(),
+                   s.find("study_uid")->as_string(), s.find("hemorrhage")->as_bool(), s.find("folder")->as_string()});
+  }
+  return out;
+}
+
+// A study-complete order of the stroke (or trauma) sample for a study: its
+// accession, its patient (PID-3, GENHOSP) and, for the stroke sample, its
+// Study Instance UID (ZDS-1).
+std::string order_for(const study_truth& study, const std::string& control_id, bool trauma = false) {
   const std::string sample = trauma ? "orm_o01_ct_whole_body_trauma_sc_complete.hl7" : "orm_o01_ct_head_sc_complete.hl7";
   std::string text = test::read_file(test::source_dir() / "samples/hl7" / sample);
-  text = replace_all(text, trauma ? "ACC2024031600007" : "ACC2024031200101", accession);
+  text = replace_all(text, trauma ? "ACC2024031600007" : "ACC2024031200101", study.accession);
+  text = replace_all(text, trauma ? "MRN100004" : "MRN100001", study.patient_id);
+  text = replace_all(text, "1.2.840.113619.2.55.3.2024031214280001", study.study_uid);
   return replace_all(text, trauma ? "RIS0000024410" : "RIS0000014712", control_id);
 }
 
@@ -61,15 +86,23 @@ std::string wait_for(const test::postgres_server& pg, const std::string& query, 
   return got;
 }
 
-// Four synthetic studies (seed 2026: studies 2 and 3 have a hemorrhage) in a private Orthanc.
+// Four synthetic studies (seed 2026) in a private Orthanc, with the generator's truth.
 struct pacs {
   test::temp_folder studies{"radbridge-pipeline-studies"};
   test::orthanc_server orthanc;
-  pacs() {
-    test::generate(studies.path(), 2026, 4, 32, 128);
-    REQUIRE(orthanc.upload(studies.path()) == 4 * 32);
+  std::vector<study_truth> truth;
+  explicit pacs(bool upload = true) {
+    test::generate(studies.path(), 2026, 4, 32, 256);  // the size the models were trained at
+    truth = read_truth(studies.path() / "truth.json");
+    REQUIRE(truth.size() == 4);
+    if (upload) REQUIRE(orthanc.upload(studies.path()) == 4 * 32);
   }
-  std::string accession(int i) const { return "SYN2026N" + std::to_string(i); }
+  // How many of these studies have a hemorrhage, by the generator's truth.
+  std::size_t positives(std::initializer_list<int> which) const {
+    std::size_t n = 0;
+    for (const int i : which) n += truth.at(static_cast<std::size_t>(i)).hemorrhage;
+    return n;
+  }
 };
 
 struct engine {
@@ -80,11 +113,15 @@ struct engine {
 
   // Mappings: the shipped stroke route (SR also to a folder), the trauma route
   // made silent, and destinations at the given addresses.
+  // `readiness`: the stroke route's "readiness" block (default: the shipped one).
   void configure(const std::string& ris, const std::string& ehr, const std::string& fhir, const std::string& dicomweb,
-                 const std::string& job_settings = R"("job_attempts": 5)") {
+                 const std::string& job_settings = R"("job_attempts": 5)", const std::string& readiness = "") {
     fs::create_directory(dir.path() / "mappings");
     std::string stroke = test::read_file(test::source_dir() / "mappings/stroke_ct_head.json");
     stroke = replace_all(stroke, "\"sr\": [\"pacs\"]", "\"sr\": [\"pacs\", \"outbox\"]");
+    if (!readiness.empty()) {
+      stroke = replace_all(stroke, "\"models\": [", "\"readiness\": " + readiness + ",\n      \"models\": [");
+    }
     write(dir.path() / "mappings/stroke.json", stroke);
     std::string trauma = test::read_file(test::source_dir() / "mappings/trauma_whole_body_ct.json");
     trauma = replace_all(trauma, "\"mode\": \"assist\"", "\"mode\": \"silent\"");
@@ -150,8 +187,8 @@ TEST_CASE("pipeline: study-complete orders become results at every receiver, aud
   engine e;
   e.configure(ris.address(), ehr.address(), fhir.base_url(), studies.orthanc.dicomweb_url());
   e.start();
-  e.replay({order_for(studies.accession(2), "ORD-A"), order_for(studies.accession(1), "ORD-B"),
-            order_for(studies.accession(2), "ORD-C", true)});
+  e.replay({order_for(studies.truth[2], "ORD-A"), order_for(studies.truth[1], "ORD-B"),
+            order_for(studies.truth[2], "ORD-C", true)});
 
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM jobs WHERE status = 'done'", "3") == "3", e.log());
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0") == "0", e.log());
@@ -159,10 +196,14 @@ TEST_CASE("pipeline: study-complete orders become results at every receiver, aud
   CHECK(e.pg.psql("SELECT string_agg(route || ':' || study_key || ':' || mode, ',' ORDER BY id) FROM jobs") ==
         "stroke_ct_head_ich:SYN2026N2:active,stroke_ct_head_ich:SYN2026N1:active,"
         "trauma_whole_body_ct_head:SYN2026N2:silent");
-  // The hemorrhage study is critical (2 ORU, 1 or 2 ADT, 6 Observations, 2 SR x 2 destinations).
-  CHECK(e.pg.psql("SELECT acuity FROM jobs WHERE id = 1") == "critical");
-  const int critical = std::stoi(e.pg.psql("SELECT count(*) FROM jobs WHERE route = 'stroke_ct_head_ich' AND acuity = 'critical'"));
-  CHECK(e.pg.psql("SELECT count(*) FROM inference_audit") == "6");  // 2 models x 3 jobs, the silent one included
+  // By the generator's truth study 2 has a hemorrhage and study 1 has none: the first stroke job is
+  // critical (2 ORU, 1 ADT, 6 Observations, 2 SR x 2 destinations), the second is not.
+  REQUIRE(studies.truth[2].hemorrhage);
+  REQUIRE_FALSE(studies.truth[1].hemorrhage);
+  CHECK(e.pg.psql("SELECT string_agg((acuity = 'critical')::text, ',' ORDER BY id) FROM jobs "
+                  "WHERE route = 'stroke_ct_head_ich'") == "true,false");
+  // 2 models x 3 jobs, the silent one included; each on the whole series.
+  CHECK(e.pg.psql("SELECT count(*) || ' ' || min(instances) || ' ' || max(instances) FROM inference_audit") == "6 32 32");
   CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages WHERE job_id = 3") == "0");
   CHECK(e.pg.psql("SELECT string_agg(destination || ':' || output, ',' ORDER BY id) FROM outbound_messages WHERE job_id = 1") ==
         "ris:oru,ehr_acuity:adt,fhir:observation,fhir:observation,fhir:observation,pacs:sr,outbox:sr");
@@ -172,19 +213,20 @@ TEST_CASE("pipeline: study-complete orders become results at every receiver, aud
   REQUIRE(oru.size() == 2);
   CHECK(oru[0].control_id == e.pg.psql("SELECT identity FROM outbound_messages WHERE job_id = 1 AND output = 'oru'"));
   CHECK(oru[1].control_id == e.pg.psql("SELECT identity FROM outbound_messages WHERE job_id = 2 AND output = 'oru'"));
+  CHECK(oru[0].pid3 == studies.truth[2].patient_id);
+  CHECK(oru[1].pid3 == studies.truth[1].patient_id);
   for (const auto& r : oru) {
     CHECK(r.type == "ORU^R01^ORU_R01");
-    CHECK(r.pid3 == "MRN100001");
     CHECK(r.answer == "AA");
     REQUIRE(r.obx5.size() == 5);
   }
   CHECK(oru[0].obx5[0] == "1386000^Intracranial hemorrhage^SCT");
   CHECK(oru[0].obx5[4].find("/studies/") != std::string::npos);  // the RP pointer to the SR
-  // ADT^A31 for each critical stroke job only.
+  // ADT^A31 for the study with a hemorrhage only.
   const auto adt = ehr.records();
-  REQUIRE(static_cast<int>(adt.size()) == critical);
+  REQUIRE(adt.size() == studies.positives({2, 1}));
   CHECK(adt[0].type == "ADT^A31^ADT_A05");
-  CHECK(adt[0].pid3 == "MRN100001");
+  CHECK(adt[0].pid3 == studies.truth[2].patient_id);
   // Six Observations stored once each by the FHIR server (conditional create).
   CHECK(fhir.control("GET", "/control/state").find("observations")->as_number() == 6);
   // The SRs are in the PACS, in the studies they describe, and in the folder.
@@ -220,8 +262,8 @@ TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE
   engine e;
   e.configure("127.0.0.1:" + std::to_string(ris_port), ehr->address(), fhir.base_url(), studies.orthanc.dicomweb_url());
   e.start();
-  e.replay({order_for(studies.accession(2), "ORD-1"), order_for(studies.accession(3), "ORD-2"),
-            order_for(studies.accession(0), "ORD-3")});
+  e.replay({order_for(studies.truth[2], "ORD-1"), order_for(studies.truth[3], "ORD-2"),
+            order_for(studies.truth[0], "ORD-3")});
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM jobs WHERE status = 'done'", "3") == "3", e.log());
   // The RIS lane retries its head; the rows behind it wait.
   REQUIRE(wait_for(e.pg, "SELECT attempts >= 3 FROM outbound_messages WHERE destination = 'ris' ORDER BY id LIMIT 1", "t") == "t");
@@ -240,8 +282,8 @@ TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE
         e.pg.psql("SELECT string_agg(identity, ',' ORDER BY id) FROM outbound_messages WHERE destination = 'ris'"));
 
   // The EHR answered AE: dead letters, with its ACK kept.
-  const std::string adts = e.pg.psql("SELECT count(*) FROM outbound_messages WHERE destination = 'ehr_acuity'");
-  REQUIRE(std::stoi(adts) >= 1);
+  const std::string adts = std::to_string(studies.positives({2, 3, 0}));
+  REQUIRE(e.pg.psql("SELECT count(*) FROM outbound_messages WHERE destination = 'ehr_acuity'") == adts);
   REQUIRE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE destination = 'ehr_acuity' AND status = 'dead'", adts) == adts);
   CHECK(e.pg.psql("SELECT position('MSA|AE|' in convert_from(response, 'UTF8')) > 0 FROM outbound_messages "
                   "WHERE destination = 'ehr_acuity' ORDER BY id LIMIT 1") == "t");
@@ -256,36 +298,107 @@ TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE
   CHECK(static_cast<int>(fixed.records().size()) == std::stoi(adts));
 }
 
-TEST_CASE("pipeline: serve refuses to start on a broken mapping, saying where") {
-  engine e;
-  write(e.dir.path() / "radbridge.json",
+TEST_CASE("pipeline: serve refuses to start on a broken mapping, saying where, before it touches the database") {
+  const test::temp_folder dir("radbridge-broken-mapping");
+  write(dir.path() / "radbridge.json",
         R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:0"}],
  "pipeline": {"mappings": [")" + (test::source_dir() / "samples/mappings/broken_mr_brain.json").string() +
             R"("], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
             R"(", "pacs": {"folder": "/nonexistent"}}})");
-  const auto r = e.cli({"serve", "--config", (e.dir.path() / "radbridge.json").string(), "--db", e.pg.conninfo()});
-  CHECK(r.status == 1);
-  CHECK(r.err.starts_with("radbridge serve: the mappings have problems:\n" +
-                          (test::source_dir() / "samples/mappings/broken_mr_brain.json").string() + ":71:25: bad HL7 path"));
+  // Nothing listens on this port: had serve connected first, it would report the database.
+  const std::string no_database = "host=127.0.0.1 port=" + std::to_string(test::free_tcp_port()) + " connect_timeout=2";
+  const auto r = test::run_captured(
+      {RADBRIDGE_BINARY, "serve", "--config", (dir.path() / "radbridge.json").string(), "--db", no_database}, {}, "",
+      180s);
+  const std::string expected = "radbridge serve: the mappings have problems:\n" +
+                               (test::source_dir() / "samples/mappings/broken_mr_brain.json").string() +
+                               ":71:25: bad HL7 path";
+  CHECK(r.err.substr(0, expected.size()) == expected);  // doctest prints both texts when they differ
+  CHECK_MESSAGE(r.status == 1, r.err);
 }
 
-TEST_CASE("pipeline: a study the PACS does not have is tried again, then the job fails with the reason; nothing is sent") {
+TEST_CASE("pipeline: a study the PACS does not have is waited for, then the job fails with the reason; nothing is sent") {
   const test::orthanc_server empty_pacs;
   test::deliver::hl7_receiver ris, ehr;
   test::deliver::fhir_server fhir;
   engine e;
-  e.configure(ris.address(), ehr.address(), fhir.base_url(), empty_pacs.dicomweb_url(),
-              R"("job_attempts": 3, "job_backoff_ms": 100)");
+  e.configure(ris.address(), ehr.address(), fhir.base_url(), empty_pacs.dicomweb_url(), R"("job_attempts": 3)",
+              R"({"settle_ms": 100, "max_wait_ms": 1500})");
   e.start();
-  e.replay({order_for("NOT-IN-PACS", "ORD-X")});
+  e.replay({order_for({"NOT-IN-PACS", "SYNP-NONE", "", false, ""}, "ORD-X")});
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs", "failed") == "failed", e.log());
-  CHECK(e.pg.psql("SELECT attempts FROM jobs") == "3");
-  CHECK(e.pg.psql("SELECT error FROM jobs").starts_with("not_found: "));
+  CHECK(e.pg.psql("SELECT attempts || ' ' || failure FROM jobs") == "1 study_not_ready");  // waiting is not an attempt
+  const std::string error = e.pg.psql("SELECT error FROM jobs");
+  CHECK_MESSAGE(error.starts_with("study_not_ready: after 1 s: not_found: "), error);
   CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages") == "0");
   CHECK(e.pg.psql("SELECT count(*) FROM inference_audit") == "0");
   const auto audit = e.cli({"audit", "--db", e.pg.conninfo(), "NOT-IN-PACS"});
   CHECK(audit.status == 0);
   CHECK(audit.out.find("job 1 route stroke_ct_head_ich (active): failed, started by message ORD-X") != std::string::npos);
-  CHECK(audit.out.find("  error after 3 attempt(s): not_found: ") != std::string::npos);
+  CHECK_MESSAGE(audit.out.find("  error after 1 attempt(s): study_not_ready: after 1 s: not_found: ") != std::string::npos,
+                audit.out);
   CHECK(ris.records().empty());
+}
+
+TEST_CASE("pipeline: an order for another patient, or naming another study, fails the job; nothing reaches any receiver") {
+  const pacs studies;
+  test::deliver::hl7_receiver ris, ehr;
+  test::deliver::fhir_server fhir;
+  engine e;
+  e.configure(ris.address(), ehr.address(), fhir.base_url(), studies.orthanc.dicomweb_url());
+  e.start();
+  // Study 2 (a hemorrhage, by truth) ordered for study 3's patient; study 1 ordered naming study 0's UID in ZDS-1.
+  REQUIRE(studies.truth[2].hemorrhage);
+  study_truth wrong_patient = studies.truth[2];
+  wrong_patient.patient_id = studies.truth[3].patient_id;
+  study_truth wrong_study = studies.truth[1];
+  wrong_study.study_uid = studies.truth[0].study_uid;
+  e.replay({order_for(wrong_patient, "ORD-P"), order_for(wrong_study, "ORD-S")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM jobs WHERE status = 'failed'", "2") == "2", e.log());
+  CHECK(e.pg.psql("SELECT string_agg(failure, ',' ORDER BY id) FROM jobs") == "patient_mismatch,study_mismatch");
+  const std::string patient_error = e.pg.psql("SELECT error FROM jobs WHERE id = 1");
+  CHECK_MESSAGE(patient_error.starts_with("patient_mismatch: the order's patient is not the study's PatientID (order "
+                                          "sha256:"),
+                patient_error);
+  CHECK(e.pg.psql("SELECT error FROM jobs WHERE id = 2") ==
+        "study_mismatch: the study the order names at ZDS-1.1 is not the one the PACS found");
+  // Nothing built, nothing queued, nothing received; no identifier in the errors or the log.
+  CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages") == "0");
+  CHECK(e.pg.psql("SELECT count(*) FROM inference_audit") == "0");
+  std::this_thread::sleep_for(500ms);  // a lane that wrongly had work would have sent it by now
+  CHECK(ris.records().empty());
+  CHECK(ehr.records().empty());
+  CHECK(fhir.control("GET", "/control/state").find("observations")->as_number() == 0);
+  for (const std::string& id : {studies.truth[2].patient_id, studies.truth[3].patient_id}) {
+    CHECK_MESSAGE(patient_error.find(id) == std::string::npos, patient_error);
+    CHECK_MESSAGE(e.log().find(id) == std::string::npos, id);
+  }
+  CHECK(e.log().find("job_failed job_id=1 route=stroke_ct_head_ich reason=patient_mismatch") != std::string::npos);
+}
+
+TEST_CASE("pipeline: a study uploaded in two halves around its trigger gets one result, on the whole series") {
+  const pacs studies(false);
+  test::deliver::hl7_receiver ris, ehr;
+  test::deliver::fhir_server fhir;
+  engine e;
+  // A settle time far longer than the second half takes to upload here (well under a second).
+  e.configure(ris.address(), ehr.address(), fhir.base_url(), studies.orthanc.dicomweb_url(), R"("job_attempts": 5)",
+              R"({"settle_ms": 5000, "max_wait_ms": 120000})");
+  e.start();
+  const study_truth& study = studies.truth[2];
+  const std::vector<fs::path> files = test::files_in(studies.studies.path() / study.folder);
+  REQUIRE(files.size() == 32);
+  for (std::size_t i = 0; i < 16; ++i) REQUIRE(studies.orthanc.upload(files[i]) == 1);
+  e.replay({order_for(study, "ORD-H")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status || ' ' || probe_instances FROM jobs", "waiting_for_study 16") ==
+                      "waiting_for_study 16",
+                  e.log());
+  for (std::size_t i = 16; i < 32; ++i) REQUIRE(studies.orthanc.upload(files[i]) == 1);
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs", "done") == "done", e.log());
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0") == "0", e.log());
+  CHECK(e.pg.psql("SELECT count(*) FROM jobs") == "1");
+  CHECK(e.pg.psql("SELECT string_agg(instances::text, ',' ORDER BY id) FROM inference_audit") == "32,32");
+  CHECK(e.log().find("job_waiting_for_study job_id=1 instances=16") != std::string::npos);
+  CHECK(ris.records().size() == 1);
+  CHECK(ehr.records().size() == studies.positives({2}));
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,50 @@ TEST_CASE("a valid route with its destinations in another file reads cleanly") {
   // No series rule written: the model's own modality and body parts.
   CHECK(report.mappings.routes[0].series.modalities == std::vector<std::string>{"CT"});
   CHECK(report.mappings.routes[0].series.body_parts == std::vector<std::string>{"HEAD", "BRAIN"});
+}
+
+TEST_CASE("readiness, the study UID check and the study patient rule are read; defaults when absent") {
+  temp_folder dir;
+  const std::string d = write(dir, "d.json", destinations);
+  SUBCASE("defaults") {
+    const auto report = route::check_mappings({write(dir, "a.json", route_text()), d}, registry());
+    REQUIRE(report.problems == std::vector<std::string>{});
+    const route::route& r = report.mappings.routes.at(0);
+    CHECK(r.readiness.settle.count() == 2000);
+    CHECK(r.readiness.max_wait.count() == 600000);
+    CHECK(r.readiness.expected_instances == 0);
+    CHECK(r.study.verify_uid_text == "ZDS-1.1");
+    CHECK(r.patient.study.how == route::study_patient_rule::kind::same);
+  }
+  SUBCASE("written") {
+    write(dir, "patients.csv", "# order MRN,PACS PatientID\nMRN1,PACS-1\r\n\nMRN2,PACS-2\n");
+    std::string text = route_text("r1", "CTHEADWO",
+                                  ",\n  \"readiness\": {\"settle_ms\": 500, \"max_wait_ms\": 60000, "
+                                  "\"expected_instances\": 64, \"expected_instances_path\": \"ZDS-2\"}");
+    text.replace(text.find("\"accession\": \"OBR-18\""), std::string("\"accession\": \"OBR-18\"").size(), "\"accession\": \"OBR-18\", \"verify_uid\": \"\"");
+    text.replace(text.find("\"patient\": {"), 12,
+                 "\"patient\": {\"study_patient\": {\"table\": \"patients.csv\"}, \"issuer\": \"GENHOSP\", ");
+    const auto report = route::check_mappings({write(dir, "a.json", text), d}, registry());
+    REQUIRE(report.problems == std::vector<std::string>{});
+    const route::route& r = report.mappings.routes.at(0);
+    CHECK(r.readiness.settle.count() == 500);
+    CHECK(r.readiness.max_wait.count() == 60000);
+    CHECK(r.readiness.expected_instances == 64);
+    CHECK(r.readiness.expected_instances_path_text == "ZDS-2");
+    CHECK(r.study.verify_uid_text.empty());
+    CHECK_FALSE(r.study.verify_uid.has_value());
+    CHECK(r.patient.study.how == route::study_patient_rule::kind::table);
+    CHECK(r.patient.study.table == std::map<std::string, std::string>{{"MRN1", "PACS-1"}, {"MRN2", "PACS-2"}});
+    CHECK(r.patient.study.issuer == "GENHOSP");
+  }
+  SUBCASE("a patient table line that is not two values") {
+    write(dir, "patients.csv", "MRN1,PACS-1\nMRN2\n");
+    std::string text = route_text();
+    text.replace(text.find("\"patient\": {"), 12, "\"patient\": {\"study_patient\": {\"table\": \"patients.csv\"}, ");
+    const std::string f = write(dir, "a.json", text);
+    CHECK(problems_of({f, d}) == std::vector<std::string>{f + ":7:42: " + (dir.path() / "patients.csv").string() +
+                                                              ":2: expected \"order identifier,study PatientID\""});
+  }
 }
 
 TEST_CASE("syntax, unknown keys, kinds and missing keys are located") {
