@@ -110,6 +110,7 @@ pipeline_settings read_pipeline(json_checker& c, const json::value& v) {
          if (p.job_lease < std::chrono::seconds(1)) c.problem(x, "\"job_lease_ms\" must be at least 1000");
        }},
       {"poll_ms", [&](const json::value& x) { c.millis(x, p.poll); }},
+      {"listen", [&](const json::value& x) { c.boolean(x, p.listen); }},
       {"delivery", [&](const json::value& x) {
          c.members(x, "\"delivery\"", {
              {"attempts", [&](const json::value& y) { c.count(y, p.delivery.attempts, 1, 1000000); }},

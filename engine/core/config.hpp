@@ -91,7 +91,8 @@ struct pipeline_settings {
   // How long a claimed job is a worker's; renewed every third of it while the
   // job runs. A worker that stops (crash, kill) gives the job up after this.
   std::chrono::milliseconds job_lease{std::chrono::seconds(60)};
-  std::chrono::milliseconds poll{std::chrono::milliseconds(200)};  // how often idle workers look for work
+  bool listen = true;  // LISTEN/NOTIFY wakes idle workers (off: polling only, e.g. behind a transaction pooler)
+  std::chrono::milliseconds poll{std::chrono::seconds(1)};  // how often idle workers look for work at the latest
   delivery_settings delivery;
 };
 

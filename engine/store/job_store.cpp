@@ -1,5 +1,7 @@
 #include "store/job_store.hpp"
 
+#include <algorithm>
+
 #include "store/database_impl.hpp"
 
 namespace radbridge::store {
@@ -57,7 +59,7 @@ std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lea
     pqxx::work tx(c);
     const pqxx::result r = tx.exec_params(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease = nextval('lease_tokens'), "
-        "lease_until = now() + $1 * interval '1 millisecond' "
+        "lease_until = now() + $1 * interval '1 millisecond', first_claimed_at = coalesce(first_claimed_at, now()) "
         "WHERE id = (SELECT id FROM jobs WHERE (status IN ('queued', 'waiting_for_study') AND next_attempt_at <= now()) "
         "OR (status = 'running' AND lease_until < now()) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, lease, inbound_id, route, study_key_kind, study_key, mode, attempts, "
@@ -81,6 +83,18 @@ std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lea
     if (!row[9].is_null()) job.probe = study_probe{row[9].c_str(), row[10].as<int>(), row[11].as<double>()};
     job.order = bytes_of(row[12]);
     return job;
+  });
+}
+
+std::optional<std::chrono::milliseconds> next_job_due(database& db) {
+  return guarded(db.handle(), [&](pqxx::connection& c) -> std::optional<std::chrono::milliseconds> {
+    pqxx::work tx(c);
+    const pqxx::result r = tx.exec(
+        "SELECT ceil(extract(epoch FROM min(CASE WHEN status = 'running' THEN lease_until ELSE next_attempt_at END) "
+        "- now()) * 1000) FROM jobs WHERE status IN ('queued', 'waiting_for_study', 'running')");
+    tx.commit();
+    if (r[0][0].is_null()) return std::nullopt;
+    return std::chrono::milliseconds(std::max<std::int64_t>(0, r[0][0].as<std::int64_t>()));
   });
 }
 

@@ -67,6 +67,11 @@ struct claimed_job {
 
 std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lease_length);
 
+// How long until a job is due: the next queued or waiting job's time, or a
+// running job's lease end (its worker may have died); nullopt when no job is
+// open.
+std::optional<std::chrono::milliseconds> next_job_due(database& db);
+
 // Jobs whose lease expired after `max_attempts` attempts (their worker died
 // on each, or never came back) fail as attempts_exhausted instead of being
 // claimed again. Returns their ids.

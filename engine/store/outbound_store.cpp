@@ -1,5 +1,7 @@
 #include "store/outbound_store.hpp"
 
+#include <algorithm>
+
 #include "store/database_impl.hpp"
 
 namespace radbridge::store {
@@ -70,6 +72,19 @@ bool mark_retry(database& db, const lease& held, std::chrono::milliseconds delay
 bool mark_dead(database& db, const lease& held, std::string_view error, std::string_view response) {
   return update_held(db, "status = 'dead', last_error = $3, response = $4", held, std::string(error),
                      binary(response));
+}
+
+std::optional<std::chrono::milliseconds> next_lane_due(database& db, std::string_view destination) {
+  return guarded(db.handle(), [&](pqxx::connection& c) -> std::optional<std::chrono::milliseconds> {
+    pqxx::work tx(c);
+    const pqxx::result r = tx.exec_params(
+        "SELECT ceil(extract(epoch FROM greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)) - now()) "
+        "* 1000) FROM outbound_messages WHERE destination = $1 AND status = 'pending' ORDER BY id LIMIT 1",
+        std::string(destination));
+    tx.commit();
+    if (r.empty()) return std::nullopt;
+    return std::chrono::milliseconds(std::max<std::int64_t>(0, r[0][0].as<std::int64_t>()));
+  });
 }
 
 std::size_t requeue_dead(database& db, std::optional<std::string> destination, const std::vector<std::int64_t>& ids) {

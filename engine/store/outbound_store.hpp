@@ -43,6 +43,10 @@ bool mark_retry(database& db, const lease& held, std::chrono::milliseconds delay
                 std::string_view response);
 bool mark_dead(database& db, const lease& held, std::string_view error, std::string_view response);
 
+// How long until the lane's head is due (its next attempt, or the end of the
+// lease another sender holds); nullopt when the lane is empty.
+std::optional<std::chrono::milliseconds> next_lane_due(database& db, std::string_view destination);
+
 // Dead letters back to pending: all of them, those of one destination, or
 // the given ids. Returns how many.
 std::size_t requeue_dead(database& db, std::optional<std::string> destination, const std::vector<std::int64_t>& ids);

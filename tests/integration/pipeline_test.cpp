@@ -112,7 +112,9 @@ struct engine {
   std::optional<test::child_process> process;
 
   // Mappings: the shipped stroke route (SR also to a folder), the trauma route
-  // made silent, and destinations at the given addresses.
+  // made silent, and destinations at the given addresses. Idle workers poll
+  // only every 10 minutes: everything in these tests moves on NOTIFY
+  // wake-ups and on the due times of retries and settle checks.
   // `readiness`: the stroke route's "readiness" block (default: the shipped one).
   void configure(const std::string& ris, const std::string& ehr, const std::string& fhir, const std::string& dicomweb,
                  const std::string& job_settings = R"("job_attempts": 5)", const std::string& readiness = "") {
@@ -138,7 +140,7 @@ struct engine {
           R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:)" + std::to_string(port) +
               R"(", "message_types": ["*"]}],
  "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
-              R"(", "pacs": {"dicomweb": ")" + dicomweb + R"("}, "poll_ms": 50, )" + job_settings + R"(,
+              R"(", "pacs": {"dicomweb": ")" + dicomweb + R"("}, "poll_ms": 600000, )" + job_settings + R"(,
               "delivery": {"attempts": 1000, "first_backoff_ms": 100, "max_backoff_ms": 400, "timeout_ms": 3000}}})");
   }
 
