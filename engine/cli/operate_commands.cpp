@@ -29,14 +29,19 @@ void write_audit_text(std::ostream& out, const std::vector<store::job_record>& j
                        j.acuity.empty() ? "" : ", acuity " + j.acuity, j.control_id, j.created_at,
                        j.finished_at.empty() ? "" : ", finished " + j.finished_at);
     if (!j.error.empty()) out << fmt::format("  error after {} attempt(s): {}\n", j.attempts, j.error);
+    if (!j.cancelled_by.empty()) {
+      out << fmt::format("  {} by message {}\n", j.withdrawn ? "results withdrawn" : "cancelled", j.cancelled_by);
+    }
     for (const store::inference_record& i : j.inferences) {
       out << fmt::format("  inference {} {} (sha256 {}) on series {} of study {}\n    timings {}\n    findings {}\n",
                          i.model, i.model_version, i.model_sha256.substr(0, 16), i.series_uid, i.study_uid,
                          i.timings_json, i.findings_json);
     }
     for (const store::outbound_status& o : j.outbound) {
-      out << fmt::format("  outbound {} {} to {}: {} after {} attempt(s){}\n", work::to_string(o.output), o.identity,
-                         o.destination, work::to_string(o.status), o.attempts, o.last_error.empty() ? "" : " (last error: " + o.last_error + ")");
+      const std::string revision =
+          o.revision == work::revision::original ? "" : std::string(work::to_string(o.revision)) + " ";
+      out << fmt::format("  outbound {} {}{} to {}: {} after {} attempt(s){}\n", work::to_string(o.output), revision,
+                         o.identity, o.destination, work::to_string(o.status), o.attempts, o.last_error.empty() ? "" : " (last error: " + o.last_error + ")");
     }
   }
 }

@@ -18,18 +18,21 @@ constexpr names<output_kind, 4> output_kinds{{{output_kind::oru, "oru"},
                                                {output_kind::sr, "sr"}}};
 constexpr names<study_key_kind, 2> study_key_kinds{
     {{study_key_kind::accession, "accession"}, {study_key_kind::study_uid, "study_uid"}}};
-constexpr names<job_status, 6> job_statuses{{{job_status::queued, "queued"},
+constexpr names<job_status, 7> job_statuses{{{job_status::queued, "queued"},
                                               {job_status::waiting_for_study, "waiting_for_study"},
                                               {job_status::running, "running"},
                                               {job_status::done, "done"},
                                               {job_status::failed, "failed"},
-                                              {job_status::cancelled, "cancelled"}}};
+                                              {job_status::cancelled, "cancelled"},
+                                              {job_status::duplicate, "duplicate"}}};
 constexpr names<outbound_status, 3> outbound_statuses{
     {{outbound_status::pending, "pending"}, {outbound_status::sent, "sent"}, {outbound_status::dead, "dead"}}};
 constexpr names<inbound_status, 4> inbound_statuses{{{inbound_status::received, "received"},
                                                     {inbound_status::routed, "routed"},
                                                     {inbound_status::filtered, "filtered"},
                                                     {inbound_status::failed, "failed"}}};
+constexpr names<revision, 3> revisions{
+    {{revision::original, "original"}, {revision::correction, "correction"}, {revision::withdrawal, "withdrawal"}}};
 
 template <class E, std::size_t N>
 std::string_view name_of(const names<E, N>& table, E value) noexcept {
@@ -55,6 +58,7 @@ std::string_view to_string(study_key_kind v) noexcept { return name_of(study_key
 std::string_view to_string(job_status v) noexcept { return name_of(job_statuses, v); }
 std::string_view to_string(outbound_status v) noexcept { return name_of(outbound_statuses, v); }
 std::string_view to_string(inbound_status v) noexcept { return name_of(inbound_statuses, v); }
+std::string_view to_string(revision v) noexcept { return name_of(revisions, v); }
 
 std::optional<rollout_mode> parse_rollout_mode(std::string_view t) noexcept { return value_of(rollout_modes, t); }
 std::optional<output_kind> parse_output_kind(std::string_view t) noexcept { return value_of(output_kinds, t); }
@@ -63,6 +67,7 @@ std::optional<job_status> parse_job_status(std::string_view t) noexcept { return
 std::optional<outbound_status> parse_outbound_status(std::string_view t) noexcept {
   return value_of(outbound_statuses, t);
 }
+std::optional<revision> parse_revision(std::string_view t) noexcept { return value_of(revisions, t); }
 std::optional<inbound_status> parse_inbound_status(std::string_view t) noexcept {
   return value_of(inbound_statuses, t);
 }

@@ -13,8 +13,12 @@ namespace radbridge::work {
 enum class rollout_mode { silent, assist, active };
 enum class output_kind { oru, adt, observation, sr };
 enum class study_key_kind { accession, study_uid };
-// queued -> (waiting_for_study <-> ) running -> done | failed; cancelled from any state before done.
-enum class job_status { queued, waiting_for_study, running, done, failed, cancelled };
+// queued -> (waiting_for_study <-> ) running -> done | failed | duplicate (the study version was
+// done before); cancelled from any state before done.
+enum class job_status { queued, waiting_for_study, running, done, failed, cancelled, duplicate };
+// What an outbound result is to its receiver: the first for its study, a
+// correction of an earlier version, or the withdrawal of what was sent.
+enum class revision { original, correction, withdrawal };
 enum class outbound_status { pending, sent, dead };
 enum class inbound_status { received, routed, filtered, failed };
 
@@ -24,6 +28,7 @@ std::string_view to_string(study_key_kind v) noexcept;
 std::string_view to_string(job_status v) noexcept;
 std::string_view to_string(outbound_status v) noexcept;
 std::string_view to_string(inbound_status v) noexcept;
+std::string_view to_string(revision v) noexcept;
 
 std::optional<rollout_mode> parse_rollout_mode(std::string_view text) noexcept;
 std::optional<output_kind> parse_output_kind(std::string_view text) noexcept;
@@ -31,5 +36,6 @@ std::optional<study_key_kind> parse_study_key_kind(std::string_view text) noexce
 std::optional<job_status> parse_job_status(std::string_view text) noexcept;
 std::optional<outbound_status> parse_outbound_status(std::string_view text) noexcept;
 std::optional<inbound_status> parse_inbound_status(std::string_view text) noexcept;
+std::optional<revision> parse_revision(std::string_view text) noexcept;
 
 }  // namespace radbridge::work

@@ -74,24 +74,25 @@ attempt_outcome fhir_sender::send(const outbound_item& item) {
     return {attempt_result::rejected, fmt::format("FHIR POST {}: the item has no identity for If-None-Exist", url_), {}};
   }
   fetch::http_request request;
-  request.method = "POST";
-  request.target = target_;
+  const bool update = item.revision != work::revision::original;
+  request.method = update ? "PUT" : "POST";
+  request.target = update ? target_ + "?" + if_none_exist(item.identity) : target_;
   request.headers.emplace_back("Content-Type", std::string(fhir_json));
   request.headers.emplace_back("Accept", std::string(fhir_json));
-  request.headers.emplace_back("If-None-Exist", if_none_exist(item.identity));
+  if (!update) request.headers.emplace_back("If-None-Exist", if_none_exist(item.identity));
   request.body = item.payload;
   try {
     fetch::http_response response = http_->send(request, max_response_bytes);
     const unsigned status = response.head.status;
     std::string detail =
-        fmt::format("FHIR POST {}: HTTP {} {}", url_, status, printable(response.head.reason));
+        fmt::format("FHIR {} {}: HTTP {} {}", request.method, url_, status, printable(response.head.reason));
     if (status >= 300 && status < 400) detail += " (redirects are not followed)";
     return {result_of(status), std::move(detail), std::move(response.body)};
   } catch (const fetch::fetch_error& e) {
     // unreachable, timeout, too_large, bad_response: nothing usable came back.
     return {attempt_result::retry, e.what(), {}};
   } catch (const std::exception& e) {
-    return {attempt_result::retry, fmt::format("FHIR POST {}: {}", url_, e.what()), {}};
+    return {attempt_result::retry, fmt::format("FHIR {} {}: {}", request.method, url_, e.what()), {}};
   }
 }
 

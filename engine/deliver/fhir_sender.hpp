@@ -1,11 +1,16 @@
-// Delivery of a FHIR R4 Observation by conditional create.
+// Delivery of a FHIR R4 Observation by conditional create, or conditional
+// update for a correction or withdrawal.
 //
-// Each send is `POST {base}/Observation` with the payload (the Observation
+// An original is `POST {base}/Observation` with the payload (the Observation
 // JSON) as built, `Content-Type` and `Accept: application/fhir+json`, and
 // `If-None-Exist: identifier=urn:radbridge:result|{identity}` (the system is
 // results::fhir_identifier_system, used from its header only), so a resend
 // finds the Observation the first send created instead of making a second
-// (FHIR R4 3.1.0.8.1: one match → 200 and nothing created). Over https when
+// (FHIR R4 3.1.0.8.1: one match → 200 and nothing created). A correction
+// (status amended) or withdrawal (entered-in-error) is `PUT
+// {base}/Observation?identifier=...` (3.1.0.9.1): the Observation with that
+// identifier gets a new version; a resend makes one more version of the
+// same content. Over https when
 // the base URL is, verified against ca_file (or the system's CAs). One
 // connection per send (fetch/http_client.hpp); connect plus the whole
 // exchange are bounded by `timeout`.

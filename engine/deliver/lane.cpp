@@ -21,7 +21,8 @@ bool lane_step(store::database& db, const std::string& destination, sender& to,
   const auto lease = std::chrono::duration_cast<std::chrono::seconds>(settings.timeout * 3) + std::chrono::seconds(5);
   const std::optional<store::lane_head> head = store::claim_lane_head(db, destination, lease);
   if (!head) return false;
-  const outbound_item item{head->held.id, head->output, head->identity, head->study_uid, head->payload};
+  const outbound_item item{head->held.id, head->output, head->identity, head->study_uid, head->payload,
+                           head->revision};
   const attempt_outcome outcome = to.send(item);
   const int attempts = head->attempts + 1;
   const std::string_view output = work::to_string(head->output);

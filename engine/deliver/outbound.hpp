@@ -31,6 +31,7 @@ struct outbound_item {
   std::string identity;       // MSH-10, FHIR identifier value, or SOP Instance UID
   std::string study_uid;      // for the SR (STOW-RS to /studies/{uid}); may be empty otherwise
   std::string payload;        // the bytes to send
+  work::revision revision = work::revision::original;  // a correction or withdrawal replaces what was sent
 };
 
 enum class attempt_result { sent, retry, rejected };

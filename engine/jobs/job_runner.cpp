@@ -60,6 +60,21 @@ std::size_t expected_instances(const route::readiness_rule& rule, const hl7::mes
   return rule.expected_instances;
 }
 
+// The version of a study a job read: the chosen series and its instances (order-free).
+std::string study_version_of(const fetch::series_headers& headers) {
+  std::vector<std::string> uids;
+  for (const fetch::instance_header& i : headers.instances) uids.push_back(i.sop_instance_uid);
+  std::sort(uids.begin(), uids.end());
+  std::string all = headers.series_uid;
+  for (const std::string& uid : uids) all += "\n" + uid;
+  return sha256_hex(all);
+}
+
+// The key of one version's results (MSH-10, SR UIDs): the findings' key and the study version.
+std::string versioned_key(const std::string& finding_key, const std::string& study_version) {
+  return finding_key + "/" + study_version.substr(0, 16);
+}
+
 // A short hash of an identifier, for audit text that must not carry it.
 std::string hashed(std::string_view identifier) { return "sha256:" + sha256_hex(identifier).substr(0, 12); }
 
@@ -132,18 +147,23 @@ bool job_runner::run_one(store::database& db, lease_keeper& keeper) {
   const std::optional<store::claimed_job> job = store::claim_job(db, settings_.job_lease);
   if (!job) return false;
   keeper.watch(job->held);
-  job_outcome o = attempt(*job);
+  job_outcome o = attempt(db, *job);
   keeper.release();
 
   const store::lease& held = job->held;
   bool kept = !keeper.lost();
   switch (o.what) {
     case job_outcome::kind::done:
-      kept = kept && store::finish_job(db, held, o.acuity, o.results_json, o.audit, o.outbound);
+      kept = kept && store::finish_job(db, held, o.result);
       if (kept) {
         log::info("job_done", {{"job_id", held.id}, {"route", job->route}, {"mode", work::to_string(job->mode)},
-                               {"acuity", o.acuity}, {"outbound", o.outbound.size()}});
+                               {"acuity", o.result.acuity}, {"outbound", o.result.outbound.size()},
+                               {"revision", o.result.outbound.empty() ? "-" : work::to_string(o.result.outbound[0].revision)}});
       }
+      break;
+    case job_outcome::kind::duplicate:
+      kept = kept && store::mark_duplicate(db, held, o.result.study_version, o.duplicate_of);
+      if (kept) log::info("duplicate_trigger", {{"job_id", held.id}, {"route", job->route}, {"done_by", o.duplicate_of}});
       break;
     case job_outcome::kind::wait:
       kept = kept && store::wait_for_study(db, held, o.delay, o.probe);
@@ -168,14 +188,14 @@ bool job_runner::run_one(store::database& db, lease_keeper& keeper) {
   return true;
 }
 
-job_outcome job_runner::attempt(const store::claimed_job& job) {
+job_outcome job_runner::attempt(store::database& db, const store::claimed_job& job) {
   const route::route* r = find_route(mappings_, job.route);
   if (r == nullptr) return fail("route_missing", fmt::format("route \"{}\" is no longer in the mappings", job.route));
   const auto order = hl7::message::parse(job.order);
   if (!order) return fail("order_unreadable", order.error().to_string());
   // Whatever a fetch, a decoder or a model throws ends this attempt, not the engine.
   try {
-    return run_route(job, *r, *order);
+    return run_route(db, job, *r, *order);
   } catch (const fetch::fetch_error& e) {
     if (e.transient()) return retry_or_fail(job, std::string(to_string(e.code())), e.what());
     return fail(std::string(to_string(e.code())), e.what());
@@ -190,7 +210,8 @@ job_outcome job_runner::attempt(const store::claimed_job& job) {
   }
 }
 
-job_outcome job_runner::run_route(const store::claimed_job& job, const route::route& r, const hl7::message& order) {
+job_outcome job_runner::run_route(store::database& db, const store::claimed_job& job, const route::route& r,
+                                  const hl7::message& order) {
   const fetch::study_key key{job.key_kind, job.study_key};
   const auto waiting_on = [&](const fetch::fetch_error& e) {
     return e.code() == fetch::fetch_errc::not_found || e.code() == fetch::fetch_errc::no_matching_series ||
@@ -250,6 +271,16 @@ job_outcome job_runner::run_route(const store::claimed_job& job, const route::ro
                                                 hashed(fetched.headers.patient_id)));
   }
 
+  // One result per study version: a version the route already did runs nothing.
+  job_outcome o;
+  o.result.study_version = study_version_of(fetched.headers);
+  const std::optional<store::done_version> before = store::latest_done(db, r.name, job.study_key);
+  if (before && before->study_version == o.result.study_version) {
+    o.what = job_outcome::kind::duplicate;
+    o.duplicate_of = before->job_id;
+    return o;
+  }
+
   results::result_input in;
   in.order = &order;
   in.route = &r;
@@ -260,25 +291,41 @@ job_outcome job_runner::run_route(const store::claimed_job& job, const route::ro
                                                          {"decode", fetched.decode_ms}});
     in.results.push_back(std::move(result));
   }
-  in.job_key = results::job_key_for(r.name, job.study_key, in.results);
+  std::string findings = "[";
+  for (const infer::inference_result& x : in.results) {
+    findings += (findings.size() > 1 ? "," : "") + infer::findings_to_json(x.findings);
+    o.result.audit.push_back({x.study_uid, x.series_uid, static_cast<int>(fetched.headers.instances.size()),
+                              x.model_id, x.version, x.sha256, timings_json(x), infer::findings_to_json(x.findings)});
+  }
+  findings += "]";
+  in.finding_key = results::job_key_for(r.name, job.study_key, in.results);
+  in.job_key = versioned_key(in.finding_key, o.result.study_version);
   in.acuity = route::acuity_of(r.acuity, in.results);
   in.issued = std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
   in.series = fetched.headers;
   in.engine_version = engine_version_;
-  const results::job_outputs outputs = results::build_outputs(in, mappings_);
-
-  job_outcome o;
   o.what = job_outcome::kind::done;
-  o.acuity = in.acuity;
-  o.results_json = results_json(in.results);
-  if (job.mode != work::rollout_mode::silent) {
-    for (const results::built_output& b : outputs.built) {
-      for (const std::string& d : b.destinations) o.outbound.push_back({d, b.kind, b.identity, b.study_uid, b.payload});
+  o.result.acuity = in.acuity;
+  o.result.results_json = results_json(in.results);
+  if (before) {
+    // A newer version of the study: unchanged findings send nothing; changed ones correct what was sent.
+    if (store::same_findings(db, before->job_id, findings)) return o;
+    in.revision = work::revision::correction;
+    in.predecessor_key = versioned_key(in.finding_key, before->study_version);
+  }
+  if (job.mode == work::rollout_mode::silent) return o;
+  for (const results::built_output& b : results::build_outputs(in, mappings_).built) {
+    for (const std::string& d : b.destinations) {
+      o.result.outbound.push_back({d, b.kind, b.identity, b.study_uid, b.payload, in.revision});
     }
   }
-  for (const infer::inference_result& x : in.results) {
-    o.audit.push_back({x.study_uid, x.series_uid, static_cast<int>(fetched.headers.instances.size()), x.model_id,
-                       x.version, x.sha256, timings_json(x), infer::findings_to_json(x.findings)});
+  // What withdrawing these results would send (an order cancel): the ORU and the Observations.
+  in.revision = work::revision::withdrawal;
+  for (const results::built_output& b : results::build_outputs(in, mappings_).built) {
+    if (b.kind != work::output_kind::oru && b.kind != work::output_kind::observation) continue;
+    for (const std::string& d : b.destinations) {
+      o.result.withdrawals.push_back({d, b.kind, b.identity, b.study_uid, b.payload, in.revision});
+    }
   }
   return o;
 }

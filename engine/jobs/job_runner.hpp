@@ -18,9 +18,15 @@
 //   (torch, DCMTK, bad_alloc), ends the attempt: tried again after a backoff
 //   that doubles, then failed as attempts_exhausted; a permanent one
 //   (undecodable, a model file that fails its hash) fails at once;
+// - a study version (the chosen series' instances) that the route's latest
+//   done job already read ends the job as a duplicate trigger: nothing runs;
 // - on success marks the job done with its acuity and results, one audit row
 //   per inference and one outbound row per (output, destination) — none for
-//   a silent route.
+//   a silent route. After an earlier version of the study, findings that
+//   did not change send nothing; changed ones go out as corrections (ORU
+//   OBX-11 C, Observation amended, a new SR naming its predecessor). The
+//   withdrawal of what was sent (ORU OBX-11 W, Observations
+//   entered-in-error) is built too and kept for an order cancel.
 // Every write names the job's lease; a worker whose lease was lost logs
 // lease_lost and drops its work. Returns false when no job was due. Store
 // errors propagate. Logs carry job ids, routes and reason words, never
@@ -46,16 +52,14 @@ namespace radbridge::jobs {
 
 // What one attempt at a job came to; `run_one` records it.
 struct job_outcome {
-  enum class kind { done, wait, retry, fail };
+  enum class kind { done, duplicate, wait, retry, fail };
   kind what = kind::fail;
   std::string reason;  // fail, retry: one word (patient_mismatch, fetch, ...)
   std::string error;   // fail, retry, wait: the detail, without patient data
   std::chrono::milliseconds delay{0};  // wait, retry
   store::study_probe probe;            // wait
-  std::string acuity;                  // done
-  std::string results_json;
-  std::vector<store::audit_row> audit;
-  std::vector<store::outbound_row> outbound;
+  store::job_result result;            // done
+  std::int64_t duplicate_of = 0;       // duplicate
 };
 
 class job_runner {
@@ -66,8 +70,9 @@ class job_runner {
   bool run_one(store::database& db, lease_keeper& keeper);
 
  private:
-  job_outcome attempt(const store::claimed_job& job);
-  job_outcome run_route(const store::claimed_job& job, const route::route& r, const hl7::message& order);
+  job_outcome attempt(store::database& db, const store::claimed_job& job);
+  job_outcome run_route(store::database& db, const store::claimed_job& job, const route::route& r,
+                        const hl7::message& order);
   job_outcome retry_or_fail(const store::claimed_job& job, std::string reason, std::string error) const;
   const infer::model_runner& runner_for(const std::string& model_id);
 

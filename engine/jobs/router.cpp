@@ -6,13 +6,33 @@
 
 namespace radbridge::jobs {
 
+namespace {
+
+// An order cancel: ORC-1 CA (cancel request) or OC (order cancelled).
+bool is_order_cancel(const hl7::message& m) {
+  const auto orc1 = hl7::parse_path("ORC-1");
+  const auto value = orc1 ? m.raw(*orc1) : std::nullopt;
+  return m.message_type() == "ORM" && value && (*value == "CA" || *value == "OC");
+}
+
+}  // namespace
+
 store::routing_decision decide(const route::mapping_set& mappings, std::int64_t inbound_id, std::string_view payload) {
   const auto m = hl7::message::parse(payload);
   if (!m) {
     log::warn("routing_unreadable", {{"inbound_id", inbound_id}, {"error", m.error().to_string()}});
     return {work::inbound_status::failed, {}};
   }
-  store::routing_decision d{work::inbound_status::filtered, {}};
+  store::routing_decision d{work::inbound_status::filtered, {}, {}};
+  if (is_order_cancel(*m)) {
+    // A cancelled order ends every route's work on its study, whatever the route matches.
+    for (const route::route& r : mappings.routes) {
+      if (const auto key = route::study_key_value(r, *m)) d.cancels.push_back({r.name, *key});
+    }
+    if (!d.cancels.empty()) d.status = work::inbound_status::routed;
+    log::info("order_cancel", {{"inbound_id", inbound_id}, {"control_id", m->control_id()}, {"routes", d.cancels.size()}});
+    return d;
+  }
   for (const route::route* r : route::matching_routes(mappings, *m)) {
     const auto key = route::study_key_value(*r, *m);
     if (!key) {

@@ -4,7 +4,9 @@
 // start (route, study key from the route's path, rollout mode) and the
 // inbound row's next status: routed (jobs), filtered (no route matches, or
 // no matching route found a study key: logged), failed (unreadable; cannot
-// happen to a message that was acknowledged, kept for safety).
+// happen to a message that was acknowledged, kept for safety). An order
+// cancel (ORM with ORC-1 CA or OC) starts nothing: it cancels, for every
+// route that reads a study key from it, that route's work on the study.
 // `route_pending` runs it over the received rows in arrival order
 // (store/job_store.hpp), up to `limit`, and returns how many it read.
 #pragma once

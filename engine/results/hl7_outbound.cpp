@@ -23,7 +23,7 @@ hl7::message_builder start_message(const result_input& in, std::string_view type
   h.set_raw(6, msh->field(4));
   h.set(7, hl7_timestamp(in.issued));
   h.set_components(9, {type, trigger, structure});
-  h.set(10, message_control_id(in.job_key, what));
+  h.set(10, outbound_control_id(in, what));
   h.set_raw(11, msh->field(11).empty() ? std::string_view("P") : msh->field(11));
   h.set(12, hl7_version);
   if (!msh->field(18).empty()) h.set_raw(18, msh->field(18));
@@ -35,6 +35,11 @@ void copy_segment(hl7::message_builder& out, const hl7::segment_view& segment) {
   for (std::size_t f = 1; f <= segment.field_count(); ++f) {
     if (!segment.field(f).empty()) copy.set_raw(f, segment.field(f));
   }
+}
+
+std::string outbound_control_id(const result_input& in, std::string_view what) {
+  if (in.revision != work::revision::withdrawal) return message_control_id(in.job_key, what);
+  return message_control_id(in.job_key, std::string(what) + "/withdrawal");
 }
 
 std::string hl7_timestamp(std::chrono::system_clock::time_point t) {

@@ -21,6 +21,10 @@ namespace radbridge::results {
 inline constexpr std::string_view sending_application = "RADBRIDGE";
 inline constexpr std::string_view hl7_version = "2.5.1";
 
+// MSH-10 of an outbound message: derived from the job key and `what`
+// ("oru", "adt"); a withdrawal's differs from the message it withdraws.
+std::string outbound_control_id(const result_input& in, std::string_view what);
+
 // A builder holding the MSH for `type^trigger^structure`; `what` names the
 // output for the derived MSH-10 ("oru", "adt"). Throws build_error without
 // an order.

@@ -22,6 +22,18 @@ constexpr std::string_view identifier_type_system = "http://terminology.hl7.org/
 constexpr std::string_view ucum_system = "http://unitsofmeasure.org";
 constexpr std::size_t max_fhir_id = 64;
 
+// Observation.status: preliminary (AI output is never final), amended when a
+// newer version of the study changed the findings, entered-in-error when the
+// order was cancelled after the results went out.
+std::string_view status_of(work::revision r) {
+  switch (r) {
+    case work::revision::original: return "preliminary";
+    case work::revision::correction: return "amended";
+    case work::revision::withdrawal: return "entered-in-error";
+  }
+  return "preliminary";
+}
+
 // The unescaped value at `p`; empty when absent or the HL7 null.
 std::string order_value(const hl7::message& order, const hl7::path& p) {
   const auto raw = order.raw(p);
@@ -175,7 +187,7 @@ std::string observation_json(const job_facts& job, const model_facts& model, std
     w.end_object();
     w.end_object().end_array();
   }
-  w.key("status").string("preliminary");
+  w.key("status").string(status_of(job.input.revision));
   w.key("category").begin_array();
   write_concept(w, category_system, "imaging", "Imaging");
   w.end_array();
@@ -269,7 +281,7 @@ void add_finding(std::vector<observation_document>& out, const job_facts& job, c
 
   observation_document finding_doc;
   finding_doc.what = f.label;
-  finding_doc.identifier = fhir_identifier_value(job.input.job_key, finding_doc.what);
+  finding_doc.identifier = fhir_identifier_value(job.input.stable_key(), finding_doc.what);
   finding_doc.json =
       observation_json(job, model, finding_doc.identifier, mapping->observation, value, is_critical(job.input, f));
   out.push_back(std::move(finding_doc));
@@ -277,7 +289,7 @@ void add_finding(std::vector<observation_document>& out, const job_facts& job, c
   if (f.probability && mapping->probability) {
     observation_document probability_doc;
     probability_doc.what = f.label + "/probability";
-    probability_doc.identifier = fhir_identifier_value(job.input.job_key, probability_doc.what);
+    probability_doc.identifier = fhir_identifier_value(job.input.stable_key(), probability_doc.what);
     const observed_value probability{nullptr, *f.probability, "1"};
     probability_doc.json =
         observation_json(job, model, probability_doc.identifier, *mapping->probability, probability, false);

@@ -65,7 +65,8 @@ class oru_writer {
       if (!obr.field(f).empty()) b.set_raw(f, obr.field(f));
     }
     b.set(22, hl7_timestamp(in_.issued));
-    b.set(25, "P");
+    // P: preliminary; C: a correction for a newer version of the study; X: the order was cancelled.
+    b.set(25, in_.revision == work::revision::original ? "P" : in_.revision == work::revision::correction ? "C" : "X");
     observed_at_ = obr.field(7);
   }
 
@@ -124,7 +125,8 @@ class oru_writer {
     x.set(2, type);
     set_coded(x, 3, code);
     if (group > 0) x.set(4, std::to_string(group));
-    x.set(11, "P");
+    // P: preliminary; C: replaces what was sent for this observation; W: withdrawn (sent in error).
+    x.set(11, in_.revision == work::revision::original ? "P" : in_.revision == work::revision::correction ? "C" : "W");
     if (!observed_at_.empty()) x.set_raw(14, observed_at_);
     x.set(19, hl7_timestamp(in_.issued));
     return x;

@@ -6,6 +6,7 @@
 
 #include "results/adt_builder.hpp"
 #include "results/observation_builder.hpp"
+#include "results/hl7_outbound.hpp"
 #include "results/oru_builder.hpp"
 #include "results/output_ids.hpp"
 #include "results/sr_builder.hpp"
@@ -43,14 +44,14 @@ job_outputs build_outputs(const result_input& in, const route::mapping_set& mapp
                          destinations_of(r, k)});
   };
   if (!destinations_of(r, route::output_kind::oru).empty()) {
-    add(route::output_kind::oru, "oru", message_control_id(in.job_key, "oru"),
+    add(route::output_kind::oru, "oru", outbound_control_id(in, "oru"),
         build_oru(in, {sr_pointer(in, mappings)}));
   }
   if (!destinations_of(r, route::output_kind::adt).empty()) {
     if (auto refusal = adt_refusal(in)) {
       out.skipped.push_back({route::output_kind::adt, *refusal});
     } else {
-      add(route::output_kind::adt, "adt", message_control_id(in.job_key, "adt"), build_adt(in));
+      add(route::output_kind::adt, "adt", outbound_control_id(in, "adt"), build_adt(in));
     }
   }
   if (!destinations_of(r, route::output_kind::observation).empty()) {

@@ -236,7 +236,7 @@ void measurement_group(tree_writer& w, size_t parent, const result_input& input,
   const size_t group = w.container(parent, CODE_DCM_MeasurementGroup);
   w.text(group, DSRTypes::RT_hasObsContext, CODE_DCM_TrackingIdentifier, f.label);
   w.uid(group, DSRTypes::RT_hasObsContext, CODE_DCM_TrackingUniqueIdentifier,
-        derived_uid(input.job_key, "sr-tracking/" + f.label));
+        derived_uid(input.stable_key(), "sr-tracking/" + f.label));
 
   if (f.present) {
     const auto& answer = *f.present ? mapping->present : mapping->absent;
@@ -408,6 +408,15 @@ std::string build_sr(const result_input& input) {
   if (every_model_reported(input)) check(document.completeDocument(), "CompletionFlag");
 
   fill_content(document, input);
+  if (!input.predecessor_key.empty()) {
+    // The SR this one replaces (a correction for a newer version of the study).
+    OFString sop_class;
+    check(document.getSOPClassUID(sop_class), "SOPClassUID");
+    check(document.getPredecessorDocuments().addItem(input.series->study_uid.c_str(),
+                                                     derived_uid(input.predecessor_key, "sr-series").c_str(),
+                                                     sop_class, derived_uid(input.predecessor_key, "sr-instance").c_str()),
+          "PredecessorDocumentsSequence");
+  }
 
   DcmFileFormat file;
   DcmDataset& dataset = *file.getDataset();

@@ -14,7 +14,9 @@ std::vector<job_record> audit_study(database& db, std::string_view study_key) {
     for (const pqxx::row& r : tx.exec_params(
              "SELECT j.id, j.inbound_id, i.control_id, j.route, j.mode, j.status, coalesce(j.acuity, ''), j.attempts, "
              "coalesce(j.error, ''), " + utc("j.created_at") + ", " + utc("j.finished_at") +
-                 " FROM jobs j JOIN inbound_messages i ON i.id = j.inbound_id WHERE j.study_key = $1 ORDER BY j.id",
+                 ", coalesce(c.control_id, ''), j.withdrawn_at IS NOT NULL FROM jobs j JOIN inbound_messages i ON "
+                 "i.id = j.inbound_id LEFT JOIN inbound_messages c ON c.id = j.cancelled_by WHERE j.study_key = $1 "
+                 "ORDER BY j.id",
              std::string(study_key))) {
       job_record j;
       j.id = r[0].as<std::int64_t>();
@@ -28,6 +30,8 @@ std::vector<job_record> audit_study(database& db, std::string_view study_key) {
       j.error = r[8].c_str();
       j.created_at = r[9].c_str();
       j.finished_at = r[10].c_str();
+      j.cancelled_by = r[11].c_str();
+      j.withdrawn = r[12].as<bool>();
       for (const pqxx::row& a : tx.exec_params(
                "SELECT study_uid, series_uid, model, model_version, model_sha256, timings_ms::text, findings::text, " +
                    utc("created_at") + " FROM inference_audit WHERE job_id = $1 ORDER BY id",

@@ -36,6 +36,8 @@ struct job_record {
   std::string error;
   std::string created_at;   // ISO 8601, UTC
   std::string finished_at;  // empty while not finished
+  std::string cancelled_by;  // MSH-10 of the order cancel that ended or withdrew it; empty: none
+  bool withdrawn = false;    // its results were withdrawn
   std::vector<inference_record> inferences;
   std::vector<outbound_status> outbound;
 };

@@ -28,6 +28,24 @@ bool update_held(database& db, const std::string& set, const lease& held, Args&&
   });
 }
 
+// The route's open jobs for the study end cancelled; the results of its latest
+// done job that kept withdrawals are withdrawn, once, behind everything queued.
+void cancel_study(pqxx::work& tx, std::int64_t inbound_id, const study_cancel& x) {
+  tx.exec_params(
+      "UPDATE jobs SET status = 'cancelled', lease = NULL, lease_until = NULL, finished_at = now(), cancelled_by = $3 "
+      "WHERE route = $1 AND study_key = $2 AND status IN ('queued', 'waiting_for_study', 'running')",
+      x.route, x.study_key, inbound_id);
+  tx.exec_params(
+      "WITH latest AS (SELECT id FROM jobs WHERE route = $1 AND study_key = $2 AND status = 'done' "
+      "AND EXISTS (SELECT 1 FROM withdrawals w WHERE w.job_id = jobs.id) ORDER BY id DESC LIMIT 1), "
+      "withdrawn AS (UPDATE jobs SET withdrawn_at = now(), cancelled_by = $3 FROM latest "
+      "WHERE jobs.id = latest.id AND jobs.withdrawn_at IS NULL RETURNING jobs.id) "
+      "INSERT INTO outbound_messages (job_id, destination, output, identity, study_uid, payload, revision) "
+      "SELECT w.job_id, w.destination, w.output, w.identity, w.study_uid, w.payload, 'withdrawal' "
+      "FROM withdrawals w JOIN withdrawn ON w.job_id = withdrawn.id ORDER BY w.id",
+      x.route, x.study_key, inbound_id);
+}
+
 }  // namespace
 
 std::size_t route_received(database& db, std::size_t limit,
@@ -47,6 +65,7 @@ std::size_t route_received(database& db, std::size_t limit,
             "ON CONFLICT ON CONSTRAINT jobs_once_per_route DO NOTHING",
             id, j.route, text(j.key_kind), j.study_key, text(j.mode));
       }
+      for (const study_cancel& x : d.cancels) cancel_study(tx, id, x);
       tx.exec_params("UPDATE inbound_messages SET status = $2 WHERE id = $1", id, text(d.status));
     }
     tx.commit();
@@ -119,32 +138,71 @@ bool renew_lease(database& db, const lease& held, std::chrono::milliseconds leas
                      static_cast<long>(lease_length.count()));
 }
 
-bool finish_job(database& db, const lease& held, std::string_view acuity, std::string_view results_json,
-                const std::vector<audit_row>& audit, const std::vector<outbound_row>& outbound) {
+bool finish_job(database& db, const lease& held, const job_result& result) {
   return guarded(db.handle(), [&](pqxx::connection& c) {
     pqxx::work tx(c);
     const pqxx::result done = tx.exec_params(
         std::string("UPDATE jobs SET status = 'done', finished_at = now(), lease = NULL, lease_until = NULL, "
-                    "acuity = $3, results = $4::jsonb, error = NULL, failure = NULL WHERE ") + held_by,
-        held.id, held.token, std::string(acuity), std::string(results_json));
+                    "acuity = $3, results = $4::jsonb, study_version = $5, error = NULL, failure = NULL WHERE ") +
+            held_by,
+        held.id, held.token, result.acuity, result.results_json, result.study_version);
     if (done.affected_rows() == 0) return false;  // no commit: nothing of this job's work is kept
-    for (const audit_row& a : audit) {
+    for (const audit_row& a : result.audit) {
       tx.exec_params(
           "INSERT INTO inference_audit (job_id, study_uid, series_uid, instances, model, model_version, "
           "model_sha256, timings_ms, findings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)",
           held.id, a.study_uid, a.series_uid, a.instances, a.model, a.model_version, a.model_sha256, a.timings_json,
           a.findings_json);
     }
-    for (const outbound_row& o : outbound) {
+    for (const outbound_row& o : result.outbound) {
       tx.exec_params(
-          "INSERT INTO outbound_messages (job_id, destination, output, identity, study_uid, payload) "
-          "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ON CONSTRAINT outbound_once DO NOTHING",
+          "INSERT INTO outbound_messages (job_id, destination, output, identity, study_uid, payload, revision) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ON CONSTRAINT outbound_once DO NOTHING",
           held.id, o.destination, text(o.output), o.identity, o.study_uid,
-          pqxx::binarystring(o.payload.data(), o.payload.size()));
+          pqxx::binarystring(o.payload.data(), o.payload.size()), text(o.revision));
+    }
+    for (const outbound_row& w : result.withdrawals) {
+      tx.exec_params(
+          "INSERT INTO withdrawals (job_id, destination, output, identity, study_uid, payload) "
+          "VALUES ($1, $2, $3, $4, $5, $6)",
+          held.id, w.destination, text(w.output), w.identity, w.study_uid,
+          pqxx::binarystring(w.payload.data(), w.payload.size()));
     }
     tx.commit();
     return true;
   });
+}
+
+std::optional<done_version> latest_done(database& db, std::string_view route, std::string_view study_key) {
+  return guarded(db.handle(), [&](pqxx::connection& c) -> std::optional<done_version> {
+    pqxx::work tx(c);
+    const pqxx::result r = tx.exec_params(
+        "SELECT id, coalesce(study_version, '') FROM jobs WHERE route = $1 AND study_key = $2 AND status = 'done' "
+        "ORDER BY id DESC LIMIT 1",
+        std::string(route), std::string(study_key));
+    tx.commit();
+    if (r.empty()) return std::nullopt;
+    return done_version{r[0][0].as<std::int64_t>(), r[0][1].c_str()};
+  });
+}
+
+bool same_findings(database& db, std::int64_t job_id, std::string_view findings_json) {
+  return guarded(db.handle(), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const pqxx::result r = tx.exec_params(
+        "SELECT coalesce((SELECT jsonb_agg(findings ORDER BY id) FROM inference_audit WHERE job_id = $1) = $2::jsonb, "
+        "false)",
+        job_id, std::string(findings_json));
+    tx.commit();
+    return r[0][0].as<bool>();
+  });
+}
+
+bool mark_duplicate(database& db, const lease& held, std::string_view study_version, std::int64_t done_by) {
+  return update_held(db,
+                     "status = 'duplicate', lease = NULL, lease_until = NULL, finished_at = now(), study_version = $3, "
+                     "failure = NULL, error = 'duplicate_trigger: job ' || $4 || ' already did this study version'",
+                     held, std::string(study_version), done_by);
 }
 
 bool retry_job(database& db, const lease& held, std::chrono::milliseconds delay, std::string_view error) {

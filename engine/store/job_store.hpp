@@ -6,7 +6,10 @@
 // (arrival order, FOR UPDATE SKIP LOCKED, so several engines share the work)
 // and, in the same transaction, creates the jobs `decide` returns for each
 // and sets the row's status; a job already there for (inbound row, route) is
-// not created twice. `claim_job` takes the oldest due job (queued, or
+// not created twice. A cancel (an order cancelled: ORC-1 CA or OC) of a
+// route's study marks its open jobs cancelled (a worker holding one loses
+// its lease) and queues the withdrawals of its latest done job that has
+// any, at the back of their lanes. `claim_job` takes the oldest due job (queued, or
 // waiting for its study, or running with an expired lease: its worker died)
 // and leases it with a fresh token; every later write names that token and
 // returns false, writing nothing, when the job is no longer leased by it
@@ -36,9 +39,15 @@ struct new_job {
   work::rollout_mode mode = work::rollout_mode::silent;
 };
 
+struct study_cancel {
+  std::string route;
+  std::string study_key;
+};
+
 struct routing_decision {
   work::inbound_status status = work::inbound_status::filtered;  // routed | filtered | failed
   std::vector<new_job> jobs;
+  std::vector<study_cancel> cancels;
 };
 
 // Returns how many inbound rows were routed (0: none waiting).
@@ -97,13 +106,37 @@ struct outbound_row {
   std::string identity;
   std::string study_uid;
   std::string payload;
+  work::revision revision = work::revision::original;
 };
 
-// One transaction: the job done with its acuity and results, the audit
-// rows, and the outbound rows (an outbound row already there for the same
-// destination, output and identity is kept as it is).
-bool finish_job(database& db, const lease& held, std::string_view acuity, std::string_view results_json,
-                const std::vector<audit_row>& audit, const std::vector<outbound_row>& outbound);
+// What a job produced: its acuity and results, the version of the study it
+// read, one audit row per inference, the outbound rows to queue now and the
+// withdrawal rows kept for a later cancel (their revision is ignored).
+struct job_result {
+  std::string acuity;
+  std::string results_json;
+  std::string study_version;
+  std::vector<audit_row> audit;
+  std::vector<outbound_row> outbound;
+  std::vector<outbound_row> withdrawals;
+};
+
+// One transaction: the job done with all of `result`.
+bool finish_job(database& db, const lease& held, const job_result& result);
+
+// The latest done job of a route for a study: the version it read.
+struct done_version {
+  std::int64_t job_id = 0;
+  std::string study_version;
+};
+std::optional<done_version> latest_done(database& db, std::string_view route, std::string_view study_key);
+
+// Whether a job's inferences found exactly `findings_json` (a JSON array with
+// each model's findings array, in the route's order).
+bool same_findings(database& db, std::int64_t job_id, std::string_view findings_json);
+
+// The trigger found nothing new: the study version is the one `done_by` did.
+bool mark_duplicate(database& db, const lease& held, std::string_view study_version, std::int64_t done_by);
 
 // A failure that may pass: queued again after `delay`, with the reason.
 bool retry_job(database& db, const lease& held, std::chrono::milliseconds delay, std::string_view error);

@@ -43,7 +43,7 @@ std::optional<lane_head> claim_lane_head(database& db, std::string_view destinat
         "lease_until = now() + $2 * interval '1 second' FROM head "
         "WHERE o.id = head.id AND o.next_attempt_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now()) "
         "RETURNING o.id, o.lease, o.job_id, o.output, o.identity, o.study_uid, o.payload, o.attempts, "
-        "extract(epoch FROM now() - o.created_at)",
+        "extract(epoch FROM now() - o.created_at), o.revision",
         std::string(destination), static_cast<long>(lease.count()));
     tx.commit();
     if (r.empty()) return std::nullopt;
@@ -54,6 +54,7 @@ std::optional<lane_head> claim_lane_head(database& db, std::string_view destinat
                      row[4].c_str(),
                      row[5].c_str(),
                      pqxx::binarystring(row[6]).str(),
+                     work::parse_revision(row[9].c_str()).value_or(work::revision::original),
                      row[7].as<int>(),
                      row[8].as<double>()};
   });
@@ -107,7 +108,7 @@ std::vector<outbound_status> outbound_of(database& db, std::int64_t job_id) {
   return guarded(db.handle(), [&](pqxx::connection& c) {
     pqxx::work tx(c);
     const pqxx::result r = tx.exec_params(
-        "SELECT id, job_id, destination, output, identity, status, attempts, coalesce(last_error, '') "
+        "SELECT id, job_id, destination, output, identity, status, attempts, coalesce(last_error, ''), revision "
         "FROM outbound_messages WHERE $1 = 0 OR job_id = $1 ORDER BY id",
         job_id);
     std::vector<outbound_status> out;
@@ -115,7 +116,8 @@ std::vector<outbound_status> outbound_of(database& db, std::int64_t job_id) {
       out.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].c_str(), output_of(row[3]),
                      row[4].c_str(),
                      work::parse_outbound_status(row[5].c_str()).value_or(work::outbound_status::pending),
-                     row[6].as<int>(), row[7].c_str()});
+                     work::parse_revision(row[8].c_str()).value_or(work::revision::original), row[6].as<int>(),
+                     row[7].c_str()});
     }
     return out;
   });

@@ -32,6 +32,7 @@ struct lane_head {
   std::string identity;
   std::string study_uid;
   std::string payload;
+  work::revision revision = work::revision::original;
   int attempts = 0;            // before this one
   double age_seconds = 0;      // since the row was created
 };
@@ -58,6 +59,7 @@ struct outbound_status {
   work::output_kind output = work::output_kind::oru;
   std::string identity;
   work::outbound_status status = work::outbound_status::pending;
+  work::revision revision = work::revision::original;
   int attempts = 0;
   std::string last_error;
 };

@@ -8,6 +8,7 @@
 // again, and that serve refuses to start on a broken mapping.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -403,4 +404,123 @@ TEST_CASE("pipeline: a study uploaded in two halves around its trigger gets one 
   CHECK(e.log().find("job_waiting_for_study job_id=1 instances=16") != std::string::npos);
   CHECK(ris.records().size() == 1);
   CHECK(ehr.records().size() == studies.positives({2}));
+}
+
+namespace {
+
+// The FHIR server's Observations: "identifier:status:versionId", sorted.
+std::vector<std::string> fhir_resources(test::deliver::fhir_server& fhir) {
+  std::vector<std::string> out;
+  const auto state = fhir.control("GET", "/control/state");
+  for (const auto& r : state.find("resources")->elements()) {
+    out.push_back(r.find("identifier")->as_string() + ":" + r.find("status")->as_string() + ":" +
+                  r.find("versionId")->as_string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string cancel_for(const study_truth& study, const std::string& control_id) {
+  return replace_all(order_for(study, control_id), "ORC|SC|", "ORC|CA|");
+}
+
+}  // namespace
+
+TEST_CASE("pipeline: a repeated trigger sends nothing new; new images with other findings send corrections") {
+  const pacs studies(false);
+  test::deliver::hl7_receiver ris, ehr;
+  test::deliver::fhir_server fhir;
+  engine e;
+  e.configure(ris.address(), ehr.address(), fhir.base_url(), studies.orthanc.dicomweb_url(), R"("job_attempts": 5)",
+              R"({"settle_ms": 300})");
+  e.start();
+  const study_truth& study = studies.truth[2];
+  const std::vector<fs::path> files = test::files_in(studies.studies.path() / study.folder);
+  REQUIRE(files.size() == 32);
+  // Version 1: the first 24 slices (a whole series as far as anyone can tell).
+  for (std::size_t i = 0; i < 24; ++i) REQUIRE(studies.orthanc.upload(files[i]) == 1);
+  e.replay({order_for(study, "ORD-V1")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs WHERE id = 1", "done") == "done", e.log());
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0") == "0", e.log());
+  const std::string first_round = e.pg.psql("SELECT count(*) FROM outbound_messages");
+
+  // The same study complete again: a duplicate trigger, nothing runs or goes out.
+  e.replay({order_for(study, "ORD-V1-AGAIN")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs WHERE id = 2", "duplicate") == "duplicate", e.log());
+  CHECK(e.pg.psql("SELECT error FROM jobs WHERE id = 2") == "duplicate_trigger: job 1 already did this study version");
+  CHECK(e.pg.psql("SELECT count(*) FROM inference_audit WHERE job_id = 2") == "0");
+  CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages") == first_round);
+
+  // Version 2: the last 8 slices arrive and the study is completed again: corrections.
+  for (std::size_t i = 24; i < 32; ++i) REQUIRE(studies.orthanc.upload(files[i]) == 1);
+  e.replay({order_for(study, "ORD-V2")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs WHERE id = 3", "done") == "done", e.log());
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0") == "0", e.log());
+  CHECK(e.pg.psql("SELECT string_agg(instances::text, ',' ORDER BY id) FROM inference_audit") == "24,24,32,32");
+  CHECK(e.pg.psql("SELECT string_agg(DISTINCT revision, ',') FROM outbound_messages WHERE job_id = 3") == "correction");
+
+  const auto oru = ris.records();
+  REQUIRE(oru.size() == 2);
+  CHECK(oru[0].obr25 == "P");
+  CHECK(oru[1].obr25 == "C");
+  CHECK(oru[0].control_id != oru[1].control_id);
+  CHECK(oru[1].obx11 == std::vector<std::string>(oru[1].obx11.size(), "C"));
+  // Each Observation updated in place to a second version, amended.
+  const std::vector<std::string> resources = fhir_resources(fhir);
+  REQUIRE(resources.size() == 3);
+  for (const std::string& r : resources) CHECK_MESSAGE(r.ends_with(":amended:2"), r);
+  // The new SR names the first as its predecessor.
+  const std::string first_sr =
+      e.pg.psql("SELECT identity FROM outbound_messages WHERE job_id = 1 AND output = 'sr' AND destination = 'outbox'");
+  const std::string second_sr =
+      e.pg.psql("SELECT identity FROM outbound_messages WHERE job_id = 3 AND output = 'sr' AND destination = 'outbox'");
+  REQUIRE(first_sr != second_sr);
+  const auto dump = test::run_captured({"/usr/bin/dcmdump", (e.dir.path() / "outbox" / (second_sr + ".dcm")).string()}, {}, "", 60s);
+  REQUIRE(dump.status == 0);
+  const std::size_t predecessors = dump.out.find("PredecessorDocumentsSequence");
+  REQUIRE_MESSAGE(predecessors != std::string::npos, dump.out);
+  CHECK(dump.out.find(first_sr, predecessors) != std::string::npos);
+}
+
+TEST_CASE("pipeline: an order cancel ends a waiting job; after results it withdraws them") {
+  const pacs studies(false);
+  test::deliver::hl7_receiver ris, ehr;
+  test::deliver::fhir_server fhir;
+  engine e;
+  e.configure(ris.address(), ehr.address(), fhir.base_url(), studies.orthanc.dicomweb_url(), R"("job_attempts": 5)",
+              R"({"settle_ms": 300})");
+  e.start();
+  // Before results: study 3 is not in the PACS yet; its job waits and the cancel ends it.
+  e.replay({order_for(studies.truth[3], "ORD-W")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs WHERE id = 1", "waiting_for_study") == "waiting_for_study",
+                  e.log());
+  e.replay({cancel_for(studies.truth[3], "CAN-W")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs WHERE id = 1", "cancelled") == "cancelled", e.log());
+  CHECK(e.pg.psql("SELECT i.control_id FROM jobs j JOIN inbound_messages i ON i.id = j.cancelled_by WHERE j.id = 1") ==
+        "CAN-W");
+
+  // After results: study 2 done and delivered, then cancelled.
+  for (const fs::path& f : test::files_in(studies.studies.path() / studies.truth[2].folder)) {
+    REQUIRE(studies.orthanc.upload(f) == 1);
+  }
+  e.replay({order_for(studies.truth[2], "ORD-R")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs WHERE id = 2", "done") == "done", e.log());
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0") == "0", e.log());
+  e.replay({cancel_for(studies.truth[2], "CAN-R")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE revision = 'withdrawal' AND status = 'sent'",
+                           "4") == "4",
+                  e.log());  // the ORU and three Observations
+  CHECK(e.pg.psql("SELECT status || ':' || (withdrawn_at IS NOT NULL) FROM jobs WHERE id = 2") == "done:true");
+  const auto oru = ris.records();
+  REQUIRE(oru.size() == 2);
+  CHECK(oru[1].obr25 == "X");
+  CHECK(oru[1].obx11 == std::vector<std::string>(oru[0].obx11.size(), "W"));
+  CHECK(oru[1].obx5 == oru[0].obx5);  // the same results, marked withdrawn
+  for (const std::string& r : fhir_resources(fhir)) CHECK_MESSAGE(r.ends_with(":entered-in-error:2"), r);
+  CHECK(fhir_resources(fhir).size() == 3);
+  // The audit trail shows the cancel and the withdrawal.
+  const auto audit = e.cli({"audit", "--db", e.pg.conninfo(), studies.truth[2].accession});
+  CHECK(audit.status == 0);
+  CHECK_MESSAGE(audit.out.find("  results withdrawn by message CAN-R\n") != std::string::npos, audit.out);
+  CHECK_MESSAGE(audit.out.find("outbound oru withdrawal ") != std::string::npos, audit.out);
 }

@@ -63,8 +63,8 @@ inline std::pair<child_process, std::uint16_t> start_peer(std::vector<std::strin
 // One message as hl7_receiver.py recorded it.
 struct received {
   int connection = 0;
-  std::string control_id, type, pid3, answer, ack;
-  std::vector<std::string> obx5;
+  std::string control_id, type, pid3, answer, ack, obr25;
+  std::vector<std::string> obx5, obx11;
 };
 
 // python-hl7's asyncio MLLP server; answers by MSH-10 prefix (see the script).
@@ -122,8 +122,12 @@ class hl7_receiver {
       r.pid3 = text_of("pid3");
       r.answer = text_of("answer");
       r.ack = text_of("ack");
+      r.obr25 = text_of("obr25");
       if (const json::value* obx = v.find("obx5")) {
         for (const json::value& e : obx->elements()) r.obx5.push_back(e.as_string());
+      }
+      if (const json::value* obx = v.find("obx11")) {
+        for (const json::value& e : obx->elements()) r.obx11.push_back(e.as_string());
       }
       out.push_back(std::move(r));
     }

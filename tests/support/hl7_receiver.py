@@ -19,6 +19,7 @@ ACKs are python-hl7's Message.create_ack with MSH-10 "ACK-" + MSH-10.
 Before answering, one JSON line per message is appended (and flushed) to
 the record file: {"connection": N (1 for the first connection accepted),
 "control_id": MSH-10, "type": MSH-9, "pid3": PID-3.1, "obx5": [OBX-5 ...],
+"obx11": [OBX-11 ...], "obr25": OBR-25,
 "answer": what was done (a code, SILENT, OTHER, GARBAGE), "ack": the frame
 sent (empty when none)}. A message python-hl7 cannot parse is recorded with
 "error" and answered with nothing; the connection is closed.
@@ -80,6 +81,8 @@ async def main():
                     "type": str(message.segment("MSH")(9)),
                     "pid3": field(message, "PID.F3.R1.C1"),
                     "obx5": [str(s(5)) for s in message.segments("OBX")] if _has(message, "OBX") else [],
+                    "obx11": [str(s(11)) for s in message.segments("OBX")] if _has(message, "OBX") else [],
+                    "obr25": field(message, "OBR.F25") if _has(message, "OBR") else "",
                 }
                 if prefix == "SILENT":
                     entry.update(answer="SILENT", ack="")

@@ -51,7 +51,8 @@ struct lane_db {
     store::route_received(db, 10, [](std::int64_t, std::string_view) {
       return store::routing_decision{
           radbridge::work::inbound_status::routed,
-          {{"stroke", radbridge::work::study_key_kind::accession, "ACC", radbridge::work::rollout_mode::active}}};
+          {{"stroke", radbridge::work::study_key_kind::accession, "ACC", radbridge::work::rollout_mode::active}},
+                                     {}};
     });
     std::vector<store::outbound_row> rows;
     for (const std::string& id : identities) {
@@ -59,7 +60,7 @@ struct lane_db {
     }
     const auto job = store::claim_job(db, std::chrono::seconds(60));
     REQUIRE(job.has_value());
-    REQUIRE(store::finish_job(db, job->held, "critical", "[]", {}, rows));
+    REQUIRE(store::finish_job(db, job->held, store::job_result{"critical", "[]", "v1", {}, rows, {}}));
   }
   std::string row(const std::string& identity, const std::string& columns) const {
     return pg.psql("SELECT " + columns + " FROM outbound_messages WHERE identity = '" + identity + "'");

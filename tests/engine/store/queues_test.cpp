@@ -37,7 +37,8 @@ struct queue_db {
     store::store_inbound(db, rows);
     store::route_received(db, 100, [](std::int64_t, std::string_view) {
       return store::routing_decision{inbound_status::routed,
-                                     {{"stroke", work::study_key_kind::accession, "ACC", work::rollout_mode::active}}};
+                                     {{"stroke", work::study_key_kind::accession, "ACC", work::rollout_mode::active}},
+                                     {}};
     });
     std::vector<std::int64_t> ids;
     for (const std::string& id : split(pg.psql("SELECT string_agg(id::text, ',' ORDER BY id) FROM jobs"))) {
@@ -66,11 +67,12 @@ TEST_CASE("store queues: routing reads received rows in arrival order, once, and
   std::vector<std::string> seen;
   const std::size_t routed = store::route_received(q.db, 100, [&](std::int64_t, std::string_view payload) {
     seen.emplace_back(payload.substr(payload.rfind("O01|") + 4, 1));
-    if (seen.back() == "B") return store::routing_decision{inbound_status::filtered, {}};
+    if (seen.back() == "B") return store::routing_decision{inbound_status::filtered, {}, {}};
     return store::routing_decision{
         inbound_status::routed,
         {{"stroke", work::study_key_kind::accession, "ACC-" + seen.back(), work::rollout_mode::active},
-         {"trauma", work::study_key_kind::study_uid, "ACC-" + seen.back(), work::rollout_mode::assist}}};
+         {"trauma", work::study_key_kind::study_uid, "ACC-" + seen.back(), work::rollout_mode::assist}},
+        {}};
   });
   CHECK(routed == 3);
   CHECK(seen == std::vector<std::string>{"A", "B", "C"});
@@ -108,10 +110,8 @@ TEST_CASE("store queues: a job is claimed once, leased, finished with audit and 
   CHECK(second->held.token != first->held.token);
   CHECK_FALSE(store::claim_job(q.db, 60s).has_value());  // both leased
 
-  CHECK(store::finish_job(q.db, first->held, "critical", R"([{"model": "m"}])",
-                          {{"1.2", "1.2.3", 32, "ich_classifier", "1.0.0", "abc", R"({"inference": 12.5})", "[]"}},
-                          {{"ris", output_kind::oru, "RB1", "", "ORU BYTES"},
-                           {"pacs", output_kind::sr, "2.25.9", "1.2", std::string("DICM\0x", 6)}}));
+  CHECK(store::finish_job(q.db, first->held, store::job_result{"critical", R"([{"model": "m"}])", "v1", {{"1.2", "1.2.3", 32, "ich_classifier", "1.0.0", "abc", R"({"inference": 12.5})", "[]"}}, {{"ris", output_kind::oru, "RB1", "", "ORU BYTES"},
+                           {"pacs", output_kind::sr, "2.25.9", "1.2", std::string("DICM\0x", 6)}}, {}}));
   CHECK(q.pg.psql("SELECT status || ',' || acuity || ',' || (results->0->>'model') || ',' || (lease IS NULL) "
                   "FROM jobs WHERE id = " + std::to_string(first->held.id)) == "done,critical,m,true");
   CHECK(q.pg.psql("SELECT model || ' ' || model_version || ' ' || instances || ' ' || (timings_ms->>'inference') "
@@ -119,7 +119,7 @@ TEST_CASE("store queues: a job is claimed once, leased, finished with audit and 
   CHECK(q.pg.psql("SELECT string_agg(destination || ':' || output || ':' || length(payload), ',' ORDER BY id) "
                   "FROM outbound_messages") == "ris:oru:9,pacs:sr:6");
   // Finishing again with the same lease is refused: the job is no longer running under it.
-  CHECK_FALSE(store::finish_job(q.db, first->held, "critical", "[]", {}, {{"ris", output_kind::oru, "RB2", "", "x"}}));
+  CHECK_FALSE(store::finish_job(q.db, first->held, store::job_result{"critical", "[]", "v1", {}, {{"ris", output_kind::oru, "RB2", "", "x"}}, {}}));
   CHECK(q.pg.psql("SELECT count(*) FROM outbound_messages") == "2");
 
   CHECK(store::retry_job(q.db, second->held, 0ms, "timeout: fetch"));
@@ -147,9 +147,7 @@ TEST_CASE("store queues: a lease taken over from a slow worker: the late worker'
   CHECK(fast->attempts == 2);  // a reclaimed lease counts as an attempt
 
   CHECK_FALSE(store::renew_lease(q.db, slow->held, 60s));
-  CHECK_FALSE(store::finish_job(q.db, slow->held, "critical", "[]",
-                                {{"1.2", "1.2.3", 32, "m", "1", "abc", "{}", "[]"}},
-                                {{"ris", output_kind::oru, "RB-SLOW", "", "late"}}));
+  CHECK_FALSE(store::finish_job(q.db, slow->held, store::job_result{"critical", "[]", "v1", {{"1.2", "1.2.3", 32, "m", "1", "abc", "{}", "[]"}}, {{"ris", output_kind::oru, "RB-SLOW", "", "late"}}, {}}));
   CHECK_FALSE(store::retry_job(q.db, slow->held, 0ms, "late"));
   CHECK_FALSE(store::fail_job(q.db, slow->held, "exception", "late"));
   CHECK_FALSE(store::wait_for_study(q.db, slow->held, 0ms, {"1.2.3", 10, 0}));
@@ -157,7 +155,7 @@ TEST_CASE("store queues: a lease taken over from a slow worker: the late worker'
   CHECK(q.pg.psql("SELECT count(*) FROM inference_audit") == "0");
   CHECK(q.pg.psql("SELECT status || ' ' || lease FROM jobs") == "running " + std::to_string(fast->held.token));
 
-  CHECK(store::finish_job(q.db, fast->held, "routine", "[]", {}, {{"ris", output_kind::oru, "RB-FAST", "", "on time"}}));
+  CHECK(store::finish_job(q.db, fast->held, store::job_result{"routine", "[]", "v1", {}, {{"ris", output_kind::oru, "RB-FAST", "", "on time"}}, {}}));
   CHECK(q.pg.psql("SELECT string_agg(identity, ',') FROM outbound_messages") == "RB-FAST");
 }
 
@@ -214,11 +212,10 @@ TEST_CASE("store queues: a lane sends in order; a retry holds the lane; dead let
   const auto claimed = store::claim_job(q.db, 60s);
   REQUIRE(claimed.has_value());
   REQUIRE(claimed->held.id == job);
-  REQUIRE(store::finish_job(q.db, claimed->held, "routine", "[]", {},
-                            {{"ris", output_kind::oru, "M1", "", "one"},
+  REQUIRE(store::finish_job(q.db, claimed->held, store::job_result{"routine", "[]", "v1", {}, {{"ris", output_kind::oru, "M1", "", "one"},
                              {"ris", output_kind::adt, "M2", "", "two"},
                              {"fhir", output_kind::observation, "F1", "", "{}"},
-                             {"ris", output_kind::oru, "M3", "", "three"}}));
+                             {"ris", output_kind::oru, "M3", "", "three"}}, {}}));
   auto head = store::claim_lane_head(q.db, "ris", 30s);
   REQUIRE(head.has_value());
   CHECK(head->identity == "M1");
@@ -271,7 +268,7 @@ TEST_CASE("store queues: a lane head taken over after its lease ran out: the fir
   q.jobs(1);
   const auto claimed = store::claim_job(q.db, 60s);
   REQUIRE(claimed.has_value());
-  REQUIRE(store::finish_job(q.db, claimed->held, "routine", "[]", {}, {{"ris", output_kind::oru, "M1", "", "one"}}));
+  REQUIRE(store::finish_job(q.db, claimed->held, store::job_result{"routine", "[]", "v1", {}, {{"ris", output_kind::oru, "M1", "", "one"}}, {}}));
   const auto slow = store::claim_lane_head(q.db, "ris", 30s);
   REQUIRE(slow.has_value());
   q.pg.psql("UPDATE outbound_messages SET lease_until = now() - interval '1 second'");
@@ -284,4 +281,71 @@ TEST_CASE("store queues: a lane head taken over after its lease ran out: the fir
   CHECK_FALSE(store::mark_sent(q.db, slow->held, "MSA|AA|M1"));
   CHECK(q.pg.psql("SELECT status || ' ' || attempts || ' ' || convert_from(response, 'UTF8') FROM outbound_messages") ==
         "sent 1 MSA|AA|M1");
+}
+
+TEST_CASE("store queues: one result per study version; the latest done job's findings compare as JSON") {
+  queue_db q;
+  q.jobs(2);
+  CHECK_FALSE(store::latest_done(q.db, "stroke", "ACC").has_value());
+  auto first = store::claim_job(q.db, 60s);
+  REQUIRE(first.has_value());
+  REQUIRE(store::finish_job(q.db, first->held,
+                            store::job_result{"critical", "[]", "version-1",
+                                              {{"1.2", "1.2.3", 32, "m", "1", "abc", "{}", R"([{"label": "x", "value": 1.5}])"}},
+                                              {},
+                                              {}}));
+  const auto done = store::latest_done(q.db, "stroke", "ACC");
+  REQUIRE(done.has_value());
+  CHECK(done->job_id == first->held.id);
+  CHECK(done->study_version == "version-1");
+  CHECK(store::same_findings(q.db, first->held.id, R"([[{"value":1.50,"label":"x"}]])"));
+  CHECK_FALSE(store::same_findings(q.db, first->held.id, R"([[{"label": "x", "value": 1.6}]])"));
+
+  auto second = store::claim_job(q.db, 60s);
+  REQUIRE(second.has_value());
+  CHECK(store::mark_duplicate(q.db, second->held, "version-1", first->held.id));
+  CHECK(q.pg.psql("SELECT status || ' / ' || error FROM jobs WHERE id = " + std::to_string(second->held.id)) ==
+        "duplicate / duplicate_trigger: job " + std::to_string(first->held.id) + " already did this study version");
+  CHECK(store::latest_done(q.db, "stroke", "ACC")->job_id == first->held.id);
+}
+
+TEST_CASE("store queues: an order cancel ends the open jobs and withdraws the latest done results once, at the back") {
+  queue_db q;
+  const std::vector<std::int64_t> ids = q.jobs(3);
+  REQUIRE(ids.size() == 3);
+  // Job 1 done with an ORU (sent) and its withdrawal kept; job 2 running; job 3 queued.
+  auto done = store::claim_job(q.db, 60s);
+  REQUIRE(done.has_value());
+  REQUIRE(store::finish_job(q.db, done->held,
+                            store::job_result{"routine", "[]", "v1", {},
+                                              {{"ris", output_kind::oru, "M1", "", "ORU P"}},
+                                              {{"ris", output_kind::oru, "M1W", "", "ORU W"},
+                                               {"fhir", output_kind::observation, "F1", "", "{\"status\": \"entered-in-error\"}"}}}));
+  auto head = store::claim_lane_head(q.db, "ris", 30s);
+  REQUIRE(head.has_value());
+  REQUIRE(store::mark_sent(q.db, head->held, "MSA|AA|M1"));
+  const auto running = store::claim_job(q.db, 60s);
+  REQUIRE(running.has_value());
+  // Another study's result queued after job 1's: the withdrawal must come behind it.
+  q.pg.psql("INSERT INTO outbound_messages (job_id, destination, output, identity, payload) VALUES (" +
+            std::to_string(ids[2]) + ", 'ris', 'oru', 'OTHER', 'x')");
+
+  const auto cancel = [&](const std::string& control_id) {
+    std::vector<store::inbound_message> rows = {inbound_row(control_id)};
+    store::store_inbound(q.db, rows);
+    return store::route_received(q.db, 10, [](std::int64_t, std::string_view) {
+      return store::routing_decision{inbound_status::routed, {}, {{"stroke", "ACC"}}};
+    });
+  };
+  CHECK(cancel("CANCEL-1") == 1);
+  CHECK(q.pg.psql("SELECT string_agg(status || ':' || (cancelled_by IS NOT NULL) || ':' || (withdrawn_at IS NOT NULL), "
+                  "',' ORDER BY id) FROM jobs") == "done:true:true,cancelled:true:false,cancelled:true:false");
+  CHECK(q.pg.psql("SELECT string_agg(destination || ':' || identity || ':' || revision || ':' || status, ',' ORDER BY id) "
+                  "FROM outbound_messages") ==
+        "ris:M1:original:sent,ris:OTHER:original:pending,ris:M1W:withdrawal:pending,fhir:F1:withdrawal:pending");
+  // The worker that held job 2 has lost it.
+  CHECK_FALSE(store::finish_job(q.db, running->held, store::job_result{"routine", "[]", "v2", {}, {}, {}}));
+  // A second cancel withdraws nothing more.
+  CHECK(cancel("CANCEL-2") == 1);
+  CHECK(q.pg.psql("SELECT count(*) FROM outbound_messages WHERE revision = 'withdrawal'") == "2");
 }

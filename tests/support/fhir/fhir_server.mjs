@@ -16,12 +16,17 @@
 //     with it (nothing stored); none → stored with a new id, 201 with it and
 //     Location /fhir/Observation/ID/_history/1; more than one → 412.
 //     Without If-None-Exist every valid POST creates (201).
+//   PUT /fhir/Observation?identifier=SYSTEM|VALUE  conditional update (FHIR
+//     R4 3.1.0.9.1), checked as POST: no match → created (201, versionId 1);
+//     one match → replaced under its id with the next versionId (200); more
+//     than one → 412.
 //   GET /fhir/Observation/ID  the stored resource, or 404.
 //   Anything else → 404 with an OperationOutcome.
 // Control, under /control (never failed or held):
-//   GET  /control/state        {"observations": N, "requests": [{method,
-//                               path, contentType, accept, ifNoneExist,
-//                               status}]}: every FHIR request so far
+//   GET  /control/state        {"observations": N, "resources": [{id,
+//                               identifier, status, versionId}], "requests":
+//                               [{method, path, query, contentType, accept,
+//                               ifNoneExist, status}]}: every FHIR request so far
 //   POST /control/fail?count=N&status=S  the next N FHIR requests answer S
 //                               (default 503) with an OperationOutcome
 //   POST /control/hang?count=N  the next N FHIR requests get no answer (the
@@ -86,7 +91,8 @@ function matching(system, value) {
   );
 }
 
-function createObservation(req, body, record) {
+// The Observation in a request body, or the answer refusing it.
+function observationIn(req, body) {
   const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
   if (contentType !== fhirJson) return [415, outcome('error', 'not-supported', `Content-Type ${contentType} is not ${fhirJson}`)];
   let resource;
@@ -100,16 +106,37 @@ function createObservation(req, body, record) {
   }
   const errors = issuesOf(resource).filter((i) => i.severity === 'error' || i.severity === 'fatal');
   if (errors.length > 0) return [400, { resourceType: 'OperationOutcome', issue: errors }];
+  return resource;
+}
 
+function identifierSearch(text) {
+  const searched = decodeURIComponent(text);
+  const bar = searched.indexOf('|');
+  return bar < 0 ? ['', searched] : [searched.slice(0, bar), searched.slice(bar + 1)];
+}
+
+function updateObservation(req, body, url) {
+  const resource = observationIn(req, body);
+  if (Array.isArray(resource)) return resource;
+  const identifier = url.searchParams.get('identifier');
+  if (identifier === null) return [400, outcome('error', 'not-supported', 'a conditional update needs ?identifier=')];
+  const found = matching(...identifierSearch(identifier));
+  if (found.length > 1) return [412, outcome('error', 'multiple-matches', `${found.length} Observations match`)];
+  const id = found.length === 1 ? found[0].id : String(nextId++);
+  const version = found.length === 1 ? Number(found[0].meta.versionId) + 1 : 1;
+  const stored = { ...resource, id, meta: { versionId: String(version), lastUpdated: new Date().toISOString() } };
+  observations.set(id, stored);
+  return [found.length === 1 ? 200 : 201, stored];
+}
+
+function createObservation(req, body, record) {
+  const resource = observationIn(req, body);
+  if (Array.isArray(resource)) return resource;
   const condition = record.ifNoneExist;
   if (condition !== undefined) {
     const m = /^identifier=(.*)$/.exec(condition);
     if (!m) return [400, outcome('error', 'not-supported', `If-None-Exist ${condition} is not identifier=SYSTEM|VALUE`)];
-    const searched = decodeURIComponent(m[1]);
-    const bar = searched.indexOf('|');
-    const system = bar < 0 ? '' : searched.slice(0, bar);
-    const value = bar < 0 ? searched : searched.slice(bar + 1);
-    const found = matching(system, value);
+    const found = matching(...identifierSearch(m[1]));
     if (found.length > 1) return [412, outcome('error', 'multiple-matches', `${found.length} Observations match`)];
     if (found.length === 1) return [200, found[0]];
   }
@@ -123,6 +150,7 @@ function fhir(req, res, url, body) {
   const record = {
     method: req.method,
     path: url.pathname,
+    query: url.search,
     contentType: req.headers['content-type'],
     accept: req.headers.accept,
     ifNoneExist: req.headers['if-none-exist'],
@@ -143,6 +171,8 @@ function fhir(req, res, url, body) {
   let result;
   if (req.method === 'POST' && url.pathname === '/fhir/Observation') {
     result = createObservation(req, body, record);
+  } else if (req.method === 'PUT' && url.pathname === '/fhir/Observation') {
+    result = updateObservation(req, body, url);
   } else if (req.method === 'GET' && url.pathname.startsWith('/fhir/Observation/')) {
     const found = observations.get(url.pathname.slice('/fhir/Observation/'.length));
     result = found ? [200, found] : [404, outcome('error', 'not-found', 'no such Observation')];
@@ -155,7 +185,13 @@ function fhir(req, res, url, body) {
 
 function control(req, res, url) {
   if (req.method === 'GET' && url.pathname === '/control/state') {
-    return answer(res, 200, { observations: observations.size, requests });
+    const resources = [...observations.values()].map((o) => ({
+      id: o.id,
+      identifier: (o.identifier ?? [])[0]?.value ?? '',
+      status: o.status,
+      versionId: o.meta.versionId,
+    }));
+    return answer(res, 200, { observations: observations.size, resources, requests });
   }
   const count = Number(url.searchParams.get('count') ?? '1');
   if (req.method === 'POST' && url.pathname === '/control/fail') {
