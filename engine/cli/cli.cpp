@@ -1,13 +1,16 @@
 #include "cli/cli.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <ostream>
 
 #include "cli/check_mappings_command.hpp"
-#include "cli/infer_command.hpp"
 #include "cli/operate_commands.hpp"
 #include "cli/parse_command.hpp"
-#include "cli/preview_command.hpp"
 #include "cli/replay_command.hpp"
 #include "cli/serve_command.hpp"
 
@@ -44,6 +47,22 @@ constexpr std::string_view usage_text =
 
 }  // namespace
 
+bool runs_in_worker(std::string_view command) noexcept { return command == "infer" || command == "preview"; }
+
+std::string sibling_executable(std::string_view name) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ((ec ? std::filesystem::path(".") : self.parent_path()) / name).string();
+}
+
+int exec_worker(char** argv, std::ostream& err) {
+  const std::string worker = sibling_executable("radbridge-worker");
+  argv[0] = const_cast<char*>(worker.c_str());
+  execv(worker.c_str(), argv);
+  err << "radbridge: cannot run " << worker << ": " << std::strerror(errno) << '\n';
+  return exit_failure;
+}
+
 std::string database_conninfo(std::optional<std::string_view> flag, const std::string& fallback) {
   if (flag) return std::string(*flag);
   if (const char* env = std::getenv("RADBRIDGE_DB"); env != nullptr && *env != '\0') return env;
@@ -61,9 +80,7 @@ int run(std::span<const std::string_view> args, std::istream& in, std::ostream& 
   if (command == "serve") return run_serve(rest, out, err);
   if (command == "migrate") return run_migrate(rest, out, err);
   if (command == "replay") return run_replay(rest, out, err);
-  if (command == "infer") return run_infer(rest, out, err);
   if (command == "check-mappings") return run_check_mappings(rest, out, err);
-  if (command == "preview") return run_preview(rest, out, err);
   if (command == "requeue") return run_requeue(rest, out, err);
   if (command == "audit") return run_audit(rest, out, err);
   err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;

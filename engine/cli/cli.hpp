@@ -20,6 +20,15 @@ inline constexpr int exit_usage = 2;
 
 int run(std::span<const std::string_view> args, std::istream& in, std::ostream& out, std::ostream& err);
 
+// Commands that read studies or run models live in `radbridge-worker`
+// (worker_cli.hpp), so that `radbridge` itself never loads libtorch or DCMTK.
+bool runs_in_worker(std::string_view command) noexcept;
+// Replaces this process with radbridge-worker (beside this executable) and
+// the same arguments; returns exit_failure, having said why, when it cannot.
+int exec_worker(char** argv, std::ostream& err);
+// The path of a program installed beside this executable.
+std::string sibling_executable(std::string_view name);
+
 // The database of a command: --db, else RADBRIDGE_DB, else `fallback`.
 std::string database_conninfo(std::optional<std::string_view> flag, const std::string& fallback = {});
 

@@ -1,6 +1,7 @@
 #include "cli/serve_command.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -27,7 +28,7 @@ namespace radbridge::cli {
 namespace {
 
 constexpr std::string_view serve_usage =
-    "usage: radbridge serve --config FILE [--db CONNINFO] [--listen HOST:PORT]\n";
+    "usage: radbridge serve --config FILE [--db CONNINFO] [--listen HOST:PORT] [--roles ingest,route,jobs,deliver]\n";
 constexpr std::string_view migrate_usage = "usage: radbridge migrate --db CONNINFO   (or RADBRIDGE_DB)\n";
 
 net::tls_options tls_options_from(const config::tls_settings& t) {
@@ -39,6 +40,30 @@ net::tls_options tls_options_from(const config::tls_settings& t) {
   o.ciphersuites = t.ciphersuites;
   o.require_client_cert = t.require_client_cert;
   return o;
+}
+
+struct serve_roles {
+  bool ingest = false;
+  jobs::pipeline_roles pipeline{false, false, false};
+};
+
+// "ingest,route,jobs,deliver" (any non-empty subset, each once).
+std::optional<serve_roles> parse_roles(std::string_view text) {
+  serve_roles r;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view role = text.substr(start, comma - start);
+    bool* flag = role == "ingest"    ? &r.ingest
+                 : role == "route"   ? &r.pipeline.route
+                 : role == "jobs"    ? &r.pipeline.jobs
+                 : role == "deliver" ? &r.pipeline.deliver
+                                     : nullptr;
+    if (flag == nullptr || *flag) return std::nullopt;
+    *flag = true;
+    start = comma + 1;
+  }
+  return r;
 }
 
 bool apply_listen(std::string_view text, config::interface_settings& iface) {
@@ -80,6 +105,7 @@ int run_migrate(std::span<const std::string_view> args, std::ostream& out, std::
 
 int run_serve(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
   std::optional<std::string_view> config_path, db_flag, listen_flag;
+  serve_roles roles{true, {true, true, true}};
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
     if (a == "--help" || a == "-h") {
@@ -96,6 +122,14 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
       db_flag = args[++i];
     } else if (a == "--listen") {
       listen_flag = args[++i];
+    } else if (a == "--roles") {
+      const auto parsed = parse_roles(args[++i]);
+      if (!parsed) {
+        err << "radbridge serve: --roles takes ingest, route, jobs and deliver, comma-separated, each once; not '"
+            << args[i] << "'\n";
+        return exit_usage;
+      }
+      roles = *parsed;
     } else {
       err << "radbridge serve: unknown option '" << a << "'\n" << serve_usage;
       return exit_usage;
@@ -128,7 +162,9 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
   std::unique_ptr<jobs::pipeline> pipeline;
   if (settings.pipeline) {
     try {
-      pipeline = std::make_unique<jobs::pipeline>(conninfo, *settings.pipeline, RADBRIDGE_VERSION);
+      const jobs::worker_launch worker{sibling_executable("radbridge-worker"),
+                                       std::filesystem::absolute(std::string(*config_path)).string()};
+      pipeline = std::make_unique<jobs::pipeline>(conninfo, *settings.pipeline, roles.pipeline, worker);
     } catch (const route::mapping_error& e) {
       err << "radbridge serve: the mappings have problems:\n" << e.what() << '\n';
       return exit_failure;
@@ -151,17 +187,19 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     net::asio::io_context io;
     // Member order matters: listeners use the committer and TLS contexts, so
     // they are declared after them and destroyed first.
-    ingest::group_committer committer(io, conninfo, settings.max_commit_group, settings.commit_workers);
+    std::optional<ingest::group_committer> committer;
+    if (roles.ingest) committer.emplace(io, conninfo, settings.max_commit_group, settings.commit_workers);
     std::vector<std::unique_ptr<net::asio::ssl::context>> tls_contexts;
     std::vector<std::unique_ptr<ingest::listener>> listeners;
-    for (const config::interface_settings& iface : settings.interfaces) {
+    for (const config::interface_settings& iface : roles.ingest ? settings.interfaces
+                                                                : std::vector<config::interface_settings>{}) {
       net::asio::ssl::context* tls = nullptr;
       if (iface.tls) {
         tls_contexts.push_back(
             std::make_unique<net::asio::ssl::context>(net::make_server_context(tls_options_from(*iface.tls))));
         tls = tls_contexts.back().get();
       }
-      listeners.push_back(std::make_unique<ingest::listener>(io, iface, committer, settings.application_name, tls));
+      listeners.push_back(std::make_unique<ingest::listener>(io, iface, *committer, settings.application_name, tls));
     }
     net::asio::signal_set signals(io, SIGTERM, SIGINT);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {

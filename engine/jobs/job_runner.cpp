@@ -109,12 +109,13 @@ job_outcome not_ready(const store::claimed_job& job, const route::readiness_rule
 
 job_runner::job_runner(const route::mapping_set& mappings, const infer::model_registry& registry,
                        const study_source& studies, const config::pipeline_settings& settings,
-                       std::string engine_version)
+                       std::string engine_version, std::string owner)
     : mappings_(mappings),
       registry_(registry),
       studies_(studies),
       settings_(settings),
-      engine_version_(std::move(engine_version)) {}
+      engine_version_(std::move(engine_version)),
+      owner_(std::move(owner)) {}
 
 const infer::model_runner& job_runner::runner_for(const std::string& model_id) {
   std::lock_guard lock(runners_mutex_);
@@ -144,7 +145,7 @@ bool job_runner::run_one(store::database& db, lease_keeper& keeper) {
   for (const std::int64_t id : store::fail_exhausted(db, static_cast<int>(settings_.job_attempts))) {
     log::warn("job_failed", {{"job_id", id}, {"reason", "attempts_exhausted"}});
   }
-  const std::optional<store::claimed_job> job = store::claim_job(db, settings_.job_lease);
+  const std::optional<store::claimed_job> job = store::claim_job(db, settings_.job_lease, owner_);
   if (!job) return false;
   keeper.watch(job->held);
   job_outcome o = attempt(db, *job);

@@ -65,7 +65,7 @@ struct job_outcome {
 class job_runner {
  public:
   job_runner(const route::mapping_set& mappings, const infer::model_registry& registry, const study_source& studies,
-             const config::pipeline_settings& settings, std::string engine_version);
+             const config::pipeline_settings& settings, std::string engine_version, std::string owner = {});
 
   bool run_one(store::database& db, lease_keeper& keeper);
 
@@ -81,6 +81,7 @@ class job_runner {
   const study_source& studies_;
   const config::pipeline_settings& settings_;
   std::string engine_version_;
+  std::string owner_;  // the lease owner name of this process
   std::mutex runners_mutex_;
   std::map<std::string, std::unique_ptr<infer::model_runner>> runners_;
 };

@@ -21,7 +21,7 @@ store::routing_decision decide(const route::mapping_set& mappings, std::int64_t 
   const auto m = hl7::message::parse(payload);
   if (!m) {
     log::warn("routing_unreadable", {{"inbound_id", inbound_id}, {"error", m.error().to_string()}});
-    return {work::inbound_status::failed, {}};
+    return {work::inbound_status::failed, {}, {}};
   }
   store::routing_decision d{work::inbound_status::filtered, {}, {}};
   if (is_order_cancel(*m)) {

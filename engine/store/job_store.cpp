@@ -73,19 +73,20 @@ std::size_t route_received(database& db, std::size_t limit,
   });
 }
 
-std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lease_length) {
+std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lease_length, std::string_view owner) {
   return guarded(db.handle(), [&](pqxx::connection& c) -> std::optional<claimed_job> {
     pqxx::work tx(c);
     const pqxx::result r = tx.exec_params(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease = nextval('lease_tokens'), "
-        "lease_until = now() + $1 * interval '1 millisecond', first_claimed_at = coalesce(first_claimed_at, now()) "
+        "lease_until = now() + $1 * interval '1 millisecond', first_claimed_at = coalesce(first_claimed_at, now()), "
+        "lease_owner = nullif($2, '') "
         "WHERE id = (SELECT id FROM jobs WHERE (status IN ('queued', 'waiting_for_study') AND next_attempt_at <= now()) "
         "OR (status = 'running' AND lease_until < now()) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, lease, inbound_id, route, study_key_kind, study_key, mode, attempts, "
         "extract(epoch FROM now() - created_at) * 1000, probe_series, probe_instances, "
         "extract(epoch FROM now() - probe_since) * 1000, "
         "(SELECT payload FROM inbound_messages WHERE inbound_messages.id = jobs.inbound_id)",
-        static_cast<long>(lease_length.count()));
+        static_cast<long>(lease_length.count()), std::string(owner));
     tx.commit();
     if (r.empty()) return std::nullopt;
     const pqxx::row row = r[0];
@@ -114,6 +115,17 @@ std::optional<std::chrono::milliseconds> next_job_due(database& db) {
     tx.commit();
     if (r[0][0].is_null()) return std::nullopt;
     return std::chrono::milliseconds(std::max<std::int64_t>(0, r[0][0].as<std::int64_t>()));
+  });
+}
+
+std::size_t release_leases_of(database& db, std::string_view owner) {
+  return guarded(db.handle(), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const pqxx::result r = tx.exec_params(
+        "UPDATE jobs SET lease_until = now() - interval '1 millisecond' WHERE status = 'running' AND lease_owner = $1",
+        std::string(owner));
+    tx.commit();
+    return static_cast<std::size_t>(r.affected_rows());
   });
 }
 

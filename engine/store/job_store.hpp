@@ -74,7 +74,12 @@ struct claimed_job {
   std::string order;       // the inbound message's bytes
 };
 
-std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lease_length);
+// `owner` names the claiming worker process ("host:pid"; empty: unnamed).
+std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lease_length,
+                                     std::string_view owner = {});
+
+// The leases `owner` holds run out now (its process died); returns how many.
+std::size_t release_leases_of(database& db, std::string_view owner);
 
 // How long until a job is due: the next queued or waiting job's time, or a
 // running job's lease end (its worker may have died); nullopt when no job is

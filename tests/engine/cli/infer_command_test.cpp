@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/cli.hpp"
+#include "cli/worker_cli.hpp"
 #include "json/json_document.hpp"
 #include "support.hpp"
 #include "support/orthanc_server.hpp"
@@ -36,7 +37,9 @@ outcome infer(std::vector<std::string> args) {
   for (const std::string& a : args) views.push_back(a);
   std::istringstream in;
   std::ostringstream out, err;
-  const int code = radbridge::cli::run(views, in, out, err);
+  // infer and preview run in radbridge-worker; the rest in radbridge.
+  const int code = radbridge::cli::runs_in_worker(views.at(0)) ? radbridge::cli::run_worker(views, in, out, err)
+                                                               : radbridge::cli::run(views, in, out, err);
   return {code, out.str(), err.str()};
 }
 

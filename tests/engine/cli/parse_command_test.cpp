@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sstream>
 #include <string>
@@ -142,4 +143,29 @@ TEST_CASE("cli serve: an invalid configuration is refused with file:line:col, be
   std::remove(path.c_str());
   CHECK(run_cli({"serve"}).code == 2);
   CHECK(run_cli({"migrate"}).code == 2);
+}
+
+TEST_CASE("cli: radbridge loads neither libtorch nor DCMTK; infer runs in radbridge-worker, reached by the same name") {
+  // What the dynamic loader maps for radbridge: no libtorch, no DCMTK.
+  const std::string libraries_cmd = "ldd " + std::string(RADBRIDGE_BINARY);
+  FILE* pipe = popen(libraries_cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string libraries;
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) libraries.append(buf, n);
+  CHECK(pclose(pipe) == 0);
+  CHECK_MESSAGE(libraries.find("libtorch") == std::string::npos, libraries);
+  CHECK_MESSAGE(libraries.find("libdcm") == std::string::npos, libraries);
+  // `radbridge infer` runs radbridge-worker with the same arguments.
+  const std::string infer_cmd = std::string(RADBRIDGE_BINARY) + " infer --model nosuch --dir /tmp --registry " +
+                                (radbridge::test::source_dir() / "models/registry.json").string() + " 2>&1";
+  pipe = popen(infer_cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string said;
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) said.append(buf, n);
+  const int status = pclose(pipe);
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(said == "radbridge infer: no model \"nosuch\" in " +
+                    (radbridge::test::source_dir() / "models/registry.json").string() +
+                    " (it has: ich_classifier, ich_segmentation)\n");
 }

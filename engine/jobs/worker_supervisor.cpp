@@ -1,0 +1,133 @@
+#include "jobs/worker_supervisor.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "core/log.hpp"
+#include "store/database.hpp"
+#include "store/job_store.hpp"
+#include "store/store_error.hpp"
+
+extern char** environ;
+
+namespace radbridge::jobs {
+
+std::string lease_owner_of(pid_t pid) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "localhost");
+  return std::string(host) + ":" + std::to_string(pid);
+}
+
+worker_supervisor::worker_supervisor(std::string worker_binary, std::string config_file, std::string conninfo,
+                                     std::chrono::milliseconds stop_grace)
+    : binary_(std::move(worker_binary)),
+      config_file_(std::move(config_file)),
+      conninfo_(std::move(conninfo)),
+      stop_grace_(stop_grace) {}
+
+worker_supervisor::~worker_supervisor() { stop(); }
+
+void worker_supervisor::start() { thread_ = std::thread([this] { run(); }); }
+
+pid_t worker_supervisor::spawn() {
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "RADBRIDGE_DB=", 13) != 0) env_text.emplace_back(*e);
+  }
+  env_text.push_back("RADBRIDGE_DB=" + conninfo_);
+  std::vector<char*> envp;
+  for (std::string& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args_text = {binary_, "jobs", "--config", config_file_, "--supervised"};
+  std::vector<char*> argv;
+  for (std::string& a : args_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, binary_.c_str(), nullptr, nullptr, argv.data(), envp.data());
+  if (rc != 0) {
+    log::error("worker_spawn_failed", {{"binary", binary_}, {"error", std::strerror(rc)}});
+    return 0;
+  }
+  return pid;
+}
+
+void worker_supervisor::run() {
+  std::chrono::milliseconds backoff{0};
+  for (;;) {
+    pid_t pid = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      pid = child_ = spawn();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    int status = 0;
+    if (pid != 0) {
+      log::info("worker_started", {{"pid", pid}});
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+    bool asked = false;
+    {
+      std::lock_guard lock(mutex_);
+      child_ = 0;
+      asked = stopping_;
+    }
+    if (pid != 0) {
+      const bool signalled = WIFSIGNALED(status);
+      log::write(asked ? log::level::info : log::level::error, "worker_exited",
+                 {{"pid", pid},
+                  {signalled ? "signal" : "code", signalled ? WTERMSIG(status) : WEXITSTATUS(status)},
+                  {"asked", asked ? "yes" : "no"}});
+      try {
+        store::database db(conninfo_);
+        const std::size_t released = store::release_leases_of(db, lease_owner_of(pid));
+        if (released > 0) log::warn("worker_leases_released", {{"pid", pid}, {"jobs", released}});
+      } catch (const store::store_error& e) {
+        // The leases run out by themselves; the jobs are claimed again a little later.
+        log::warn("pipeline_database_error", {{"worker", "supervisor"}, {"kind", store::to_string(e.kind())},
+                                              {"error", e.what()}});
+      }
+    }
+    if (asked) return;
+    const bool quick_death = std::chrono::steady_clock::now() - started < std::chrono::minutes(1);
+    backoff = quick_death ? std::min(std::chrono::milliseconds{10000}, std::max(backoff * 2, std::chrono::milliseconds{200}))
+                          : std::chrono::milliseconds{200};
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, backoff, [&] { return stopping_; });
+  }
+}
+
+void worker_supervisor::stop() {
+  pid_t pid = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    pid = child_;
+  }
+  changed_.notify_all();
+  if (!thread_.joinable()) return;
+  if (pid != 0) kill(pid, SIGTERM);
+  const auto give_up = std::chrono::steady_clock::now() + stop_grace_;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (child_ == 0) break;
+    }
+    if (std::chrono::steady_clock::now() >= give_up) {
+      kill(pid, SIGKILL);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  thread_.join();
+}
+
+}  // namespace radbridge::jobs
