@@ -8,11 +8,18 @@
 // again, and that serve refuses to start on a broken mapping.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -523,4 +530,143 @@ TEST_CASE("pipeline: an order cancel ends a waiting job; after results it withdr
   CHECK(audit.status == 0);
   CHECK_MESSAGE(audit.out.find("  results withdrawn by message CAN-R\n") != std::string::npos, audit.out);
   CHECK_MESSAGE(audit.out.find("outbound oru withdrawal ") != std::string::npos, audit.out);
+}
+
+namespace {
+
+// A "PACS" that accepts connections and never answers: a job fetching from it stays running.
+struct silent_server {
+  int fd = -1;
+  std::uint16_t port = 0;
+  silent_server() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(fd, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port = ntohs(address.sin_port);
+  }
+  ~silent_server() { ::close(fd); }
+  std::string dicomweb_url() const { return "http://127.0.0.1:" + std::to_string(port) + "/dicom-web"; }
+};
+
+// The pid of the last worker the engine started, once it is not `other`.
+pid_t worker_pid(const engine& e, pid_t other = 0) {
+  for (int i = 0; i < 600; ++i) {
+    const std::string log = e.log();
+    const std::size_t at = log.rfind("worker_started pid=");
+    if (at != std::string::npos) {
+      const pid_t pid = static_cast<pid_t>(std::stol(log.substr(at + 19)));
+      if (pid != other) return pid;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  FAIL("no new worker_started in the log:\n" << e.log());
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("pipeline: a worker that segfaults on a job is restarted; the listener still ACKs; the job fails after its attempts") {
+  const silent_server hanging_pacs;
+  test::deliver::hl7_receiver ris, ehr;
+  test::deliver::fhir_server fhir;
+  engine e;
+  e.configure(ris.address(), ehr.address(), fhir.base_url(), hanging_pacs.dicomweb_url(), R"("job_attempts": 2)");
+  e.start();
+  e.replay({order_for({"ACC-CRASH", "SYNP-CRASH", "", false, ""}, "ORD-CRASH")});
+  pid_t worker = 0;
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    const std::string running = "running " + std::to_string(attempt);
+    REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status || ' ' || attempts FROM jobs", running) == running, e.log());
+    worker = worker_pid(e, worker);
+    REQUIRE(::kill(worker, SIGSEGV) == 0);
+    const std::string exited = "worker_exited pid=" + std::to_string(worker) + " signal=11 asked=no";
+    for (int i = 0; i < 600 && e.log().find(exited) == std::string::npos; ++i) std::this_thread::sleep_for(50ms);
+    REQUIRE_MESSAGE(e.log().find(exited) != std::string::npos, e.log());
+    // The listener and the rest of the engine live on.
+    e.replay({replace_all(test::read_file(test::source_dir() / "samples/hl7/adt_a31_update_person.hl7"),
+                          "|P|", "-" + std::to_string(attempt) + "|P|")});
+  }
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status || ' ' || failure FROM jobs", "failed attempts_exhausted") ==
+                      "failed attempts_exhausted",
+                  e.log());
+  CHECK(e.pg.psql("SELECT error FROM jobs") ==
+        "attempts_exhausted: the lease ran out on attempt 2 of 2 (the worker stopped or crashed)");
+  CHECK(e.pg.psql("SELECT count(*) FROM inbound_messages") == "3");
+  CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages") == "0");
+  CHECK(e.log().find("worker_leases_released pid=" + std::to_string(worker) + " jobs=1") != std::string::npos);
+}
+
+TEST_CASE("pipeline: two engines on one database share 20 studies; one killed with -9 midway: every job done once, "
+          "every result delivered, in order") {
+  test::temp_folder studies_dir("radbridge-pipeline-twenty");
+  test::generate(studies_dir.path(), 77, 20, 16, 128);
+  const std::vector<study_truth> truth = read_truth(studies_dir.path() / "truth.json");
+  REQUIRE(truth.size() == 20);
+  const test::orthanc_server orthanc;
+  REQUIRE(orthanc.upload(studies_dir.path()) == 20 * 16);
+  test::deliver::hl7_receiver ris, ehr;
+  test::deliver::fhir_server fhir;
+  engine a;
+  a.configure(ris.address(), ehr.address(), fhir.base_url(), orthanc.dicomweb_url(),
+              R"("job_attempts": 5, "job_lease_ms": 3000)", R"({"settle_ms": 200})");
+  a.start();
+  // Engine B: the same configuration on the same database, listening on its own port.
+  const std::uint16_t port_b = test::free_tcp_port();
+  write(a.dir.path() / "radbridge-b.json",
+        replace_all(test::read_file(a.dir.path() / "radbridge.json"), "127.0.0.1:" + std::to_string(a.port),
+                    "127.0.0.1:" + std::to_string(port_b)));
+  test::spawn_options options;
+  options.out = test::stdio_target::append_to(a.dir.path() / "engine-b.log");
+  options.err = test::stdio_target::append_to(a.dir.path() / "engine-b.log");
+  options.stop_grace = 5s;
+  test::child_process b({RADBRIDGE_BINARY, "serve", "--config", (a.dir.path() / "radbridge-b.json").string(), "--db",
+                         a.pg.conninfo()},
+                        options);
+  const auto b_log = [&] { return test::read_file(a.dir.path() / "engine-b.log"); };
+  for (int i = 0; i < 300 && b_log().find("worker_started") == std::string::npos; ++i) std::this_thread::sleep_for(50ms);
+  REQUIRE_MESSAGE(b_log().find("worker_started") != std::string::npos, b_log());
+
+  std::vector<std::string> orders;
+  for (std::size_t i = 0; i < truth.size(); ++i) orders.push_back(order_for(truth[i], "ORD-" + std::to_string(i)));
+  a.replay(orders);
+  // Midway, engine A dies at once (its worker goes with it).
+  REQUIRE_MESSAGE(wait_for(a.pg, "SELECT count(*) >= 5 FROM jobs WHERE status = 'done'", "t") == "t", a.log());
+  a.process->signal(SIGKILL);
+  REQUIRE(a.process->wait_for(30s).has_value());
+  REQUIRE_MESSAGE(wait_for(a.pg, "SELECT count(*) FROM jobs WHERE status = 'done'", "20", 300s) == "20", b_log());
+  REQUIRE_MESSAGE(wait_for(a.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0", 120s) == "0",
+                  b_log());
+
+  // Each job done once: one finish, two inferences, one set of outputs.
+  CHECK(a.pg.psql("SELECT count(*) || ' ' || count(DISTINCT inbound_id) FROM jobs") == "20 20");
+  CHECK(a.pg.psql("SELECT count(*) FROM inference_audit") == "40");
+  CHECK(a.pg.psql("SELECT count(*) FROM outbound_messages WHERE output = 'oru'") == "20");
+  // The RIS got every ORU at least once, only ours, in the order the jobs finished (a resend
+  // after the kill repeats the same MSH-10).
+  const std::vector<std::string> expected =
+      [&] {
+        std::vector<std::string> ids;
+        std::istringstream in(a.pg.psql("SELECT string_agg(identity, ' ' ORDER BY id) FROM outbound_messages "
+                                        "WHERE destination = 'ris'"));
+        for (std::string id; in >> id;) ids.push_back(id);
+        return ids;
+      }();
+  std::vector<std::string> first_seen;
+  for (const auto& r : ris.records()) {
+    CHECK_MESSAGE(std::find(expected.begin(), expected.end(), r.control_id) != expected.end(), r.control_id);
+    if (std::find(first_seen.begin(), first_seen.end(), r.control_id) == first_seen.end()) {
+      first_seen.push_back(r.control_id);
+    }
+  }
+  CHECK(first_seen == expected);
+  // The FHIR server holds three Observations per study, each once.
+  CHECK(fhir.control("GET", "/control/state").find("observations")->as_number() == 60);
+  b.signal(SIGTERM);
+  CHECK(b.wait_for(60s) == std::optional<int>(0));
 }
