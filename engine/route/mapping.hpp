@@ -71,7 +71,7 @@ struct study_key_rule {
 // from the order at `expected_instances_path`, when either gives one). A
 // study not ready after `max_wait` since the order fails the job.
 struct readiness_rule {
-  std::chrono::milliseconds settle{2000};
+  std::chrono::milliseconds settle{1000};
   std::chrono::milliseconds max_wait{std::chrono::minutes(10)};
   std::size_t expected_instances = 0;  // 0: none
   std::string expected_instances_path_text;

@@ -78,7 +78,7 @@ std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lea
     pqxx::work tx(c);
     const pqxx::result r = tx.exec_params(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease = nextval('lease_tokens'), "
-        "lease_until = now() + $1 * interval '1 millisecond', first_claimed_at = coalesce(first_claimed_at, now()), "
+        "lease_until = now() + $1 * interval '1 millisecond', first_claimed_at = coalesce(first_claimed_at, now()), claimed_at = now(), "
         "lease_owner = nullif($2, '') "
         "WHERE id = (SELECT id FROM jobs WHERE (status IN ('queued', 'waiting_for_study') AND next_attempt_at <= now()) "
         "OR (status = 'running' AND lease_until < now()) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "

@@ -34,11 +34,11 @@ work::output_kind output_of(const pqxx::field& f) {
 std::optional<lane_head> claim_lane_head(database& db, std::string_view destination, std::chrono::seconds lease) {
   return guarded(db.handle(), [&](pqxx::connection& c) -> std::optional<lane_head> {
     pqxx::work tx(c);
-    // The head is the lowest pending id; it is claimed only when it is due
+    // The head is the first pending row in lane order; it is claimed only when it is due
     // and nobody holds it, so the rows behind it wait.
     const pqxx::result r = tx.exec_params(
         "WITH head AS (SELECT id FROM outbound_messages WHERE destination = $1 AND status = 'pending' "
-        "ORDER BY id LIMIT 1 FOR UPDATE) "
+        "ORDER BY lane_position LIMIT 1 FOR UPDATE) "
         "UPDATE outbound_messages o SET lease = nextval('lease_tokens'), "
         "lease_until = now() + $2 * interval '1 second' FROM head "
         "WHERE o.id = head.id AND o.next_attempt_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now()) "
@@ -80,7 +80,7 @@ std::optional<std::chrono::milliseconds> next_lane_due(database& db, std::string
     pqxx::work tx(c);
     const pqxx::result r = tx.exec_params(
         "SELECT ceil(extract(epoch FROM greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)) - now()) "
-        "* 1000) FROM outbound_messages WHERE destination = $1 AND status = 'pending' ORDER BY id LIMIT 1",
+        "* 1000) FROM outbound_messages WHERE destination = $1 AND status = 'pending' ORDER BY lane_position LIMIT 1",
         std::string(destination));
     tx.commit();
     if (r.empty()) return std::nullopt;
@@ -96,6 +96,7 @@ std::size_t requeue_dead(database& db, std::optional<std::string> destination, c
     id_list += "}";
     const pqxx::result r = tx.exec_params(
         "UPDATE outbound_messages SET status = 'pending', attempts = 0, next_attempt_at = now(), lease = NULL, "
+        "lane_position = nextval('outbound_lane_positions'), "
         "lease_until = NULL WHERE status = 'dead' AND ($1::text IS NULL OR destination = $1) "
         "AND (cardinality($2::bigint[]) = 0 OR id = ANY($2::bigint[])) RETURNING id",
         destination ? std::optional<std::string>(*destination) : std::nullopt, id_list);

@@ -1,6 +1,7 @@
-// The outbound queue: one ordered lane per destination.
+// The outbound queue: one ordered lane per destination, in the order rows
+// were queued (jobs finishing; `lane_position`).
 //
-// `claim_lane_head` leases the lowest pending row of a destination when it is
+// `claim_lane_head` leases the first pending row of a destination when it is
 // due and not leased by someone else; otherwise nothing (the lane waits: a
 // row never overtakes the one before it). A lease is short: the sender's
 // attempt, not a row lock. The outcome of an attempt is recorded with
@@ -8,8 +9,8 @@
 // dead letter: the lane moves on); each names the lease of its claim and
 // returns false, writing nothing, when the claim was lost (the lease ran out
 // and another lane worker took the row). `requeue_dead` puts dead letters back at
-// the end of their lanes' order as they were (their ids keep their place),
-// with attempts reset. Every function throws store_error.
+// the back of their lanes (after everything queued so far), with attempts
+// reset. Every function throws store_error.
 #pragma once
 
 #include <chrono>

@@ -137,7 +137,7 @@ TEST_CASE("readiness, the study UID check and the study patient rule are read; d
     const auto report = route::check_mappings({write(dir, "a.json", route_text()), d}, registry());
     REQUIRE(report.problems == std::vector<std::string>{});
     const route::route& r = report.mappings.routes.at(0);
-    CHECK(r.readiness.settle.count() == 2000);
+    CHECK(r.readiness.settle.count() == 1000);
     CHECK(r.readiness.max_wait.count() == 600000);
     CHECK(r.readiness.expected_instances == 0);
     CHECK(r.study.verify_uid_text == "ZDS-1.1");

@@ -349,3 +349,27 @@ TEST_CASE("store queues: an order cancel ends the open jobs and withdraws the la
   CHECK(cancel("CANCEL-2") == 1);
   CHECK(q.pg.psql("SELECT count(*) FROM outbound_messages WHERE revision = 'withdrawal'") == "2");
 }
+
+TEST_CASE("store queues: a requeued dead letter goes to the back of its lane") {
+  queue_db q;
+  q.jobs(2);
+  const auto first = store::claim_job(q.db, 60s);
+  REQUIRE(first.has_value());
+  REQUIRE(store::finish_job(q.db, first->held,
+                            store::job_result{"routine", "[]", "v1", {}, {{"ris", output_kind::oru, "M1", "", "one"}}, {}}));
+  auto head = store::claim_lane_head(q.db, "ris", 30s);
+  REQUIRE(head.has_value());
+  REQUIRE(store::mark_dead(q.db, head->held, "AE", ""));
+  // Another job finishes after M1 went to the dead letter; then M1 is requeued.
+  const auto second = store::claim_job(q.db, 60s);
+  REQUIRE(second.has_value());
+  REQUIRE(store::finish_job(q.db, second->held,
+                            store::job_result{"routine", "[]", "v1", {}, {{"ris", output_kind::oru, "M2", "", "two"}}, {}}));
+  CHECK(store::requeue_dead(q.db, std::nullopt, {}) == 1);
+  std::vector<std::string> order;
+  while (const auto next = store::claim_lane_head(q.db, "ris", 30s)) {
+    order.push_back(next->identity);
+    REQUIRE(store::mark_sent(q.db, next->held, "AA"));
+  }
+  CHECK(order == std::vector<std::string>{"M2", "M1"});
+}
