@@ -1,10 +1,12 @@
-// Helpers shared by the test suites: where the source tree is, reading files.
+// Helpers shared by the test suites and benchmarks: where the source tree
+// is, reading and writing files, replacing text.
 #pragma once
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 namespace radbridge::test {
@@ -21,6 +23,19 @@ inline std::string read_file(const std::filesystem::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return std::move(s).str();
+}
+
+// Writes `text` to `p`; throws std::runtime_error when it cannot.
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("cannot write " + p.string());
+}
+
+// `text` with every `from` replaced by `to`.
+inline std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t p = 0; (p = text.find(from, p)) != std::string::npos; p += to.size()) text.replace(p, from.size(), to);
+  return text;
 }
 
 }  // namespace radbridge::test

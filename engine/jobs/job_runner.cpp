@@ -129,6 +129,12 @@ const infer::model_runner& job_runner::runner_for(const std::string& model_id) {
   return *slot;
 }
 
+void job_runner::load_models() {
+  for (const route::route& r : mappings_.routes) {
+    for (const std::string& model : r.models) runner_for(model);
+  }
+}
+
 job_outcome job_runner::retry_or_fail(const store::claimed_job& job, std::string reason, std::string error) const {
   if (static_cast<std::size_t>(job.attempts) >= settings_.job_attempts) {
     return fail("attempts_exhausted", fmt::format("{} attempts, the last: {}: {}", job.attempts, reason, error));

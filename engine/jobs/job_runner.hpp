@@ -69,6 +69,10 @@ class job_runner {
 
   bool run_one(store::database& db, lease_keeper& keeper);
 
+  // Loads (hash-checks and warms up) every model the routes use, so the
+  // first study does not wait for it; throws infer_error like a job would.
+  void load_models();
+
  private:
   job_outcome attempt(store::database& db, const store::claimed_job& job);
   job_outcome run_route(store::database& db, const store::claimed_job& job, const route::route& r,

@@ -20,6 +20,7 @@ job_worker::job_worker(std::string conninfo, config::pipeline_settings settings,
 job_worker::~job_worker() { stop(); }
 
 void job_worker::start() {
+  runner_->load_models();
   if (settings_.listen) loops_.listen({});
   for (std::size_t i = 0; i < settings_.job_workers; ++i) {
     keepers_.push_back(std::make_unique<lease_keeper>(conninfo_, settings_.job_lease));

@@ -4,8 +4,10 @@
 // time (work_loops.hpp). Leases are taken in the name `owner` ("host:pid"),
 // so the engine that started this process can release them if it dies. The
 // constructor loads the registry and the mappings (throwing mapping_error /
-// registry_error like serve); `stop` (also the destructor) lets each thread
-// finish its job in hand.
+// registry_error like serve); `start` loads every model the routes use
+// before the first claim (throwing infer_error for a model that fails its
+// hash); `stop` (also the destructor) lets each thread finish its job in
+// hand.
 #pragma once
 
 #include <memory>

@@ -50,17 +50,6 @@ namespace {
 constexpr int studies = 20;
 constexpr auto order_interval = 5s;
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t p = 0; (p = text.find(from, p)) != std::string::npos; p += to.size()) text.replace(p, from.size(), to);
-  return text;
-}
-
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  if (!out.flush()) throw std::runtime_error("cannot write " + p.string());
-}
-
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -125,7 +114,7 @@ int main() {
 
     fs::create_directory(work.path() / "mappings");
     fs::copy_file(test::source_dir() / "mappings/stroke_ct_head.json", work.path() / "mappings/stroke.json");
-    write(work.path() / "mappings/destinations.json",
+    test::write_file(work.path() / "mappings/destinations.json",
           R"({"destinations": [
   {"name": "ris", "type": "mllp", "address": ")" + ris.address() + R"("},
   {"name": "ehr_acuity", "type": "mllp", "address": ")" + pager.address() + R"("},
@@ -133,7 +122,7 @@ int main() {
   {"name": "pacs", "type": "dicomweb", "address": ")" + orthanc.dicomweb_url() + R"("}
 ]})");
     const std::uint16_t port = test::free_tcp_port();
-    write(work.path() / "radbridge.json",
+    test::write_file(work.path() / "radbridge.json",
           R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:)" + std::to_string(port) + R"("}],
  "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
               R"(", "pacs": {"dicomweb": ")" + orthanc.dicomweb_url() + R"("}}})");
@@ -166,12 +155,12 @@ int main() {
     const std::string sample = test::read_file(test::source_dir() / "samples/hl7/orm_o01_ct_head_sc_complete.hl7");
     for (std::size_t i = 0; i < truth.size(); ++i) {
       const auto next = clock_type::now() + order_interval;
-      std::string order = replace_all(sample, "ACC2024031200101", truth[i].accession);
-      order = replace_all(order, "MRN100001", truth[i].patient_id);
-      order = replace_all(order, "1.2.840.113619.2.55.3.2024031214280001", truth[i].study_uid);
-      order = replace_all(order, "RIS0000014712", "E2E-" + std::to_string(i));
+      std::string order = test::replace_all(sample, "ACC2024031200101", truth[i].accession);
+      order = test::replace_all(order, "MRN100001", truth[i].patient_id);
+      order = test::replace_all(order, "1.2.840.113619.2.55.3.2024031214280001", truth[i].study_uid);
+      order = test::replace_all(order, "RIS0000014712", "E2E-" + std::to_string(i));
       const fs::path file = work.path() / ("order-" + std::to_string(i) + ".hl7");
-      write(file, order);
+      test::write_file(file, order);
       const auto r = test::run_captured({RADBRIDGE_BINARY, "replay", "--to", to, file.string()}, {}, "", 60s);
       if (r.status != 0) throw std::runtime_error("replay of an order failed: " + r.out + r.err);
       std::this_thread::sleep_until(next);

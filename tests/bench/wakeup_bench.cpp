@@ -43,17 +43,6 @@ struct percentiles {
   double p50 = 0, p95 = 0, p99 = 0;
 };
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t p = 0; (p = text.find(from, p)) != std::string::npos; p += to.size()) text.replace(p, from.size(), to);
-  return text;
-}
-
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  if (!out.flush()) throw std::runtime_error("cannot write " + p.string());
-}
-
 // SQL in another database of the same server.
 std::string psql_in(const test::postgres_server& pg, const std::string& database, const std::string& sql) {
   return pg.psql("\\c " + database + "\n" + sql);
@@ -63,15 +52,15 @@ percentiles run_mode(const test::postgres_server& pg, const std::string& databas
   test::temp_folder dir("radbridge-wakeup-bench");
   pg.psql("CREATE DATABASE " + database);
   std::string conninfo = pg.conninfo();
-  conninfo = replace_all(conninfo, "dbname=radbridge", "dbname=" + database);
+  conninfo = test::replace_all(conninfo, "dbname=radbridge", "dbname=" + database);
 
   fs::create_directory(dir.path() / "mappings");
   std::string stroke = test::read_file(test::source_dir() / "mappings/stroke_ct_head.json");
-  stroke = replace_all(stroke, "\"models\": [", "\"readiness\": {\"max_wait_ms\": 1},\n      \"models\": [");
-  write(dir.path() / "mappings/stroke.json", stroke);
+  stroke = test::replace_all(stroke, "\"models\": [", "\"readiness\": {\"max_wait_ms\": 1},\n      \"models\": [");
+  test::write_file(dir.path() / "mappings/stroke.json", stroke);
   fs::copy_file(test::source_dir() / "mappings/destinations.json", dir.path() / "mappings/destinations.json");
   const std::uint16_t port = test::free_tcp_port();
-  write(dir.path() / "radbridge.json",
+  test::write_file(dir.path() / "radbridge.json",
         R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:)" + std::to_string(port) + R"("}],
  "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
             R"(", "pacs": {"folder": ")" + (dir.path() / "no-such-folder").string() + R"("},

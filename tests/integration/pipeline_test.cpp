@@ -42,13 +42,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t p = 0; (p = text.find(from, p)) != std::string::npos; p += to.size()) text.replace(p, from.size(), to);
-  return text;
-}
-
-void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
-
 // One synthetic study as the generator's truth.json describes it.
 struct study_truth {
   std::string accession;
@@ -75,10 +68,10 @@ std::vector<study_truth> read_truth(const fs::path& file) {
 std::string order_for(const study_truth& study, const std::string& control_id, bool trauma = false) {
   const std::string sample = trauma ? "orm_o01_ct_whole_body_trauma_sc_complete.hl7" : "orm_o01_ct_head_sc_complete.hl7";
   std::string text = test::read_file(test::source_dir() / "samples/hl7" / sample);
-  text = replace_all(text, trauma ? "ACC2024031600007" : "ACC2024031200101", study.accession);
-  text = replace_all(text, trauma ? "MRN100004" : "MRN100001", study.patient_id);
-  text = replace_all(text, "1.2.840.113619.2.55.3.2024031214280001", study.study_uid);
-  return replace_all(text, trauma ? "RIS0000024410" : "RIS0000014712", control_id);
+  text = test::replace_all(text, trauma ? "ACC2024031600007" : "ACC2024031200101", study.accession);
+  text = test::replace_all(text, trauma ? "MRN100004" : "MRN100001", study.patient_id);
+  text = test::replace_all(text, "1.2.840.113619.2.55.3.2024031214280001", study.study_uid);
+  return test::replace_all(text, trauma ? "RIS0000024410" : "RIS0000014712", control_id);
 }
 
 // Polls `query` until it returns `expected` (bounded), and returns its last answer.
@@ -128,15 +121,15 @@ struct engine {
                  const std::string& job_settings = R"("job_attempts": 5)", const std::string& readiness = "") {
     fs::create_directory(dir.path() / "mappings");
     std::string stroke = test::read_file(test::source_dir() / "mappings/stroke_ct_head.json");
-    stroke = replace_all(stroke, "\"sr\": [\"pacs\"]", "\"sr\": [\"pacs\", \"outbox\"]");
+    stroke = test::replace_all(stroke, "\"sr\": [\"pacs\"]", "\"sr\": [\"pacs\", \"outbox\"]");
     if (!readiness.empty()) {
-      stroke = replace_all(stroke, "\"models\": [", "\"readiness\": " + readiness + ",\n      \"models\": [");
+      stroke = test::replace_all(stroke, "\"models\": [", "\"readiness\": " + readiness + ",\n      \"models\": [");
     }
-    write(dir.path() / "mappings/stroke.json", stroke);
+    test::write_file(dir.path() / "mappings/stroke.json", stroke);
     std::string trauma = test::read_file(test::source_dir() / "mappings/trauma_whole_body_ct.json");
-    trauma = replace_all(trauma, "\"mode\": \"assist\"", "\"mode\": \"silent\"");
-    write(dir.path() / "mappings/trauma.json", trauma);
-    write(dir.path() / "mappings/destinations.json",
+    trauma = test::replace_all(trauma, "\"mode\": \"assist\"", "\"mode\": \"silent\"");
+    test::write_file(dir.path() / "mappings/trauma.json", trauma);
+    test::write_file(dir.path() / "mappings/destinations.json",
           R"({"destinations": [
   {"name": "ris", "type": "mllp", "address": ")" + ris + R"("},
   {"name": "ehr_acuity", "type": "mllp", "address": ")" + ehr + R"("},
@@ -144,7 +137,7 @@ struct engine {
   {"name": "pacs", "type": "dicomweb", "address": ")" + dicomweb + R"("},
   {"name": "outbox", "type": "folder", "address": ")" + (dir.path() / "outbox").string() + R"("}
 ]})");
-    write(dir.path() / "radbridge.json",
+    test::write_file(dir.path() / "radbridge.json",
           R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:)" + std::to_string(port) +
               R"(", "message_types": ["*"]}],
  "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
@@ -172,7 +165,7 @@ struct engine {
   void replay(const std::vector<std::string>& messages) {
     std::string all;
     for (const std::string& m : messages) all += m + "\n";
-    write(dir.path() / "orders.hl7", all);
+    test::write_file(dir.path() / "orders.hl7", all);
     const auto r = test::run_captured({RADBRIDGE_BINARY, "replay", "--to", "127.0.0.1:" + std::to_string(port),
                                        (dir.path() / "orders.hl7").string()},
                                       {}, "", 60s);
@@ -310,7 +303,7 @@ TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE
 
 TEST_CASE("pipeline: serve refuses to start on a broken mapping, saying where, before it touches the database") {
   const test::temp_folder dir("radbridge-broken-mapping");
-  write(dir.path() / "radbridge.json",
+  test::write_file(dir.path() / "radbridge.json",
         R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:0"}],
  "pipeline": {"mappings": [")" + (test::source_dir() / "samples/mappings/broken_mr_brain.json").string() +
             R"("], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
@@ -428,7 +421,7 @@ std::vector<std::string> fhir_resources(test::deliver::fhir_server& fhir) {
 }
 
 std::string cancel_for(const study_truth& study, const std::string& control_id) {
-  return replace_all(order_for(study, control_id), "ORC|SC|", "ORC|CA|");
+  return test::replace_all(order_for(study, control_id), "ORC|SC|", "ORC|CA|");
 }
 
 }  // namespace
@@ -589,7 +582,7 @@ TEST_CASE("pipeline: a worker that segfaults on a job is restarted; the listener
     for (int i = 0; i < 600 && e.log().find(exited) == std::string::npos; ++i) std::this_thread::sleep_for(50ms);
     REQUIRE_MESSAGE(e.log().find(exited) != std::string::npos, e.log());
     // The listener and the rest of the engine live on.
-    e.replay({replace_all(test::read_file(test::source_dir() / "samples/hl7/adt_a31_update_person.hl7"),
+    e.replay({test::replace_all(test::read_file(test::source_dir() / "samples/hl7/adt_a31_update_person.hl7"),
                           "|P|", "-" + std::to_string(attempt) + "|P|")});
   }
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status || ' ' || failure FROM jobs", "failed attempts_exhausted") ==
@@ -618,8 +611,8 @@ TEST_CASE("pipeline: two engines on one database share 20 studies; one killed wi
   a.start();
   // Engine B: the same configuration on the same database, listening on its own port.
   const std::uint16_t port_b = test::free_tcp_port();
-  write(a.dir.path() / "radbridge-b.json",
-        replace_all(test::read_file(a.dir.path() / "radbridge.json"), "127.0.0.1:" + std::to_string(a.port),
+  test::write_file(a.dir.path() / "radbridge-b.json",
+        test::replace_all(test::read_file(a.dir.path() / "radbridge.json"), "127.0.0.1:" + std::to_string(a.port),
                     "127.0.0.1:" + std::to_string(port_b)));
   test::spawn_options options;
   options.out = test::stdio_target::append_to(a.dir.path() / "engine-b.log");

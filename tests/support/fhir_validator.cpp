@@ -32,12 +32,6 @@ fs::path node_on_path() {
   throw std::runtime_error("fhir validator: node (Node.js) is not on PATH; run scripts/install-deps");
 }
 
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  if (!out.flush()) throw std::runtime_error("fhir validator: cannot write " + p.string());
-}
-
 }  // namespace
 
 std::vector<fhir_issue> validate_fhir(const std::vector<fhir_resource>& resources) {
