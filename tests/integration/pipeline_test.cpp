@@ -183,6 +183,45 @@ struct engine {
 
 }  // namespace
 
+namespace {
+
+// A "PACS" that accepts connections and never answers: a job fetching from it stays running.
+struct silent_server {
+  int fd = -1;
+  std::uint16_t port = 0;
+  silent_server() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(fd, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port = ntohs(address.sin_port);
+  }
+  ~silent_server() { ::close(fd); }
+  std::string dicomweb_url() const { return "http://127.0.0.1:" + std::to_string(port) + "/dicom-web"; }
+};
+
+// The pid of the last worker the engine started, once it is not `other`.
+pid_t worker_pid(const engine& e, pid_t other = 0) {
+  for (int i = 0; i < 600; ++i) {
+    const std::string log = e.log();
+    const std::size_t at = log.rfind("worker_started pid=");
+    if (at != std::string::npos) {
+      const pid_t pid = static_cast<pid_t>(std::stol(log.substr(at + 19)));
+      if (pid != other) return pid;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  FAIL("no new worker_started in the log:\n" << e.log());
+  return 0;
+}
+
+}  // namespace
+
 TEST_CASE("pipeline: study-complete orders become results at every receiver, audited; a silent route sends nothing") {
   const pacs studies;
   test::deliver::hl7_receiver ris, ehr;
@@ -332,14 +371,15 @@ TEST_CASE("pipeline: a study the PACS does not have is waited for, then the job 
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs", "failed") == "failed", e.log());
   CHECK(e.pg.psql("SELECT attempts || ' ' || failure FROM jobs") == "1 study_not_ready");  // waiting is not an attempt
   const std::string error = e.pg.psql("SELECT error FROM jobs");
-  CHECK_MESSAGE(error.starts_with("study_not_ready: after 1 s: not_found: "), error);
+  // How long it waited depends on the machine's pace: the seconds are not asserted.
+  CHECK_MESSAGE(error.starts_with("study_not_ready: after "), error);
+  CHECK_MESSAGE(error.find(" s: not_found: ") != std::string::npos, error);
   CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages") == "0");
   CHECK(e.pg.psql("SELECT count(*) FROM inference_audit") == "0");
   const auto audit = e.cli({"audit", "--db", e.pg.conninfo(), "NOT-IN-PACS"});
   CHECK(audit.status == 0);
   CHECK(audit.out.find("job 1 route stroke_ct_head_ich (active): failed, started by message ORD-X") != std::string::npos);
-  CHECK_MESSAGE(audit.out.find("  error after 1 attempt(s): study_not_ready: after 1 s: not_found: ") != std::string::npos,
-                audit.out);
+  CHECK_MESSAGE(audit.out.find("  error after 1 attempt(s): study_not_ready: after ") != std::string::npos, audit.out);
   CHECK(ris.records().empty());
 }
 
@@ -384,9 +424,8 @@ TEST_CASE("pipeline: a study uploaded in two halves around its trigger gets one 
   test::deliver::hl7_receiver ris, ehr;
   test::deliver::fhir_server fhir;
   engine e;
-  // A settle time far longer than the second half takes to upload here (well under a second).
   e.configure(ris.address(), ehr.address(), fhir.base_url(), studies.orthanc.dicomweb_url(), R"("job_attempts": 5)",
-              R"({"settle_ms": 5000, "max_wait_ms": 120000})");
+              R"({"settle_ms": 1000, "max_wait_ms": 120000})");
   e.start();
   const study_truth& study = studies.truth[2];
   const std::vector<fs::path> files = test::files_in(studies.studies.path() / study.folder);
@@ -396,12 +435,18 @@ TEST_CASE("pipeline: a study uploaded in two halves around its trigger gets one 
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status || ' ' || probe_instances FROM jobs", "waiting_for_study 16") ==
                       "waiting_for_study 16",
                   e.log());
+  // The worker is held still while the second half arrives, however long that takes here; when it
+  // goes on, its next check sees the series grown and waits for it to settle again.
+  const pid_t worker = worker_pid(e);
+  REQUIRE(::kill(worker, SIGSTOP) == 0);
   for (std::size_t i = 16; i < 32; ++i) REQUIRE(studies.orthanc.upload(files[i]) == 1);
+  REQUIRE(::kill(worker, SIGCONT) == 0);
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs", "done") == "done", e.log());
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0") == "0", e.log());
   CHECK(e.pg.psql("SELECT count(*) FROM jobs") == "1");
   CHECK(e.pg.psql("SELECT string_agg(instances::text, ',' ORDER BY id) FROM inference_audit") == "32,32");
   CHECK(e.log().find("job_waiting_for_study job_id=1 instances=16") != std::string::npos);
+  CHECK(e.log().find("job_waiting_for_study job_id=1 instances=32") != std::string::npos);
   CHECK(ris.records().size() == 1);
   CHECK(ehr.records().size() == studies.positives({2}));
 }
@@ -525,44 +570,6 @@ TEST_CASE("pipeline: an order cancel ends a waiting job; after results it withdr
   CHECK_MESSAGE(audit.out.find("outbound oru withdrawal ") != std::string::npos, audit.out);
 }
 
-namespace {
-
-// A "PACS" that accepts connections and never answers: a job fetching from it stays running.
-struct silent_server {
-  int fd = -1;
-  std::uint16_t port = 0;
-  silent_server() {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(fd, 16) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    port = ntohs(address.sin_port);
-  }
-  ~silent_server() { ::close(fd); }
-  std::string dicomweb_url() const { return "http://127.0.0.1:" + std::to_string(port) + "/dicom-web"; }
-};
-
-// The pid of the last worker the engine started, once it is not `other`.
-pid_t worker_pid(const engine& e, pid_t other = 0) {
-  for (int i = 0; i < 600; ++i) {
-    const std::string log = e.log();
-    const std::size_t at = log.rfind("worker_started pid=");
-    if (at != std::string::npos) {
-      const pid_t pid = static_cast<pid_t>(std::stol(log.substr(at + 19)));
-      if (pid != other) return pid;
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  FAIL("no new worker_started in the log:\n" << e.log());
-  return 0;
-}
-
-}  // namespace
 
 TEST_CASE("pipeline: a worker that segfaults on a job is restarted; the listener still ACKs; the job fails after its attempts") {
   const silent_server hanging_pacs;
