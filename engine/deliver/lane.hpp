@@ -10,6 +10,8 @@
 //   that failed together do not retry together); after `attempts` attempts
 //   or when the message is older than max_age it goes to the dead letter
 //   ("gave up after N attempts: ...") and the lane moves on.
+// A claim whose lease ran out before its outcome was recorded (another
+// sender took the row over) is logged `lease_lost` and its outcome dropped.
 // Returns false when the head was not due (or the lane is empty). Store
 // errors propagate. Logs carry the row id, destination, output and identity.
 #pragma once
