@@ -25,7 +25,8 @@ constexpr std::string_view audit_usage =
 
 void write_audit_text(std::ostream& out, const std::vector<store::job_record>& jobs) {
   for (const store::job_record& j : jobs) {
-    out << fmt::format("job {} route {} ({}): {}{}, started by message {} at {}{}\n", j.id, j.route, j.mode, j.status,
+    out << fmt::format("job {} route {} ({}): {}{}, started by message {} at {}{}\n", j.id, j.route, work::to_string(j.mode),
+                       work::to_string(j.status),
                        j.acuity.empty() ? "" : ", acuity " + j.acuity, j.control_id, j.created_at,
                        j.finished_at.empty() ? "" : ", finished " + j.finished_at);
     if (!j.error.empty()) out << fmt::format("  error after {} attempt(s): {}\n", j.attempts, j.error);

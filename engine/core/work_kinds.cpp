@@ -68,8 +68,5 @@ std::optional<outbound_status> parse_outbound_status(std::string_view t) noexcep
   return value_of(outbound_statuses, t);
 }
 std::optional<revision> parse_revision(std::string_view t) noexcept { return value_of(revisions, t); }
-std::optional<inbound_status> parse_inbound_status(std::string_view t) noexcept {
-  return value_of(inbound_statuses, t);
-}
 
 }  // namespace radbridge::work

@@ -35,7 +35,6 @@ std::optional<output_kind> parse_output_kind(std::string_view text) noexcept;
 std::optional<study_key_kind> parse_study_key_kind(std::string_view text) noexcept;
 std::optional<job_status> parse_job_status(std::string_view text) noexcept;
 std::optional<outbound_status> parse_outbound_status(std::string_view text) noexcept;
-std::optional<inbound_status> parse_inbound_status(std::string_view text) noexcept;
 std::optional<revision> parse_revision(std::string_view text) noexcept;
 
 }  // namespace radbridge::work

@@ -14,6 +14,7 @@
 #include "results/build_error.hpp"
 #include "results/outputs.hpp"
 #include "route/acuity.hpp"
+#include "route/match.hpp"
 #include "route/patient_identity.hpp"
 
 namespace radbridge::jobs {
@@ -43,17 +44,10 @@ std::string results_json(const std::vector<infer::inference_result>& results) {
   return out + "]";
 }
 
-std::string order_value(const hl7::message& order, const std::optional<hl7::path>& path) {
-  if (!path) return {};
-  const auto raw = order.raw(*path);
-  if (!raw || hl7::is_null(*raw)) return {};
-  const auto text = order.unescape(*raw);
-  return text ? *text : std::string(*raw);
-}
-
 // The instance count the study must reach: the mapping's, or the order's when it gives one.
 std::size_t expected_instances(const route::readiness_rule& rule, const hl7::message& order) {
-  const std::string text = order_value(order, rule.expected_instances_path);
+  if (!rule.expected_instances_path) return rule.expected_instances;
+  const std::string text = route::value_at(order, *rule.expected_instances_path);
   std::size_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (!text.empty() && ec == std::errc() && end == text.data() + text.size() && n > 0) return n;
@@ -86,6 +80,11 @@ job_outcome fail(std::string reason, std::string detail) {
   return o;
 }
 
+// Whether a readiness check saw the same series with the same count as the last one.
+bool same_probe(const std::optional<store::study_probe>& last, const store::study_probe& now) {
+  return last && last->series_uid == now.series_uid && last->instances == now.instances;
+}
+
 // The study is not ready: wait and check again, or give up after the route's max_wait.
 job_outcome not_ready(const store::claimed_job& job, const route::readiness_rule& rule, store::study_probe probe,
                       const std::string& what) {
@@ -94,8 +93,7 @@ job_outcome not_ready(const store::claimed_job& job, const route::readiness_rule
   }
   job_outcome o;
   o.what = job_outcome::kind::wait;
-  o.error = what;
-  const bool same = job.probe && job.probe->series_uid == probe.series_uid && job.probe->instances == probe.instances;
+  const bool same = same_probe(job.probe, probe);
   // A series that stopped growing is checked again when its settle time is up; one that is
   // missing or growing, after the settle time, or a quarter of the wait so far (at most 30 s).
   const double settle = static_cast<double>(rule.settle.count());
@@ -240,8 +238,7 @@ job_outcome job_runner::run_route(store::database& db, const store::claimed_job&
                      fmt::format("the series has {} of {} expected instances", located.chosen.instances, expected));
   }
   const bool settled = r.readiness.settle.count() == 0 ||
-                       (job.probe && job.probe->series_uid == probe.series_uid &&
-                        job.probe->instances == probe.instances &&
+                       (same_probe(job.probe, probe) &&
                         job.probe->unchanged_ms >= static_cast<double>(r.readiness.settle.count()));
   if (!settled) {
     return not_ready(job, r.readiness, probe,
@@ -249,7 +246,7 @@ job_outcome job_runner::run_route(store::database& db, const store::claimed_job&
   }
 
   // The study the order names, if it names one.
-  const std::string named_uid = order_value(order, r.study.verify_uid);
+  const std::string named_uid = r.study.verify_uid ? route::value_at(order, *r.study.verify_uid) : std::string();
   if (!named_uid.empty() && named_uid != located.study_uid) {
     return fail("study_mismatch", fmt::format("the study the order names at {} is not the one the PACS found",
                                               r.study.verify_uid_text));
@@ -298,11 +295,11 @@ job_outcome job_runner::run_route(store::database& db, const store::claimed_job&
                                                          {"decode", fetched.decode_ms}});
     in.results.push_back(std::move(result));
   }
-  std::string findings = "[";
+  std::string findings = "[";  // every model's findings, as the audit keeps them
   for (const infer::inference_result& x : in.results) {
-    findings += (findings.size() > 1 ? "," : "") + infer::findings_to_json(x.findings);
     o.result.audit.push_back({x.study_uid, x.series_uid, static_cast<int>(fetched.headers.instances.size()),
                               x.model_id, x.version, x.sha256, timings_json(x), infer::findings_to_json(x.findings)});
+    findings += (findings.size() > 1 ? "," : "") + o.result.audit.back().findings_json;
   }
   findings += "]";
   in.finding_key = results::job_key_for(r.name, job.study_key, in.results);
@@ -326,10 +323,9 @@ job_outcome job_runner::run_route(store::database& db, const store::claimed_job&
       o.result.outbound.push_back({d, b.kind, b.identity, b.study_uid, b.payload, in.revision});
     }
   }
-  // What withdrawing these results would send (an order cancel): the ORU and the Observations.
+  // What withdrawing these results would send (an order cancel).
   in.revision = work::revision::withdrawal;
   for (const results::built_output& b : results::build_outputs(in, mappings_).built) {
-    if (b.kind != work::output_kind::oru && b.kind != work::output_kind::observation) continue;
     for (const std::string& d : b.destinations) {
       o.result.withdrawals.push_back({d, b.kind, b.identity, b.study_uid, b.payload, in.revision});
     }

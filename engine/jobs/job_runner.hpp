@@ -55,7 +55,7 @@ struct job_outcome {
   enum class kind { done, duplicate, wait, retry, fail };
   kind what = kind::fail;
   std::string reason;  // fail, retry: one word (patient_mismatch, fetch, ...)
-  std::string error;   // fail, retry, wait: the detail, without patient data
+  std::string error;   // fail, retry: the detail, without patient data
   std::chrono::milliseconds delay{0};  // wait, retry
   store::study_probe probe;            // wait
   store::job_result result;            // done

@@ -79,6 +79,7 @@ void worker_supervisor::run() {
       child_ = 0;
       asked = stopping_;
     }
+    changed_.notify_all();
     if (pid != 0) {
       const bool signalled = WIFSIGNALED(status);
       log::write(asked ? log::level::info : log::level::error, "worker_exited",
@@ -114,18 +115,10 @@ void worker_supervisor::stop() {
   }
   changed_.notify_all();
   if (!thread_.joinable()) return;
-  if (pid != 0) kill(pid, SIGTERM);
-  const auto give_up = std::chrono::steady_clock::now() + stop_grace_;
-  for (;;) {
-    {
-      std::lock_guard lock(mutex_);
-      if (child_ == 0) break;
-    }
-    if (std::chrono::steady_clock::now() >= give_up) {
-      kill(pid, SIGKILL);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (pid != 0) {
+    kill(pid, SIGTERM);
+    std::unique_lock lock(mutex_);
+    if (!changed_.wait_for(lock, stop_grace_, [&] { return child_ == 0; })) kill(pid, SIGKILL);
   }
   thread_.join();
 }

@@ -47,8 +47,13 @@ job_outputs build_outputs(const result_input& in, const route::mapping_set& mapp
     add(route::output_kind::oru, "oru", outbound_control_id(in, "oru"),
         build_oru(in, {sr_pointer(in, mappings)}));
   }
+  // A withdrawal retracts the ORU and the Observations; the acuity update and the SR stay as sent.
+  const bool withdrawal = in.revision == work::revision::withdrawal;
+  constexpr std::string_view not_withdrawn = "a withdrawal retracts the ORU and the Observations only";
   if (!destinations_of(r, route::output_kind::adt).empty()) {
-    if (auto refusal = adt_refusal(in)) {
+    if (withdrawal) {
+      out.skipped.push_back({route::output_kind::adt, std::string(not_withdrawn)});
+    } else if (auto refusal = adt_refusal(in)) {
       out.skipped.push_back({route::output_kind::adt, *refusal});
     } else {
       add(route::output_kind::adt, "adt", outbound_control_id(in, "adt"), build_adt(in));
@@ -62,7 +67,9 @@ job_outputs build_outputs(const result_input& in, const route::mapping_set& mapp
     }
   }
   if (!destinations_of(r, route::output_kind::sr).empty()) {
-    if (!in.series) {
+    if (withdrawal) {
+      out.skipped.push_back({route::output_kind::sr, std::string(not_withdrawn)});
+    } else if (!in.series) {
       out.skipped.push_back({route::output_kind::sr, "the SR references the study's images, which were not read"});
     } else {
       add(route::output_kind::sr, "sr", derived_uid(in.job_key, "sr-instance"), build_sr(in), in.series->study_uid);

@@ -6,10 +6,11 @@
 // pointing at the SR's WADO-RS URL when the route also sends the SR to a
 // DICOMweb destination), ADT^A31 (unless adt_refusal says why not), one FHIR
 // Observation per finding (and probability), and the DICOM SR (unless the
-// input has no source series). Whatever is not built comes back in
-// `skipped` with the reason. The rollout mode is the caller's business
-// beyond what adt_refusal checks: a silent route's outputs are built (for
-// preview) but not queued. Throws build_error like the builders.
+// input has no source series). A withdrawal builds only the ORU and the
+// Observations. Whatever is not built comes back in `skipped` with the
+// reason. The rollout mode is the caller's business beyond what adt_refusal
+// checks: a silent route's outputs are built (for preview) but not queued.
+// Throws build_error like the builders.
 #pragma once
 
 #include <string>

@@ -10,9 +10,9 @@
 // (the same without the study version, so a correction updates the same
 // Observation); empty means `job_key`. A correction carries the job key of
 // the version it corrects (`predecessor_key`: the SR names that SR as its
-// predecessor); a withdrawal rebuilds what was sent as withdrawn. `issued` is when the results were produced; the builders take it
-// from here rather than from the clock, so the same input builds the same
-// bytes.
+// predecessor); a withdrawal rebuilds what was sent as withdrawn. `issued`
+// is when the results were produced; the builders take it from here rather
+// than from the clock, so the same input builds the same bytes.
 #pragma once
 
 #include <chrono>

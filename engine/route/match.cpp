@@ -62,6 +62,12 @@ std::vector<const route*> matching_routes(const mapping_set& mappings, const hl7
   return out;
 }
 
+std::string value_at(const hl7::message& m, const hl7::path& p) {
+  auto v = m.value(p);
+  if (!v || hl7::is_null(*v)) return {};
+  return std::move(*v);
+}
+
 std::optional<std::string> study_key_value(const route& r, const hl7::message& m) {
   std::optional<std::string> v = read(m, r.study.path);
   if (!v || v->empty()) return std::nullopt;

@@ -26,4 +26,8 @@ std::vector<const route*> matching_routes(const mapping_set& mappings, const hl7
 // Instance UID), or nullopt when that value is empty.
 std::optional<std::string> study_key_value(const route& r, const hl7::message& m);
 
+// The unescaped value at `p`; empty when it is absent, the HL7 null ("") or
+// cannot be read.
+std::string value_at(const hl7::message& m, const hl7::path& p);
+
 }  // namespace radbridge::route

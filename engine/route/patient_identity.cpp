@@ -2,29 +2,18 @@
 
 #include <fmt/format.h>
 
+#include "route/match.hpp"
+
 namespace radbridge::route {
-
-namespace {
-
-std::string value_at(const hl7::message& m, const std::string& path_text) {
-  const auto p = hl7::parse_path(path_text);
-  if (!p) return {};
-  const auto raw = m.raw(*p);
-  if (!raw || hl7::is_null(*raw)) return {};
-  auto text = m.unescape(*raw);
-  return text ? std::move(*text) : std::string();
-}
-
-}  // namespace
 
 std::optional<std::string> order_patient_id(const hl7::message& order, const patient_identifier_rule& rule) {
   for (int repetition = 1;; ++repetition) {
     const std::string field = fmt::format("PID-3[{}]", repetition);
-    const auto p = hl7::parse_path(field);
-    if (!p || !order.raw(*p)) return std::nullopt;
-    std::string id = value_at(order, field + ".1");
+    const auto at = [&](const std::string& suffix) { return value_at(order, *hl7::parse_path(field + suffix)); };
+    if (!order.raw(*hl7::parse_path(field))) return std::nullopt;
+    std::string id = at(".1");
     if (id.empty()) continue;
-    if (rule.assigner.empty() || value_at(order, field + ".4.1") == rule.assigner) return id;
+    if (rule.assigner.empty() || at(".4.1") == rule.assigner) return id;
   }
 }
 

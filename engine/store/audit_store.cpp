@@ -23,8 +23,9 @@ std::vector<job_record> audit_study(database& db, std::string_view study_key) {
       j.inbound_id = r[1].as<std::int64_t>();
       j.control_id = r[2].c_str();
       j.route = r[3].c_str();
-      j.mode = r[4].c_str();
-      j.status = r[5].c_str();
+      // The schema's CHECK constraints allow only these spellings.
+      j.mode = work::parse_rollout_mode(r[4].c_str()).value_or(work::rollout_mode::silent);
+      j.status = work::parse_job_status(r[5].c_str()).value_or(work::job_status::queued);
       j.acuity = r[6].c_str();
       j.attempts = r[7].as<int>();
       j.error = r[8].c_str();

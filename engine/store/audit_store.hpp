@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/work_kinds.hpp"
 #include "store/database.hpp"
 #include "store/outbound_store.hpp"
 
@@ -29,8 +30,8 @@ struct job_record {
   std::int64_t inbound_id = 0;
   std::string control_id;  // MSH-10 of the message that started it
   std::string route;
-  std::string mode;
-  std::string status;
+  work::rollout_mode mode = work::rollout_mode::silent;
+  work::job_status status = work::job_status::queued;
   std::string acuity;
   int attempts = 0;
   std::string error;
