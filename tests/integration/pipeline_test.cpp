@@ -416,7 +416,8 @@ TEST_CASE("pipeline: an order for another patient, or naming another study, fail
     CHECK_MESSAGE(patient_error.find(id) == std::string::npos, patient_error);
     CHECK_MESSAGE(e.log().find(id) == std::string::npos, id);
   }
-  CHECK(e.log().find("job_failed job_id=1 route=stroke_ct_head_ich reason=patient_mismatch") != std::string::npos);
+  CHECK_MESSAGE(e.log().find("job_failed job_id=1 route=stroke_ct_head_ich reason=patient_mismatch") != std::string::npos,
+                e.log());
 }
 
 TEST_CASE("pipeline: a study uploaded in two halves around its trigger gets one result, on the whole series") {
@@ -445,8 +446,8 @@ TEST_CASE("pipeline: a study uploaded in two halves around its trigger gets one 
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0") == "0", e.log());
   CHECK(e.pg.psql("SELECT count(*) FROM jobs") == "1");
   CHECK(e.pg.psql("SELECT string_agg(instances::text, ',' ORDER BY id) FROM inference_audit") == "32,32");
-  CHECK(e.log().find("job_waiting_for_study job_id=1 instances=16") != std::string::npos);
-  CHECK(e.log().find("job_waiting_for_study job_id=1 instances=32") != std::string::npos);
+  CHECK_MESSAGE(e.log().find("job_waiting_for_study job_id=1 instances=16") != std::string::npos, e.log());
+  CHECK_MESSAGE(e.log().find("job_waiting_for_study job_id=1 instances=32") != std::string::npos, e.log());
   CHECK(ris.records().size() == 1);
   CHECK(ehr.records().size() == studies.positives({2}));
 }
@@ -509,7 +510,9 @@ TEST_CASE("pipeline: a repeated trigger sends nothing new; new images with other
   CHECK(oru[0].obr25 == "P");
   CHECK(oru[1].obr25 == "C");
   CHECK(oru[0].control_id != oru[1].control_id);
-  CHECK(oru[1].obx11 == std::vector<std::string>(oru[1].obx11.size(), "C"));
+  REQUIRE(oru[0].obx11.size() == 5);  // finding, probability, volume, impression, SR pointer
+  CHECK(oru[0].obx11 == std::vector<std::string>(5, "P"));
+  CHECK(oru[1].obx11 == std::vector<std::string>(5, "C"));
   // Each Observation updated in place to a second version, amended.
   const std::vector<std::string> resources = fhir_resources(fhir);
   REQUIRE(resources.size() == 3);
@@ -524,7 +527,7 @@ TEST_CASE("pipeline: a repeated trigger sends nothing new; new images with other
   REQUIRE(dump.status == 0);
   const std::size_t predecessors = dump.out.find("PredecessorDocumentsSequence");
   REQUIRE_MESSAGE(predecessors != std::string::npos, dump.out);
-  CHECK(dump.out.find(first_sr, predecessors) != std::string::npos);
+  CHECK_MESSAGE(dump.out.find(first_sr, predecessors) != std::string::npos, dump.out);
 }
 
 TEST_CASE("pipeline: an order cancel ends a waiting job; after results it withdraws them") {
@@ -556,10 +559,14 @@ TEST_CASE("pipeline: an order cancel ends a waiting job; after results it withdr
                            "4") == "4",
                   e.log());  // the ORU and three Observations
   CHECK(e.pg.psql("SELECT status || ':' || (withdrawn_at IS NOT NULL) FROM jobs WHERE id = 2") == "done:true");
+  // Only the ORU and the Observations are withdrawn; the ADT^A31 and the SR stay as sent.
+  CHECK(e.pg.psql("SELECT string_agg(destination || ':' || output, ',' ORDER BY id) FROM outbound_messages "
+                  "WHERE revision = 'withdrawal'") == "ris:oru,fhir:observation,fhir:observation,fhir:observation");
   const auto oru = ris.records();
   REQUIRE(oru.size() == 2);
   CHECK(oru[1].obr25 == "X");
-  CHECK(oru[1].obx11 == std::vector<std::string>(oru[0].obx11.size(), "W"));
+  REQUIRE(oru[0].obx11.size() == 5);
+  CHECK(oru[1].obx11 == std::vector<std::string>(5, "W"));
   CHECK(oru[1].obx5 == oru[0].obx5);  // the same results, marked withdrawn
   for (const std::string& r : fhir_resources(fhir)) CHECK_MESSAGE(r.ends_with(":entered-in-error:2"), r);
   CHECK(fhir_resources(fhir).size() == 3);
@@ -604,7 +611,8 @@ TEST_CASE("pipeline: a worker that segfaults on a job is restarted; the listener
         "attempts_exhausted: the lease ran out on attempt 2 of 2 (the worker stopped or crashed)");
   CHECK(e.pg.psql("SELECT count(*) FROM inbound_messages") == "3");
   CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages") == "0");
-  CHECK(e.log().find("worker_leases_released pid=" + std::to_string(worker) + " jobs=1") != std::string::npos);
+  CHECK_MESSAGE(e.log().find("worker_leases_released pid=" + std::to_string(worker) + " jobs=1") != std::string::npos,
+                e.log());
 }
 
 TEST_CASE("pipeline: two engines on one database share 20 studies; one killed with -9 midway: every job done once, "
