@@ -160,6 +160,10 @@ bool job_runner::run_one(store::database& db, lease_keeper& keeper) {
   switch (o.what) {
     case job_outcome::kind::done:
       kept = kept && store::finish_job(db, held, o.result);
+      if (!kept && !keeper.lost() && store::requeue_moved_patient(db, held, job->patient_source)) {
+        log::info("patient_moved", {{"job_id", held.id}, {"route", job->route}});
+        return true;
+      }
       if (kept) {
         log::info("job_done", {{"job_id", held.id}, {"route", job->route}, {"mode", work::to_string(job->mode)},
                                {"acuity", o.result.acuity}, {"outbound", o.result.outbound.size()},
@@ -196,8 +200,15 @@ bool job_runner::run_one(store::database& db, lease_keeper& keeper) {
 job_outcome job_runner::attempt(store::database& db, const store::claimed_job& job) {
   const route::route* r = find_route(mappings_, job.route);
   if (r == nullptr) return fail("route_missing", fmt::format("route \"{}\" is no longer in the mappings", job.route));
-  const auto order = hl7::message::parse(job.order);
+  auto order = hl7::message::parse(job.order);
   if (!order) return fail("order_unreadable", order.error().to_string());
+  if (job.patient_source != 0) {
+    // An ADT moved the patient since the order: the outputs carry the PID it gives.
+    const auto update = hl7::message::parse(job.patient_message);
+    if (!update) return fail("patient_update_unreadable", update.error().to_string());
+    order = route::with_patient(*order, *update, job.patient_segment);
+    if (!order) return fail("patient_update_unusable", order.error().to_string());
+  }
   // Whatever a fetch, a decoder or a model throws ends this attempt, not the engine.
   try {
     return run_route(db, job, *r, *order);
@@ -269,15 +280,22 @@ job_outcome job_runner::run_route(store::database& db, const store::claimed_job&
   // The right patient, before anything is built.
   const std::optional<std::string> order_patient = route::order_patient_id(order, r.patient);
   if (!order_patient) return fail("patient_mismatch", "the order has no patient identifier for the route");
-  if (const auto why = route::check_study_patient(r.patient, *order_patient, fetched.headers.patient_id,
-                                                  fetched.headers.patient_id_issuer)) {
-    return fail("patient_mismatch", fmt::format("{} (order {}, study {})", *why, hashed(*order_patient),
-                                                hashed(fetched.headers.patient_id)));
+  const auto study_patient = [&](const std::string& id) {
+    return route::check_study_patient(r.patient, id, fetched.headers.patient_id, fetched.headers.patient_id_issuer);
+  };
+  if (const auto why = study_patient(*order_patient)) {
+    // After a merge the PACS may still file the study under an identifier the patient held before.
+    const std::vector<std::string> before = route::identifiers_by(job.patient_prior_ids, r.patient);
+    if (std::all_of(before.begin(), before.end(), [&](const std::string& id) { return study_patient(id).has_value(); })) {
+      return fail("patient_mismatch", fmt::format("{} (order {}, study {})", *why, hashed(*order_patient),
+                                                  hashed(fetched.headers.patient_id)));
+    }
   }
 
   // One result per study version: a version the route already did runs nothing.
   job_outcome o;
   o.result.study_version = study_version_of(fetched.headers);
+  o.result.patient_source = job.patient_source;
   const std::optional<store::done_version> before = store::latest_done(db, r.name, job.study_key);
   if (before && before->study_version == o.result.study_version) {
     o.what = job_outcome::kind::duplicate;

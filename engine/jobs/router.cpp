@@ -3,6 +3,7 @@
 #include "core/log.hpp"
 #include "hl7/message.hpp"
 #include "route/match.hpp"
+#include "route/patient_identity.hpp"
 
 namespace radbridge::jobs {
 
@@ -21,9 +22,17 @@ store::routing_decision decide(const route::mapping_set& mappings, std::int64_t 
   const auto m = hl7::message::parse(payload);
   if (!m) {
     log::warn("routing_unreadable", {{"inbound_id", inbound_id}, {"error", m.error().to_string()}});
-    return {work::inbound_status::failed, {}, {}};
+    return {work::inbound_status::failed, {}, {}, {}};
   }
-  store::routing_decision d{work::inbound_status::filtered, {}, {}};
+  store::routing_decision d{work::inbound_status::filtered, {}, {}, {}};
+  // An ADT that merges or updates a patient re-points that patient's open jobs, whatever else it does.
+  for (route::patient_move& move : route::patient_moves(*m)) {
+    d.moves.push_back({std::move(move.retired), std::move(move.current), move.pid_occurrence});
+  }
+  if (!d.moves.empty()) {
+    d.status = work::inbound_status::routed;
+    log::info("patient_move", {{"inbound_id", inbound_id}, {"control_id", m->control_id()}, {"moves", d.moves.size()}});
+  }
   if (is_order_cancel(*m)) {
     // A cancelled order ends every route's work on its study, whatever the route matches.
     for (const route::route& r : mappings.routes) {
@@ -40,7 +49,7 @@ store::routing_decision decide(const route::mapping_set& mappings, std::int64_t 
                 {{"inbound_id", inbound_id}, {"route", r->name}, {"path", r->study.path_text}});
       continue;
     }
-    d.jobs.push_back({r->name, r->study.by, *key, r->mode});
+    d.jobs.push_back({r->name, r->study.by, *key, r->mode, route::identifier_keys(*m, "PID-3")});
   }
   if (!d.jobs.empty()) d.status = work::inbound_status::routed;
   log::info("routed", {{"inbound_id", inbound_id},

@@ -6,27 +6,11 @@
 
 #include "store/database_impl.hpp"
 #include "store/statements.hpp"
+#include "store/text_array.hpp"
 
 namespace radbridge::store {
 
 namespace {
-
-// A PostgreSQL text[] literal, for the lookup of keys already stored.
-class text_array {
- public:
-  void add(std::string_view value) {
-    out_ += out_.size() == 1 ? "\"" : ",\"";
-    for (char c : value) {
-      if (c == '"' || c == '\\') out_.push_back('\\');
-      out_.push_back(c);
-    }
-    out_.push_back('"');
-  }
-  std::string str() const { return out_ + "}"; }
-
- private:
-  std::string out_ = "{";
-};
 
 // Every column of every row as a binary parameter (inbound_insert_values).
 std::vector<pqxx::binarystring> insert_parameters(std::span<const inbound_message> group) {

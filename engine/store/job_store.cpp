@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/database_impl.hpp"
+#include "store/text_array.hpp"
 
 namespace radbridge::store {
 
@@ -46,6 +47,27 @@ void cancel_study(pqxx::work& tx, std::int64_t inbound_id, const study_cancel& x
       x.route, x.study_key, inbound_id);
 }
 
+// Open jobs of the patient `move` names take its identifiers and PID; what
+// they held before stays known (the study may still carry it).
+void move_patient(pqxx::work& tx, std::int64_t inbound_id, const patient_move& move) {
+  const std::vector<std::string>& match = move.retired.empty() ? move.current : move.retired;
+  tx.exec_params(
+      "UPDATE jobs SET patient_prior_ids = patient_prior_ids || patient_ids, patient_ids = $2::text[], "
+      "patient_source = $3, patient_segment = $4 "
+      "WHERE status IN ('queued', 'waiting_for_study', 'running') AND patient_ids && $1::text[]",
+      text_array(match).str(), text_array(move.current).str(), inbound_id, move.pid_occurrence);
+}
+
+std::vector<std::string> strings_of(const pqxx::field& f) {
+  std::vector<std::string> out;
+  auto parser = f.as_array();
+  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::juncture::done;
+       std::tie(kind, value) = parser.get_next()) {
+    if (kind == pqxx::array_parser::juncture::string_value) out.push_back(std::move(value));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::size_t route_received(database& db, std::size_t limit,
@@ -61,11 +83,12 @@ std::size_t route_received(database& db, std::size_t limit,
       const routing_decision d = decide(id, bytes_of(r[1]));
       for (const new_job& j : d.jobs) {
         tx.exec_params(
-            "INSERT INTO jobs (inbound_id, route, study_key_kind, study_key, mode) VALUES ($1, $2, $3, $4, $5) "
-            "ON CONFLICT ON CONSTRAINT jobs_once_per_route DO NOTHING",
-            id, j.route, text(j.key_kind), j.study_key, text(j.mode));
+            "INSERT INTO jobs (inbound_id, route, study_key_kind, study_key, mode, patient_ids) "
+            "VALUES ($1, $2, $3, $4, $5, $6::text[]) ON CONFLICT ON CONSTRAINT jobs_once_per_route DO NOTHING",
+            id, j.route, text(j.key_kind), j.study_key, text(j.mode), text_array(j.patient_ids).str());
       }
       for (const study_cancel& x : d.cancels) cancel_study(tx, id, x);
+      for (const patient_move& m : d.moves) move_patient(tx, id, m);
       tx.exec_params("UPDATE inbound_messages SET status = $2 WHERE id = $1", id, text(d.status));
     }
     tx.commit();
@@ -85,7 +108,9 @@ std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lea
         "RETURNING id, lease, inbound_id, route, study_key_kind, study_key, mode, attempts, "
         "extract(epoch FROM now() - created_at) * 1000, probe_series, probe_instances, "
         "extract(epoch FROM now() - probe_since) * 1000, "
-        "(SELECT payload FROM inbound_messages WHERE inbound_messages.id = jobs.inbound_id)",
+        "(SELECT payload FROM inbound_messages WHERE inbound_messages.id = jobs.inbound_id), "
+        "patient_ids, patient_prior_ids, coalesce(patient_source, 0), coalesce(patient_segment, 0), "
+        "(SELECT payload FROM inbound_messages WHERE inbound_messages.id = jobs.patient_source)",
         static_cast<long>(lease_length.count()), std::string(owner));
     tx.commit();
     if (r.empty()) return std::nullopt;
@@ -102,6 +127,11 @@ std::optional<claimed_job> claim_job(database& db, std::chrono::milliseconds lea
     job.age_ms = row[8].as<double>();
     if (!row[9].is_null()) job.probe = study_probe{row[9].c_str(), row[10].as<int>(), row[11].as<double>()};
     job.order = bytes_of(row[12]);
+    job.patient_ids = strings_of(row[13]);
+    job.patient_prior_ids = strings_of(row[14]);
+    job.patient_source = row[15].as<std::int64_t>();
+    job.patient_segment = row[16].as<int>();
+    if (!row[17].is_null()) job.patient_message = bytes_of(row[17]);
     return job;
   });
 }
@@ -156,8 +186,8 @@ bool finish_job(database& db, const lease& held, const job_result& result) {
     const pqxx::result done = tx.exec_params(
         std::string("UPDATE jobs SET status = 'done', finished_at = now(), lease = NULL, lease_until = NULL, "
                     "acuity = $3, results = $4::jsonb, study_version = $5, error = NULL, failure = NULL WHERE ") +
-            held_by,
-        held.id, held.token, result.acuity, result.results_json, result.study_version);
+            held_by + " AND coalesce(patient_source, 0) = $6",
+        held.id, held.token, result.acuity, result.results_json, result.study_version, result.patient_source);
     if (done.affected_rows() == 0) return false;  // no commit: nothing of this job's work is kept
     for (const audit_row& a : result.audit) {
       tx.exec_params(
@@ -180,6 +210,21 @@ bool finish_job(database& db, const lease& held, const job_result& result) {
           held.id, w.destination, text(w.output), w.identity, w.study_uid,
           pqxx::binarystring(w.payload.data(), w.payload.size()));
     }
+    tx.commit();
+    return true;
+  });
+}
+
+bool requeue_moved_patient(database& db, const lease& held, std::int64_t patient_source) {
+  return guarded(db.handle(), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const pqxx::result r = tx.exec_params(
+        std::string("UPDATE jobs SET status = 'queued', lease = NULL, lease_until = NULL, attempts = attempts - 1, "
+                    "next_attempt_at = now(), error = 'patient_moved: an ADT moved the patient while the job ran' "
+                    "WHERE ") +
+            held_by + " AND coalesce(patient_source, 0) <> $3",
+        held.id, held.token, patient_source);
+    if (r.affected_rows() == 0) return false;
     tx.commit();
     return true;
   });

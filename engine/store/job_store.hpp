@@ -14,8 +14,12 @@
 // and leases it with a fresh token; every later write names that token and
 // returns false, writing nothing, when the job is no longer leased by it
 // (taken over after expiry, cancelled). A claim counts an attempt; going
-// back to wait for the study does not. No row lock is held after a call
-// returns. Every function throws store_error (store_error.hpp).
+// back to wait for the study does not. An ADT that moves a patient
+// (patient_move) re-points that patient's open jobs in the routing
+// transaction; a job finishing with the patient it was claimed with, after
+// its patient moved, is refused and queued again (`requeue_moved_patient`).
+// No row lock is held after a call returns. Every function throws
+// store_error (store_error.hpp).
 #pragma once
 
 #include <chrono>
@@ -37,6 +41,16 @@ struct new_job {
   work::study_key_kind key_kind = work::study_key_kind::accession;
   std::string study_key;
   work::rollout_mode mode = work::rollout_mode::silent;
+  std::vector<std::string> patient_ids;  // the order's identifier keys (route/patient_identity.hpp)
+};
+
+// An ADT that moves a patient: open jobs whose patient holds any of
+// `retired` (a merge), or, when it is empty, shares any of `current` (an
+// update), take `current` and the message's PID number `pid_occurrence`.
+struct patient_move {
+  std::vector<std::string> retired;
+  std::vector<std::string> current;
+  int pid_occurrence = 1;
 };
 
 struct study_cancel {
@@ -48,6 +62,7 @@ struct routing_decision {
   work::inbound_status status = work::inbound_status::filtered;  // routed | filtered | failed
   std::vector<new_job> jobs;
   std::vector<study_cancel> cancels;
+  std::vector<patient_move> moves;
 };
 
 // Returns how many inbound rows were routed (0: none waiting).
@@ -72,6 +87,14 @@ struct claimed_job {
   double age_ms = 0;       // since the job was created
   std::optional<study_probe> probe;
   std::string order;       // the inbound message's bytes
+  // The patient as the job knows it now: its identifier keys, those it held
+  // before a merge, and the message (and which PID of it) that moved it
+  // there; patient_source 0: the order's own PID.
+  std::vector<std::string> patient_ids;
+  std::vector<std::string> patient_prior_ids;
+  std::int64_t patient_source = 0;
+  int patient_segment = 0;
+  std::string patient_message;  // the bytes of patient_source's message
 };
 
 // `owner` names the claiming worker process ("host:pid"; empty: unnamed).
@@ -124,10 +147,17 @@ struct job_result {
   std::vector<audit_row> audit;
   std::vector<outbound_row> outbound;
   std::vector<outbound_row> withdrawals;
+  std::int64_t patient_source = 0;  // the claimed job's: the patient the outputs were built for
 };
 
-// One transaction: the job done with all of `result`.
+// One transaction: the job done with all of `result`. False, writing
+// nothing, when the lease is lost or the job's patient moved since the claim.
 bool finish_job(database& db, const lease& held, const job_result& result);
+
+// After a refused finish: when the job is still held but its patient moved
+// away from `patient_source`, it is queued again at once (the attempt given
+// back) and true is returned; false when the lease is lost.
+bool requeue_moved_patient(database& db, const lease& held, std::int64_t patient_source);
 
 // The latest done job of a route for a study: the version it read.
 struct done_version {

@@ -70,4 +70,26 @@ void append_utf8(std::string& out, std::string_view bytes, charset cs) {
   }
 }
 
+bool append_from_utf8(std::string& out, std::string_view text, charset cs) {
+  if (cs == charset::utf8) {
+    out.append(text);
+    return true;
+  }
+  std::string converted;
+  converted.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    if (u < 0x80) {
+      converted.push_back(text[i]);
+      continue;
+    }
+    // Latin-1 holds U+0080..U+00FF: the two-byte sequences C2 xx and C3 xx.
+    if (cs != charset::latin1 || (u != 0xC2 && u != 0xC3) || i + 1 >= text.size()) return false;
+    const auto next = static_cast<unsigned char>(text[++i]);
+    converted.push_back(static_cast<char>(((u & 0x03) << 6) | (next & 0x3F)));
+  }
+  out += converted;
+  return true;
+}
+
 }  // namespace radbridge::hl7

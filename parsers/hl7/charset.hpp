@@ -27,4 +27,9 @@ std::size_t find_invalid_text(std::string_view text, charset cs) noexcept;
 // Appends `bytes` (in `cs`) to `out` as UTF-8. Bytes must already be valid.
 void append_utf8(std::string& out, std::string_view bytes, charset cs);
 
+// Appends valid UTF-8 `text` to `out` in `cs`; false (and `out` unchanged)
+// when a character has no byte in it: above U+00FF for Latin-1, above U+007F
+// for ASCII (a strict reader would misread UTF-8 there).
+bool append_from_utf8(std::string& out, std::string_view text, charset cs);
+
 }  // namespace radbridge::hl7

@@ -578,6 +578,52 @@ TEST_CASE("pipeline: an order cancel ends a waiting job; after results it withdr
 }
 
 
+TEST_CASE("pipeline: an ADT^A40 merge while the job waits: every output carries the surviving patient") {
+  const pacs studies(false);
+  test::deliver::hl7_receiver ris, ehr;
+  test::deliver::fhir_server fhir;
+  engine e;
+  e.configure(ris.address(), ehr.address(), fhir.base_url(), studies.orthanc.dicomweb_url(), R"("job_attempts": 5)",
+              R"({"settle_ms": 300})");
+  e.start();
+  // An emergency registration: the order and the study carry the temporary record (the truth's patient id).
+  const study_truth& study = studies.truth[2];
+  REQUIRE(study.hemorrhage);
+  e.replay({order_for(study, "ORD-M")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs", "waiting_for_study") == "waiting_for_study", e.log());
+  // Registration merges it into the patient's permanent record before the images arrive.
+  const std::string merge = "MSH|^~\\&|ADT|GENHOSP|AIENGINE|RADBRIDGE|20240312150000||ADT^A40^ADT_A39|ADT-M1|P|2.5\r"
+                            "EVN|A40|20240312150000\r"
+                            "PID|1||MRN777001^^^GENHOSP^MR||PERMANENT^RECORD^Q||19700101|F\r"
+                            "MRG|" + study.patient_id + "^^^GENHOSP^MR\r";
+  e.replay({merge});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT array_to_string(patient_ids, ',') FROM jobs", "GENHOSP\x1fMRN777001") ==
+                      "GENHOSP\x1fMRN777001",
+                  e.log());
+  for (const fs::path& f : test::files_in(studies.studies.path() / study.folder)) REQUIRE(studies.orthanc.upload(f) == 1);
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs", "done") == "done", e.log());
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0") == "0", e.log());
+
+  // The study still carries the temporary record: the patient check accepts it as the merged patient's.
+  const auto oru = ris.records();
+  REQUIRE(oru.size() == 1);
+  CHECK(oru[0].pid3 == "MRN777001");
+  const auto adt = ehr.records();
+  REQUIRE(adt.size() == 1);  // critical, by truth
+  CHECK(adt[0].pid3 == "MRN777001");
+  const std::string observations =
+      e.pg.psql("SELECT string_agg(convert_from(payload, 'UTF8'), ' ') FROM outbound_messages WHERE output = 'observation'");
+  CHECK_MESSAGE(observations.find(R"("value":"MRN777001")") != std::string::npos, observations);
+  CHECK_MESSAGE(observations.find(study.patient_id) == std::string::npos, observations);
+  const std::string hl7_outputs = e.pg.psql(
+      "SELECT string_agg(convert_from(payload, 'UTF8'), ' ') FROM outbound_messages WHERE output IN ('oru', 'adt')");
+  CHECK_MESSAGE(hl7_outputs.find("PERMANENT^RECORD^Q") != std::string::npos, hl7_outputs);
+  CHECK_MESSAGE(hl7_outputs.find(study.patient_id) == std::string::npos, hl7_outputs);
+  // The SR stays with its study in the PACS, under the PatientID the PACS files it by.
+  CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages WHERE output = 'sr'") == "2");
+  CHECK_MESSAGE(e.log().find("patient_move inbound_id=2 control_id=ADT-M1 moves=1") != std::string::npos, e.log());
+}
+
 TEST_CASE("pipeline: a worker that segfaults on a job is restarted; the listener still ACKs; the job fails after its attempts") {
   const silent_server hanging_pacs;
   test::deliver::hl7_receiver ris, ehr;

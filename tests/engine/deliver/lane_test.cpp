@@ -51,8 +51,8 @@ struct lane_db {
     store::route_received(db, 10, [](std::int64_t, std::string_view) {
       return store::routing_decision{
           radbridge::work::inbound_status::routed,
-          {{"stroke", radbridge::work::study_key_kind::accession, "ACC", radbridge::work::rollout_mode::active}},
-                                     {}};
+          {{"stroke", radbridge::work::study_key_kind::accession, "ACC", radbridge::work::rollout_mode::active, {}}},
+                                     {}, {}};
     });
     std::vector<store::outbound_row> rows;
     for (const std::string& id : identities) {

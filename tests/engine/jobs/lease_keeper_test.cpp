@@ -42,8 +42,8 @@ struct claimed {
     store::store_inbound(db, std::vector<store::inbound_message>{m});
     store::route_received(db, 10, [](std::int64_t, std::string_view) {
       return store::routing_decision{work::inbound_status::routed,
-                                     {{"stroke", work::study_key_kind::accession, "ACC", work::rollout_mode::active}},
-                                     {}};
+                                     {{"stroke", work::study_key_kind::accession, "ACC", work::rollout_mode::active, {}}},
+                                     {}, {}};
     });
     auto c = store::claim_job(db, 1000ms);
     REQUIRE(c.has_value());

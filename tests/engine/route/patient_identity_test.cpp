@@ -67,3 +67,81 @@ TEST_CASE("study patient rules: same value, a prefix, a table; the issuer when t
           std::optional<std::string>("the study's IssuerOfPatientID is not the route's issuer"));
   }
 }
+
+namespace {
+
+hl7::message parse(const std::string& text) {
+  auto m = hl7::message::parse(text);
+  REQUIRE_MESSAGE(m.has_value(), m.error().to_string());
+  return std::move(*m);
+}
+
+std::string key(const std::string& authority, const std::string& id) { return authority + '\x1f' + id; }
+
+const std::string adt_header = "MSH|^~\\&|ADT|GENHOSP|||20240312150000||ADT^";
+
+}  // namespace
+
+TEST_CASE("identifier keys: one per PID-3 repetition with an identifier, by assigning authority") {
+  const auto m = parse(adt_header + "A08|C2|P|2.5\rPID|1||MRN1^^^GENHOSP^MR~~999-00^^^SSA^SS~MRN1^^^GENHOSP^MR~X9\r");
+  CHECK(route::identifier_keys(m, "PID-3") ==
+        std::vector<std::string>{key("GENHOSP", "MRN1"), key("SSA", "999-00"), key("", "X9")});
+  CHECK(route::identifiers_by(route::identifier_keys(m, "PID-3"), rule_for("GENHOSP")) ==
+        std::vector<std::string>{"MRN1"});
+  CHECK(route::identifiers_by(route::identifier_keys(m, "PID-3"), rule_for("")) ==
+        std::vector<std::string>{"MRN1", "999-00", "X9"});
+}
+
+TEST_CASE("patient moves: each PID with its MRG (A40, A47), an A08/A31 update; nothing from other messages") {
+  SUBCASE("A40 merging two temporary records") {
+    const auto m = parse(adt_header +
+                         "A40|C3|P|2.5\rEVN|A40\rPID|1||MRN7^^^GENHOSP^MR\rMRG|TMP1^^^GENHOSP^MR\r"
+                         "PID|2||MRN8^^^GENHOSP^MR\rPD1|\rMRG|TMP2^^^GENHOSP^MR~TMP3^^^GENHOSP^MR\r");
+    const auto moves = route::patient_moves(m);
+    REQUIRE(moves.size() == 2);
+    CHECK(moves[0].retired == std::vector<std::string>{key("GENHOSP", "TMP1")});
+    CHECK(moves[0].current == std::vector<std::string>{key("GENHOSP", "MRN7")});
+    CHECK(moves[0].pid_occurrence == 1);
+    CHECK(moves[1].retired == std::vector<std::string>{key("GENHOSP", "TMP2"), key("GENHOSP", "TMP3")});
+    CHECK(moves[1].current == std::vector<std::string>{key("GENHOSP", "MRN8")});
+    CHECK(moves[1].pid_occurrence == 2);
+  }
+  SUBCASE("A47 changing an identifier") {
+    const auto moves = route::patient_moves(
+        parse(adt_header + "A47|C4|P|2.5\rPID|1||NEW1^^^GENHOSP^MR\rMRG|OLD1^^^GENHOSP^MR\r"));
+    REQUIRE(moves.size() == 1);
+    CHECK(moves[0].retired == std::vector<std::string>{key("GENHOSP", "OLD1")});
+    CHECK(moves[0].current == std::vector<std::string>{key("GENHOSP", "NEW1")});
+  }
+  SUBCASE("A08 and A31 restate the patient: no identifier retired") {
+    for (const std::string event : {"A08", "A31"}) {
+      const auto moves = route::patient_moves(
+          parse(adt_header + event + "|C5|P|2.5\rPID|1||MRN2^^^GENHOSP^MR~E5^^^ENT\r"));
+      REQUIRE(moves.size() == 1);
+      CHECK(moves[0].retired.empty());
+      CHECK(moves[0].current == std::vector<std::string>{key("GENHOSP", "MRN2"), key("ENT", "E5")});
+    }
+  }
+  SUBCASE("none") {
+    CHECK(route::patient_moves(parse(adt_header + "A01|C6|P|2.5\rPID|1||MRN2^^^GENHOSP^MR\r")).empty());
+    CHECK(route::patient_moves(parse(adt_header + "A40|C7|P|2.5\rPID|1||MRN2^^^GENHOSP^MR\rMRG|\r")).empty());
+    CHECK(route::patient_moves(parse(adt_header + "A08|C8|P|2.5\rPID|1||\r")).empty());
+    CHECK(route::patient_moves(order_with_pid3("MRN1^^^GENHOSP^MR")).empty());
+  }
+}
+
+TEST_CASE("with_patient: the order takes the update's PID in its own delimiters; the rest of the order is kept") {
+  const auto order = parse("MSH|^~\\&|RIS|GENHOSP|||20240312144712||ORM^O01|C1|P|2.3.1\r"
+                           "PID|1||TMP1^^^GENHOSP^MR||TRAUMA^ALPHA\rORC|SC\rOBR|1||ACC1\r");
+  const auto merge = parse("MSH|^~\\&|ADT|GENHOSP|||20240312150000||ADT^A40|C3|P|2.5\r"
+                           "PID|1||MRN7^^^GENHOSP^MR||DOE^JANE\rMRG|TMP1^^^GENHOSP^MR\r");
+  const auto merged = route::with_patient(order, merge, 1);
+  REQUIRE_MESSAGE(merged.has_value(), merged.error().to_string());
+  CHECK(std::string(merged->bytes()) == "MSH|^~\\&|RIS|GENHOSP|||20240312144712||ORM^O01|C1|P|2.3.1\r"
+                                        "PID|1||MRN7^^^GENHOSP^MR||DOE^JANE\rORC|SC\rOBR|1||ACC1\r");
+  CHECK(route::order_patient_id(*merged, rule_for("GENHOSP")) == std::optional<std::string>("MRN7"));
+
+  const auto missing = route::with_patient(order, merge, 2);
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().to_string().starts_with("missing_required_field at PID[2]"));
+}

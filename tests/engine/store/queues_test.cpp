@@ -37,8 +37,8 @@ struct queue_db {
     store::store_inbound(db, rows);
     store::route_received(db, 100, [](std::int64_t, std::string_view) {
       return store::routing_decision{inbound_status::routed,
-                                     {{"stroke", work::study_key_kind::accession, "ACC", work::rollout_mode::active}},
-                                     {}};
+                                     {{"stroke", work::study_key_kind::accession, "ACC", work::rollout_mode::active, {}}},
+                                     {}, {}};
     });
     std::vector<std::int64_t> ids;
     for (const std::string& id : split(pg.psql("SELECT string_agg(id::text, ',' ORDER BY id) FROM jobs"))) {
@@ -67,12 +67,12 @@ TEST_CASE("store queues: routing reads received rows in arrival order, once, and
   std::vector<std::string> seen;
   const std::size_t routed = store::route_received(q.db, 100, [&](std::int64_t, std::string_view payload) {
     seen.emplace_back(payload.substr(payload.rfind("O01|") + 4, 1));
-    if (seen.back() == "B") return store::routing_decision{inbound_status::filtered, {}, {}};
+    if (seen.back() == "B") return store::routing_decision{inbound_status::filtered, {}, {}, {}};
     return store::routing_decision{
         inbound_status::routed,
-        {{"stroke", work::study_key_kind::accession, "ACC-" + seen.back(), work::rollout_mode::active},
-         {"trauma", work::study_key_kind::study_uid, "ACC-" + seen.back(), work::rollout_mode::assist}},
-        {}};
+        {{"stroke", work::study_key_kind::accession, "ACC-" + seen.back(), work::rollout_mode::active, {}},
+         {"trauma", work::study_key_kind::study_uid, "ACC-" + seen.back(), work::rollout_mode::assist, {}}},
+        {}, {}};
   });
   CHECK(routed == 3);
   CHECK(seen == std::vector<std::string>{"A", "B", "C"});
@@ -334,7 +334,7 @@ TEST_CASE("store queues: an order cancel ends the open jobs and withdraws the la
     std::vector<store::inbound_message> rows = {inbound_row(control_id)};
     store::store_inbound(q.db, rows);
     return store::route_received(q.db, 10, [](std::int64_t, std::string_view) {
-      return store::routing_decision{inbound_status::routed, {}, {{"stroke", "ACC"}}};
+      return store::routing_decision{inbound_status::routed, {}, {{"stroke", "ACC"}}, {}};
     });
   };
   CHECK(cancel("CANCEL-1") == 1);
@@ -372,4 +372,73 @@ TEST_CASE("store queues: a requeued dead letter goes to the back of its lane") {
     REQUIRE(store::mark_sent(q.db, next->held, "AA"));
   }
   CHECK(order == std::vector<std::string>{"M2", "M1"});
+}
+
+TEST_CASE("store queues: an ADT merge re-points the patient's open jobs; a job finishing for the old patient is queued again") {
+  queue_db q;
+  const std::string tmp = std::string("GENHOSP") + '\x1f' + "TMP1";
+  const std::string mrn = std::string("GENHOSP") + '\x1f' + "MRN7";
+  const std::string enterprise = std::string("ENT") + '\x1f' + "E5";
+  // Jobs 1-3 for the temporary record TMP1, job 4 for another patient.
+  {
+    std::vector<store::inbound_message> rows = {inbound_row("O1"), inbound_row("O2"), inbound_row("O3"), inbound_row("O4")};
+    store::store_inbound(q.db, rows);
+    int n = 0;
+    store::route_received(q.db, 10, [&](std::int64_t, std::string_view) {
+      const std::vector<std::string> patient = ++n == 4 ? std::vector<std::string>{"GENHOSP\x1fOTHER"} : std::vector<std::string>{tmp};
+      return store::routing_decision{
+          inbound_status::routed,
+          {{"stroke", work::study_key_kind::accession, "ACC" + std::to_string(n), work::rollout_mode::active, patient}},
+          {}, {}};
+    });
+  }
+  auto done = store::claim_job(q.db, 60s);
+  REQUIRE(done.has_value());
+  CHECK(done->patient_ids == std::vector<std::string>{tmp});
+  CHECK(done->patient_source == 0);
+  REQUIRE(store::finish_job(q.db, done->held, store::job_result{"routine", "[]", "v1", {}, {}, {}}));
+  const auto running = store::claim_job(q.db, 60s);
+  REQUIRE(running.has_value());
+
+  const std::string merge = "MSH|^~\\&|ADT|GENHOSP|||20261205||ADT^A40|M1|P|2.5\rPID|1||MRN7^^^GENHOSP\rMRG|TMP1^^^GENHOSP\r";
+  const auto route_adt = [&](const std::string& control_id, const std::string& payload, store::patient_move move) {
+    std::vector<store::inbound_message> rows = {inbound_row(control_id, payload)};
+    store::store_inbound(q.db, rows);
+    return store::route_received(q.db, 10, [&](std::int64_t, std::string_view) {
+      return store::routing_decision{inbound_status::routed, {}, {}, {move}};
+    });
+  };
+  REQUIRE(route_adt("M1", merge, {{tmp}, {mrn}, 1}) == 1);
+  const std::string merge_id = q.pg.psql("SELECT id FROM inbound_messages WHERE control_id = 'M1'");
+  CHECK(q.pg.psql("SELECT string_agg(status || ' ' || array_to_string(patient_ids, '+') || ' ' || "
+                  "array_to_string(patient_prior_ids, '+') || ' ' || coalesce(patient_source::text, '-'), ',' ORDER BY id) "
+                  "FROM jobs") ==
+        "done " + tmp + "  -,running " + mrn + " " + tmp + " " + merge_id + ",queued " + mrn + " " + tmp + " " +
+            merge_id + ",queued GENHOSP\x1fOTHER  -");
+
+  // The running job built its outputs for TMP1: its finish is refused, and it goes back to the queue at once.
+  CHECK_FALSE(store::finish_job(q.db, running->held, store::job_result{"routine", "[]", "v1", {}, {{"ris", output_kind::oru, "OLD", "", "x"}}, {}}));
+  CHECK(store::requeue_moved_patient(q.db, running->held, 0));
+  CHECK(q.pg.psql("SELECT status || ' ' || attempts || ' ' || error FROM jobs WHERE id = " + std::to_string(running->held.id)) ==
+        "queued 0 patient_moved: an ADT moved the patient while the job ran");
+  CHECK(q.pg.psql("SELECT count(*) FROM outbound_messages") == "0");
+
+  // Claimed again, the job carries the merge: the PID to use and the identifiers before it.
+  const auto again = store::claim_job(q.db, 60s);
+  REQUIRE(again.has_value());
+  CHECK(again->held.id == running->held.id);
+  CHECK(again->patient_ids == std::vector<std::string>{mrn});
+  CHECK(again->patient_prior_ids == std::vector<std::string>{tmp});
+  CHECK(std::to_string(again->patient_source) == merge_id);
+  CHECK(again->patient_segment == 1);
+  CHECK(again->patient_message == merge);
+  // A lease lost is not a patient moved: nothing is queued again.
+  CHECK_FALSE(store::requeue_moved_patient(q.db, running->held, 0));
+  CHECK(store::finish_job(q.db, again->held, store::job_result{"routine", "[]", "v1", {}, {}, {}, again->patient_source}));
+
+  // An update (A08) that shares MRN7 reaches the patient's last open job; the other patient's job is untouched.
+  const std::string update = "MSH|^~\\&|ADT|GENHOSP|||20261205||ADT^A08|U1|P|2.5\rPID|1||MRN7^^^GENHOSP~E5^^^ENT\r";
+  REQUIRE(route_adt("U1", update, {{}, {mrn, enterprise}, 1}) == 1);
+  CHECK(q.pg.psql("SELECT string_agg(status || ' ' || array_to_string(patient_ids, '+'), ',' ORDER BY id) FROM jobs") ==
+        "done " + tmp + ",done " + mrn + ",queued " + mrn + "+" + enterprise + ",queued GENHOSP\x1fOTHER");
 }
