@@ -1,4 +1,5 @@
-// DICOM datasets read with DCMTK, shared by the decoder and the folder source
+// DICOM datasets read with DCMTK, shared by the decoder, the series headers
+// and the folder source
 // (internal to engine/fetch: nothing outside this module includes it).
 //
 // `read_dataset` parses one Part 10 file (or a bare dataset, transfer syntax
@@ -20,7 +21,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "fetch/series_headers.hpp"
 #include "fetch/volume.hpp"
 
 class DcmFileFormat;
@@ -37,6 +40,13 @@ void register_dicom_codecs();
 std::unique_ptr<DcmFileFormat> read_dataset(std::string_view bytes, std::size_t input_index);
 
 std::unique_ptr<DcmFileFormat> read_header(const std::filesystem::path& file) noexcept;
+
+// A series' instances as read_dataset parsed them, in input order.
+using parsed_instances = std::vector<std::unique_ptr<DcmFileFormat>>;
+
+// read_series_headers (series_headers.hpp) on instances already parsed.
+// Converts each dataset's text to UTF-8 in place.
+series_headers series_headers_of(const parsed_instances& files);
 
 std::string text(DcmItem& item, const DcmTagKey& tag, unsigned long index = 0);
 std::optional<double> number(DcmItem& item, const DcmTagKey& tag, unsigned long index = 0);

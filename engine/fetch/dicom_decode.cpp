@@ -80,9 +80,7 @@ std::array<double, n> numbers(DcmItem& item, const DcmTagKey& tag, const std::st
   return out;
 }
 
-slice_header read_slice_header(const std::string& bytes, std::size_t input) {
-  const auto file = detail::read_dataset(bytes, input);
-  DcmDataset& ds = *file->getDataset();
+slice_header read_slice_header(DcmDataset& ds, std::size_t input) {
   slice_header h;
   h.input = input;
   h.label = detail::instance_label(ds, input);
@@ -236,9 +234,7 @@ void rescale(const Raw* raw, float* out, std::size_t count, const slice_header& 
   }
 }
 
-void decode_pixels(const std::string& bytes, const slice_header& h, float* out, std::vector<std::uint16_t>& frame) {
-  const auto file = detail::read_dataset(bytes, h.input);
-  DcmDataset& ds = *file->getDataset();
+void decode_pixels(DcmDataset& ds, const slice_header& h, float* out, std::vector<std::uint16_t>& frame) {
   DcmElement* element = nullptr;
   auto* pixels = ds.findAndGetElement(DCM_PixelData, element).good() ? dynamic_cast<DcmPixelData*>(element) : nullptr;
   const bool encapsulated = DcmXfer(ds.getOriginalXfer()).isEncapsulated();
@@ -270,9 +266,8 @@ void decode_pixels(const std::string& bytes, const slice_header& h, float* out, 
   }
 }
 
-}  // namespace
-
-volume decode_series(std::span<const std::string> instances, const decode_limits& limits) {
+// Decodes the series; `files` keeps each instance as it was parsed, once.
+volume decode(std::span<const std::string> instances, const decode_limits& limits, detail::parsed_instances& files) {
   if (instances.size() > limits.max_slices) {
     fail(fetch_errc::too_large, "the series has " + std::to_string(instances.size()) + " instances, more than the limit of " +
                                     std::to_string(limits.max_slices));
@@ -282,16 +277,22 @@ volume decode_series(std::span<const std::string> instances, const decode_limits
          "a volume needs at least 2 slices, the series has " + std::to_string(instances.size()));
   }
 
+  files.clear();
+  files.reserve(instances.size());
+  const auto parse = [&](std::size_t i) -> DcmDataset& {
+    files.push_back(detail::read_dataset(instances[i], i));
+    return *files.back()->getDataset();
+  };
   std::vector<slice_header> slices;
   slices.reserve(instances.size());
-  slices.push_back(read_slice_header(instances[0], 0));
+  slices.push_back(read_slice_header(parse(0), 0));
   // Every slice must have the first one's size, so the first one tells the volume's.
   const std::size_t per_slice = slices[0].rows * slices[0].columns;
   if (per_slice * instances.size() > limits.max_voxels) {
     fail(fetch_errc::too_large, "the series has " + std::to_string(per_slice * instances.size()) +
                                     " voxels, more than the limit of " + std::to_string(limits.max_voxels));
   }
-  for (std::size_t i = 1; i < instances.size(); ++i) slices.push_back(read_slice_header(instances[i], i));
+  for (std::size_t i = 1; i < instances.size(); ++i) slices.push_back(read_slice_header(parse(i), i));
 
   const slice_header& first = slices.front();
   const auto normal = slice_normal(first);
@@ -313,9 +314,24 @@ volume decode_series(std::span<const std::string> instances, const decode_limits
   v.hu.resize(v.voxel_count());
   std::vector<std::uint16_t> frame;
   for (std::size_t z = 0; z < slices.size(); ++z) {
-    decode_pixels(instances[slices[z].input], slices[z], v.hu.data() + z * per_slice, frame);
+    decode_pixels(*files[slices[z].input]->getDataset(), slices[z], v.hu.data() + z * per_slice, frame);
   }
   return v;
+}
+
+}  // namespace
+
+volume decode_series(std::span<const std::string> instances, const decode_limits& limits) {
+  detail::parsed_instances files;
+  return decode(instances, limits, files);
+}
+
+decoded_series decode_series_with_headers(std::span<const std::string> instances, const decode_limits& limits) {
+  detail::parsed_instances files;
+  decoded_series out;
+  out.image = decode(instances, limits, files);
+  out.headers = detail::series_headers_of(files);
+  return out;
 }
 
 }  // namespace radbridge::fetch

@@ -29,6 +29,7 @@
 #include <span>
 #include <string>
 
+#include "fetch/series_headers.hpp"
 #include "fetch/volume.hpp"
 
 namespace radbridge::fetch {
@@ -42,5 +43,13 @@ struct decode_limits {
 };
 
 volume decode_series(std::span<const std::string> instances, const decode_limits& limits = {});
+
+// decode_series and read_series_headers (series_headers.hpp) with each
+// instance parsed once: what fetching a study for a job does.
+struct decoded_series {
+  volume image;
+  series_headers headers;
+};
+decoded_series decode_series_with_headers(std::span<const std::string> instances, const decode_limits& limits = {});
 
 }  // namespace radbridge::fetch

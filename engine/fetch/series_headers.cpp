@@ -23,9 +23,7 @@ struct read_instance {
   series_headers attributes;  // patient, study and series attributes; no instances
 };
 
-read_instance read_one(std::string_view bytes, std::size_t input_index) {
-  const auto file = detail::read_dataset(bytes, input_index);
-  DcmDataset& ds = *file->getDataset();
+read_instance read_one(DcmDataset& ds, std::size_t input_index) {
   // Names may be in any character set the instance declares; ours are UTF-8.
   if (const OFCondition status = ds.convertToUTF8(); status.bad())
     throw fetch_error(fetch_errc::undecodable,
@@ -69,10 +67,17 @@ void require_same(const read_instance& first, const read_instance& other, std::s
 }  // namespace
 
 series_headers read_series_headers(const std::vector<std::string>& part10_files) {
-  if (part10_files.empty()) throw fetch_error(fetch_errc::not_found, "no instances to read the series headers from");
+  detail::parsed_instances files;
+  files.reserve(part10_files.size());
+  for (std::size_t i = 0; i < part10_files.size(); ++i) files.push_back(detail::read_dataset(part10_files[i], i + 1));
+  return detail::series_headers_of(files);
+}
+
+series_headers detail::series_headers_of(const parsed_instances& files) {
+  if (files.empty()) throw fetch_error(fetch_errc::not_found, "no instances to read the series headers from");
   std::vector<read_instance> instances;
-  instances.reserve(part10_files.size());
-  for (std::size_t i = 0; i < part10_files.size(); ++i) instances.push_back(read_one(part10_files[i], i + 1));
+  instances.reserve(files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) instances.push_back(read_one(*files[i]->getDataset(), i + 1));
   std::sort(instances.begin(), instances.end(), [](const read_instance& a, const read_instance& b) {
     return std::tie(a.header.instance_number, a.header.sop_instance_uid) <
            std::tie(b.header.instance_number, b.header.sop_instance_uid);

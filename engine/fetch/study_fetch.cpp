@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "fetch/dicom_decode.hpp"
 #include "fetch/series_headers.hpp"
 
 namespace radbridge::fetch {
@@ -25,8 +26,9 @@ fetched_series decode_located(const located_series& where, const decode_limits& 
   out.retrieve_ms = millis_since(start);
   for (const std::string& i : instances) out.bytes += i.size();
   start = clock_type::now();
-  out.image = decode_series(instances, limits);
-  out.headers = read_series_headers(instances);
+  decoded_series decoded = decode_series_with_headers(instances, limits);
+  out.image = std::move(decoded.image);
+  out.headers = std::move(decoded.headers);
   out.decode_ms = millis_since(start);
   return out;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fetch/fetch_error.hpp"
+#include "fetch/dicom_decode.hpp"
 #include "fetch/folder_source.hpp"
 #include "support/process.hpp"
 #include "support/synthetic_studies.hpp"
@@ -84,6 +85,20 @@ TEST_CASE("series_headers: a series from a folder, its instances by InstanceNumb
     CHECK(h.instances[static_cast<std::size_t>(k)].instance_number == k + 1);
     CHECK(h.instances[static_cast<std::size_t>(k)].sop_instance_uid == dump_value(file, "0008,0018"));
     CHECK(h.instances[static_cast<std::size_t>(k)].sop_class_uid == "1.2.840.10008.5.1.4.1.1.2");
+  }
+
+  SUBCASE("decoding with headers parses each instance once and gives what the two calls give") {
+    const auto files = source.read_series(series_uid);
+    const fetch::decoded_series both = fetch::decode_series_with_headers(files);
+    CHECK(both.image.hu == fetch::decode_series(files).hu);
+    CHECK(both.image.slices == slices);
+    CHECK(both.headers.patient_id == h.patient_id);
+    CHECK(both.headers.patient_name == h.patient_name);
+    CHECK(both.headers.study_uid == h.study_uid);
+    REQUIRE(both.headers.instances.size() == slices);
+    for (std::size_t k = 0; k < slices; ++k) {
+      CHECK(both.headers.instances[k].sop_instance_uid == h.instances[k].sop_instance_uid);
+    }
   }
 
   SUBCASE("files in any order, one of them twice, give the same headers") {
