@@ -42,6 +42,7 @@ store::routing_decision decide(const route::mapping_set& mappings, std::int64_t 
     log::info("order_cancel", {{"inbound_id", inbound_id}, {"control_id", m->control_id()}, {"routes", d.cancels.size()}});
     return d;
   }
+  const std::vector<std::string> patient = route::identifier_keys(*m, "PID-3");
   for (const route::route* r : route::matching_routes(mappings, *m)) {
     const auto key = route::study_key_value(*r, *m);
     if (!key) {
@@ -49,7 +50,7 @@ store::routing_decision decide(const route::mapping_set& mappings, std::int64_t 
                 {{"inbound_id", inbound_id}, {"route", r->name}, {"path", r->study.path_text}});
       continue;
     }
-    d.jobs.push_back({r->name, r->study.by, *key, r->mode, route::identifier_keys(*m, "PID-3")});
+    d.jobs.push_back({r->name, r->study.by, *key, r->mode, patient});
   }
   if (!d.jobs.empty()) d.status = work::inbound_status::routed;
   log::info("routed", {{"inbound_id", inbound_id},
