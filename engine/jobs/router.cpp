@@ -27,7 +27,7 @@ store::routing_decision decide(const route::mapping_set& mappings, std::int64_t 
   store::routing_decision d{work::inbound_status::filtered, {}, {}, {}};
   // An ADT that merges or updates a patient re-points that patient's open jobs, whatever else it does.
   for (route::patient_move& move : route::patient_moves(*m)) {
-    d.moves.push_back({std::move(move.retired), std::move(move.current), move.pid_occurrence});
+    d.moves.push_back({std::move(move.links), std::move(move.current), move.pid_occurrence});
   }
   if (!d.moves.empty()) {
     d.status = work::inbound_status::routed;

@@ -1,6 +1,7 @@
 #include "route/patient_identity.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -103,12 +104,14 @@ std::vector<patient_move> patient_moves(const hl7::message& m) {
     merged_pid = pid;
     patient_move move{identifier_keys(m, fmt::format("MRG[{}]-1", mrg)), identifier_keys(m, fmt::format("PID[{}]-3", pid)),
                       pid};
-    if (!move.retired.empty() && !move.current.empty()) moves.push_back(std::move(move));
+    if (!move.links.empty() && !move.current.empty()) moves.push_back(std::move(move));
   }
   const std::string_view event = m.trigger_event();
   if (mrg == 0 && pid > 0 && (event == "A08" || event == "A31")) {
     patient_move update{{}, identifier_keys(m, "PID-3"), 1};
-    if (!update.current.empty()) moves.push_back(std::move(update));
+    std::copy_if(update.current.begin(), update.current.end(), std::back_inserter(update.links),
+                 [](const std::string& key) { return key.front() != key_separator; });
+    if (!update.links.empty()) moves.push_back(std::move(update));
   }
   return moves;
 }

@@ -16,8 +16,9 @@
 // a patient (`patient_moves`) in two ways: a PID followed by an MRG (A40
 // merge, A47 identifier change and the other MRG events) retires the MRG-1
 // identifiers in favour of that PID's; an A08 or A31 restates the patient's
-// identifiers and is linked to a job by an identifier the two share (an
-// update that shares none cannot be linked, and moves nothing). The
+// identifiers and is linked to a job by an identifier the two share, one
+// with an assigning authority (a bare number could be another facility's
+// patient; an update that shares none cannot be linked, and moves nothing). The
 // outputs of a job whose patient moved take the whole PID of the message
 // that moved it (`with_patient`), re-encoded in the order's delimiters and
 // character set.
@@ -45,7 +46,7 @@ std::vector<std::string> identifier_keys(const hl7::message& m, std::string_view
 std::vector<std::string> identifiers_by(const std::vector<std::string>& keys, const patient_identifier_rule& rule);
 
 struct patient_move {
-  std::vector<std::string> retired;  // MRG-1 keys; empty for an update (A08, A31)
+  std::vector<std::string> links;    // who moves: MRG-1's keys, or an update's keys that name an authority
   std::vector<std::string> current;  // the PID's keys after the event
   int pid_occurrence = 1;            // which PID of the message holds the patient now
 };

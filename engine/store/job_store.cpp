@@ -50,12 +50,11 @@ void cancel_study(pqxx::work& tx, std::int64_t inbound_id, const study_cancel& x
 // Open jobs of the patient `move` names take its identifiers and PID; what
 // they held before stays known (the study may still carry it).
 void move_patient(pqxx::work& tx, std::int64_t inbound_id, const patient_move& move) {
-  const std::vector<std::string>& match = move.retired.empty() ? move.current : move.retired;
   tx.exec_params(
       "UPDATE jobs SET patient_prior_ids = patient_prior_ids || patient_ids, patient_ids = $2::text[], "
       "patient_source = $3, patient_segment = $4 "
       "WHERE status IN ('queued', 'waiting_for_study', 'running') AND patient_ids && $1::text[]",
-      text_array(match).str(), text_array(move.current).str(), inbound_id, move.pid_occurrence);
+      text_array(move.links).str(), text_array(move.current).str(), inbound_id, move.pid_occurrence);
 }
 
 std::vector<std::string> strings_of(const pqxx::field& f) {

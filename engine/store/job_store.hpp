@@ -44,11 +44,10 @@ struct new_job {
   std::vector<std::string> patient_ids;  // the order's identifier keys (route/patient_identity.hpp)
 };
 
-// An ADT that moves a patient: open jobs whose patient holds any of
-// `retired` (a merge), or, when it is empty, shares any of `current` (an
-// update), take `current` and the message's PID number `pid_occurrence`.
+// An ADT that moves a patient: open jobs whose patient holds any of `links`
+// take `current` and the message's PID number `pid_occurrence`.
 struct patient_move {
-  std::vector<std::string> retired;
+  std::vector<std::string> links;
   std::vector<std::string> current;
   int pid_occurrence = 1;
 };

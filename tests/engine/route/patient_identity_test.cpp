@@ -99,10 +99,10 @@ TEST_CASE("patient moves: each PID with its MRG (A40, A47), an A08/A31 update; n
                          "PID|2||MRN8^^^GENHOSP^MR\rPD1|\rMRG|TMP2^^^GENHOSP^MR~TMP3^^^GENHOSP^MR\r");
     const auto moves = route::patient_moves(m);
     REQUIRE(moves.size() == 2);
-    CHECK(moves[0].retired == std::vector<std::string>{key("GENHOSP", "TMP1")});
+    CHECK(moves[0].links == std::vector<std::string>{key("GENHOSP", "TMP1")});
     CHECK(moves[0].current == std::vector<std::string>{key("GENHOSP", "MRN7")});
     CHECK(moves[0].pid_occurrence == 1);
-    CHECK(moves[1].retired == std::vector<std::string>{key("GENHOSP", "TMP2"), key("GENHOSP", "TMP3")});
+    CHECK(moves[1].links == std::vector<std::string>{key("GENHOSP", "TMP2"), key("GENHOSP", "TMP3")});
     CHECK(moves[1].current == std::vector<std::string>{key("GENHOSP", "MRN8")});
     CHECK(moves[1].pid_occurrence == 2);
   }
@@ -110,17 +110,19 @@ TEST_CASE("patient moves: each PID with its MRG (A40, A47), an A08/A31 update; n
     const auto moves = route::patient_moves(
         parse(adt_header + "A47|C4|P|2.5\rPID|1||NEW1^^^GENHOSP^MR\rMRG|OLD1^^^GENHOSP^MR\r"));
     REQUIRE(moves.size() == 1);
-    CHECK(moves[0].retired == std::vector<std::string>{key("GENHOSP", "OLD1")});
+    CHECK(moves[0].links == std::vector<std::string>{key("GENHOSP", "OLD1")});
     CHECK(moves[0].current == std::vector<std::string>{key("GENHOSP", "NEW1")});
   }
-  SUBCASE("A08 and A31 restate the patient: no identifier retired") {
+  SUBCASE("A08 and A31 restate the patient, linked by the identifiers that name an authority") {
     for (const std::string event : {"A08", "A31"}) {
       const auto moves = route::patient_moves(
-          parse(adt_header + event + "|C5|P|2.5\rPID|1||MRN2^^^GENHOSP^MR~E5^^^ENT\r"));
+          parse(adt_header + event + "|C5|P|2.5\rPID|1||MRN2^^^GENHOSP^MR~77~E5^^^ENT\r"));
       REQUIRE(moves.size() == 1);
-      CHECK(moves[0].retired.empty());
-      CHECK(moves[0].current == std::vector<std::string>{key("GENHOSP", "MRN2"), key("ENT", "E5")});
+      CHECK(moves[0].links == std::vector<std::string>{key("GENHOSP", "MRN2"), key("ENT", "E5")});
+      CHECK(moves[0].current == std::vector<std::string>{key("GENHOSP", "MRN2"), key("", "77"), key("ENT", "E5")});
     }
+    // Only a bare number: nothing to link it by.
+    CHECK(route::patient_moves(parse(adt_header + "A08|C9|P|2.5\rPID|1||77\r")).empty());
   }
   SUBCASE("none") {
     CHECK(route::patient_moves(parse(adt_header + "A01|C6|P|2.5\rPID|1||MRN2^^^GENHOSP^MR\r")).empty());

@@ -438,7 +438,7 @@ TEST_CASE("store queues: an ADT merge re-points the patient's open jobs; a job f
 
   // An update (A08) that shares MRN7 reaches the patient's last open job; the other patient's job is untouched.
   const std::string update = "MSH|^~\\&|ADT|GENHOSP|||20261205||ADT^A08|U1|P|2.5\rPID|1||MRN7^^^GENHOSP~E5^^^ENT\r";
-  REQUIRE(route_adt("U1", update, {{}, {mrn, enterprise}, 1}) == 1);
+  REQUIRE(route_adt("U1", update, {{mrn, enterprise}, {mrn, enterprise}, 1}) == 1);
   CHECK(q.pg.psql("SELECT string_agg(status || ' ' || array_to_string(patient_ids, '+'), ',' ORDER BY id) FROM jobs") ==
         "done " + tmp + ",done " + mrn + ",queued " + mrn + "+" + enterprise + ",queued GENHOSP\x1fOTHER");
 }
