@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 #include "deliver/text.hpp"
-#include "fetch/fetch_error.hpp"
-#include "fetch/http_client.hpp"
+#include "net/http_client.hpp"
+#include "net/http_error.hpp"
 #include "results/output_ids.hpp"  // the identifier system only: a constant, nothing to link
 
 namespace radbridge::deliver {
@@ -48,14 +48,14 @@ attempt_result result_of(unsigned status) {
 
 fhir_sender::fhir_sender(fhir_sender_options options) {
   if (options.timeout.count() <= 0) throw std::invalid_argument("FHIR sender: the timeout must be positive");
-  fetch::http_url server = fetch::parse_http_url(options.base_url);
+  net::http_url server = net::parse_http_url(options.base_url);
   target_ = server.path + "/Observation";
   url_ = server.origin() + target_;
-  fetch::http_client_options http;
+  net::http_client_options http;
   http.connect_timeout = options.timeout;
   http.request_timeout = options.timeout;
   http.ca_file = options.ca_file;
-  http_ = std::make_unique<fetch::http_client>(std::move(server), std::move(http));
+  http_ = std::make_unique<net::http_client>(std::move(server), std::move(http));
 }
 
 fhir_sender::~fhir_sender() = default;
@@ -73,7 +73,7 @@ attempt_outcome fhir_sender::send(const outbound_item& item) {
   if (item.identity.empty()) {
     return {attempt_result::rejected, fmt::format("FHIR POST {}: the item has no identity for If-None-Exist", url_), {}};
   }
-  fetch::http_request request;
+  net::http_request request;
   const bool update = item.revision != work::revision::original;
   request.method = update ? "PUT" : "POST";
   request.target = update ? target_ + "?" + if_none_exist(item.identity) : target_;
@@ -82,13 +82,13 @@ attempt_outcome fhir_sender::send(const outbound_item& item) {
   if (!update) request.headers.emplace_back("If-None-Exist", if_none_exist(item.identity));
   request.body = item.payload;
   try {
-    fetch::http_response response = http_->send(request, max_response_bytes);
+    net::http_response response = http_->send(request, max_response_bytes);
     const unsigned status = response.head.status;
     std::string detail =
         fmt::format("FHIR {} {}: HTTP {} {}", request.method, url_, status, printable(response.head.reason));
     if (status >= 300 && status < 400) detail += " (redirects are not followed)";
     return {result_of(status), std::move(detail), std::move(response.body)};
-  } catch (const fetch::fetch_error& e) {
+  } catch (const net::http_error& e) {
     // unreachable, timeout, too_large, bad_response: nothing usable came back.
     return {attempt_result::retry, e.what(), {}};
   } catch (const std::exception& e) {
