@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "core/result_identity.hpp"
 #include "deliver/text.hpp"
 #include "net/http_client.hpp"
 #include "net/http_error.hpp"
-#include "results/output_ids.hpp"  // the identifier system only: a constant, nothing to link
 
 namespace radbridge::deliver {
 
@@ -66,7 +66,7 @@ std::string fhir_sender::if_none_exist(std::string_view identity) {
     if (c == '\\' || c == ',' || c == '|' || c == '$') escaped += '\\';
     escaped += c;
   }
-  return fmt::format("identifier={}|{}", percent_encode(results::fhir_identifier_system), percent_encode(escaped));
+  return fmt::format("identifier={}|{}", percent_encode(work::fhir_identifier_system), percent_encode(escaped));
 }
 
 attempt_outcome fhir_sender::send(const outbound_item& item) {

@@ -4,7 +4,7 @@
 // An original is `POST {base}/Observation` with the payload (the Observation
 // JSON) as built, `Content-Type` and `Accept: application/fhir+json`, and
 // `If-None-Exist: identifier=urn:radbridge:result|{identity}` (the system is
-// results::fhir_identifier_system, used from its header only), so a resend
+// work::fhir_identifier_system, core/result_identity.hpp), so a resend
 // finds the Observation the first send created instead of making a second
 // (FHIR R4 3.1.0.8.1: one match → 200 and nothing created). A correction
 // (status amended) or withdrawal (entered-in-error) is `PUT
