@@ -4,6 +4,8 @@
 # radbridge_test_code(TARGET)  test code (fixtures, suites) at -O1 unless Debug
 # radbridge_add_test(NAME SOURCES ... LIBS ... LABELS ...)
 #                            a doctest executable registered with CTest
+# radbridge_export_headers(TARGET FOLDER [HEADERS ...])
+#                            the only headers TARGET shows to what links it
 
 function(radbridge_target target)
   target_compile_options(${target} PRIVATE
@@ -46,4 +48,33 @@ function(radbridge_asio_target target)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     target_compile_options(${target} PRIVATE -Wno-mismatched-new-delete)
   endif()
+endfunction()
+
+# Each library's public include directory holds its own headers and nothing
+# else, so `#include "fetch/x.hpp"` compiles only in targets that link the
+# library owning x.hpp: an include that crosses the link graph fails to
+# compile. The directory is ${CMAKE_BINARY_DIR}/exported/TARGET, with FOLDER/
+# inside holding a symbolic link to each header (so an edited header is seen
+# at once; adding or removing one re-runs CMake through the glob, or through
+# the edited HEADERS list). HEADERS names the headers, relative to the current
+# source folder, where two libraries share a folder; without it, every *.hpp
+# of the folder. Compiler messages name the link's path
+# (build/exported/TARGET/FOLDER/x.hpp); it resolves to engine/FOLDER/x.hpp.
+function(radbridge_export_headers target folder)
+  cmake_parse_arguments(arg "" "" "HEADERS" ${ARGN})
+  if(arg_HEADERS)
+    set(headers ${arg_HEADERS})
+  else()
+    file(GLOB headers CONFIGURE_DEPENDS RELATIVE ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/*.hpp)
+  endif()
+  set(root ${CMAKE_BINARY_DIR}/exported/${target})
+  file(REMOVE_RECURSE ${root})
+  file(MAKE_DIRECTORY ${root}/${folder})
+  foreach(header IN LISTS headers)
+    if(NOT EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${header})
+      message(FATAL_ERROR "radbridge_export_headers(${target}): no header ${CMAKE_CURRENT_SOURCE_DIR}/${header}")
+    endif()
+    file(CREATE_LINK ${CMAKE_CURRENT_SOURCE_DIR}/${header} ${root}/${folder}/${header} SYMBOLIC)
+  endforeach()
+  target_include_directories(${target} PUBLIC ${root})
 endfunction()

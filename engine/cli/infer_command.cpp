@@ -10,6 +10,7 @@
 
 #include "cli/cli.hpp"
 #include "fetch/fetch_error.hpp"
+#include "net/http_auth.hpp"
 #include "fetch/study_fetch.hpp"
 #include "infer/model_registry.hpp"
 #include "infer/model_runner.hpp"
@@ -72,13 +73,13 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
         return fmt::format("--threads wants a number from 1 to 256, not '{}'", v);
       }
     } else if (a == "--user") {
-      opt.pacs.user = v;
-      opt.pacs.auth = fetch::dicomweb_auth::basic;
+      opt.pacs.auth.user = v;
+      opt.pacs.auth.scheme = net::auth_scheme::basic;
     } else if (a == "--password") {
-      opt.pacs.password = v;
+      opt.pacs.auth.password = v;
     } else if (a == "--token") {
-      opt.pacs.token = v;
-      opt.pacs.auth = fetch::dicomweb_auth::bearer;
+      opt.pacs.auth.token = v;
+      opt.pacs.auth.scheme = net::auth_scheme::bearer;
     } else if (a == "--ca") {
       opt.pacs.ca_file = v;
     } else if (a == "--timeout-ms") {
@@ -92,7 +93,7 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
   if (opt.model.empty()) return std::string("--model ID is required");
   if (opt.dir.empty() == opt.dicomweb.empty()) return std::string("give one of --dir DIR and --dicomweb URL");
   if (!opt.dicomweb.empty() && !opt.study) return std::string("--dicomweb needs --study UID or --accession ACC");
-  if (!opt.pacs.user.empty() && !opt.pacs.token.empty()) return std::string("give --user/--password or --token, not both");
+  if (!opt.pacs.auth.user.empty() && !opt.pacs.auth.token.empty()) return std::string("give --user/--password or --token, not both");
   return std::nullopt;
 }
 

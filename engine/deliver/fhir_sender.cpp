@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "core/result_identity.hpp"
 #include "deliver/text.hpp"
-#include "fetch/fetch_error.hpp"
-#include "fetch/http_client.hpp"
-#include "results/output_ids.hpp"  // the identifier system only: a constant, nothing to link
+#include "net/http_client.hpp"
+#include "net/http_error.hpp"
 
 namespace radbridge::deliver {
 
@@ -48,14 +48,14 @@ attempt_result result_of(unsigned status) {
 
 fhir_sender::fhir_sender(fhir_sender_options options) {
   if (options.timeout.count() <= 0) throw std::invalid_argument("FHIR sender: the timeout must be positive");
-  fetch::http_url server = fetch::parse_http_url(options.base_url);
+  net::http_url server = net::parse_http_url(options.base_url);
   target_ = server.path + "/Observation";
   url_ = server.origin() + target_;
-  fetch::http_client_options http;
+  net::http_client_options http;
   http.connect_timeout = options.timeout;
   http.request_timeout = options.timeout;
   http.ca_file = options.ca_file;
-  http_ = std::make_unique<fetch::http_client>(std::move(server), std::move(http));
+  http_ = std::make_unique<net::http_client>(std::move(server), std::move(http));
 }
 
 fhir_sender::~fhir_sender() = default;
@@ -66,14 +66,14 @@ std::string fhir_sender::if_none_exist(std::string_view identity) {
     if (c == '\\' || c == ',' || c == '|' || c == '$') escaped += '\\';
     escaped += c;
   }
-  return fmt::format("identifier={}|{}", percent_encode(results::fhir_identifier_system), percent_encode(escaped));
+  return fmt::format("identifier={}|{}", percent_encode(work::fhir_identifier_system), percent_encode(escaped));
 }
 
 attempt_outcome fhir_sender::send(const outbound_item& item) {
   if (item.identity.empty()) {
     return {attempt_result::rejected, fmt::format("FHIR POST {}: the item has no identity for If-None-Exist", url_), {}};
   }
-  fetch::http_request request;
+  net::http_request request;
   const bool update = item.revision != work::revision::original;
   request.method = update ? "PUT" : "POST";
   request.target = update ? target_ + "?" + if_none_exist(item.identity) : target_;
@@ -82,13 +82,13 @@ attempt_outcome fhir_sender::send(const outbound_item& item) {
   if (!update) request.headers.emplace_back("If-None-Exist", if_none_exist(item.identity));
   request.body = item.payload;
   try {
-    fetch::http_response response = http_->send(request, max_response_bytes);
+    net::http_response response = http_->send(request, max_response_bytes);
     const unsigned status = response.head.status;
     std::string detail =
         fmt::format("FHIR {} {}: HTTP {} {}", request.method, url_, status, printable(response.head.reason));
     if (status >= 300 && status < 400) detail += " (redirects are not followed)";
     return {result_of(status), std::move(detail), std::move(response.body)};
-  } catch (const fetch::fetch_error& e) {
+  } catch (const net::http_error& e) {
     // unreachable, timeout, too_large, bad_response: nothing usable came back.
     return {attempt_result::retry, e.what(), {}};
   } catch (const std::exception& e) {

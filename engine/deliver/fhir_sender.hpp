@@ -4,7 +4,7 @@
 // An original is `POST {base}/Observation` with the payload (the Observation
 // JSON) as built, `Content-Type` and `Accept: application/fhir+json`, and
 // `If-None-Exist: identifier=urn:radbridge:result|{identity}` (the system is
-// results::fhir_identifier_system, used from its header only), so a resend
+// work::fhir_identifier_system, core/result_identity.hpp), so a resend
 // finds the Observation the first send created instead of making a second
 // (FHIR R4 3.1.0.8.1: one match → 200 and nothing created). A correction
 // (status amended) or withdrawal (entered-in-error) is `PUT
@@ -12,7 +12,7 @@
 // identifier gets a new version; a resend makes one more version of the
 // same content. Over https when
 // the base URL is, verified against ca_file (or the system's CAs). One
-// connection per send (fetch/http_client.hpp); connect plus the whole
+// connection per send (net/http_client.hpp); connect plus the whole
 // exchange are bounded by `timeout`.
 //
 // What the answer means (outbound.hpp): 2xx → sent; 408, 429, 5xx, no
@@ -33,7 +33,7 @@
 
 #include "deliver/sender.hpp"
 
-namespace radbridge::fetch {
+namespace radbridge::net {
 class http_client;
 }
 
@@ -62,7 +62,7 @@ class fhir_sender final : public sender {
   static std::string if_none_exist(std::string_view identity);
 
  private:
-  std::unique_ptr<fetch::http_client> http_;
+  std::unique_ptr<net::http_client> http_;
   std::string target_;  // "{path}/Observation"
   std::string url_;     // origin + target, for details
 };

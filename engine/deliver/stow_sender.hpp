@@ -1,5 +1,5 @@
 // Delivery of a DICOM SR (Part 10 bytes) to a PACS by STOW-RS, through
-// fetch::dicomweb_client::store: `POST {base}/studies/{study_uid}` (or
+// stow_client::store (stow_client.hpp): `POST {base}/studies/{study_uid}` (or
 // `{base}/studies` when the item names no study), one instance per send.
 // Storing an instance the PACS already holds is harmless (same SOP Instance
 // UID; Orthanc answers 200). Connect plus the whole request are bounded by
@@ -16,7 +16,7 @@
 // the server gave none) and is empty otherwise; `detail` carries store()'s
 // message, which names every FailedSOPSequence entry with its reason.
 //
-// Thread-safe like dicomweb_client: sends may run concurrently.
+// Thread-safe like stow_client: sends may run concurrently.
 #pragma once
 
 #include <chrono>
@@ -25,11 +25,9 @@
 
 #include "deliver/sender.hpp"
 
-namespace radbridge::fetch {
-class dicomweb_client;
-}
-
 namespace radbridge::deliver {
+
+class stow_client;
 
 struct stow_sender_options {
   std::string base_url;  // DICOMweb root, e.g. "http://127.0.0.1:8042/dicom-web"
@@ -49,8 +47,7 @@ class stow_sender final : public sender {
   attempt_outcome send(const outbound_item& item) override;
 
  private:
-  std::unique_ptr<fetch::dicomweb_client> client_;
-  std::string studies_url_;  // "{origin}{path}/studies", for details
+  std::unique_ptr<stow_client> client_;
 };
 
 }  // namespace radbridge::deliver

@@ -1,18 +1,20 @@
 #include "fetch/dicomweb_client.hpp"
 
 #include <algorithm>
-#include <charconv>
+#include <functional>
 #include <optional>
-#include <span>
 #include <stdexcept>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "dicom_json/dicom_json.hpp"
 #include "fetch/fetch_error.hpp"
-#include "fetch/http_client.hpp"
 #include "json/json_document.hpp"
 #include "multipart/multipart.hpp"
+#include "net/http_auth.hpp"
+#include "net/http_client.hpp"
+#include "net/http_error.hpp"
 
 namespace radbridge::fetch {
 
@@ -33,18 +35,10 @@ constexpr std::string_view tag_study_uid = "0020000D";
 constexpr std::string_view tag_series_uid = "0020000E";
 constexpr std::string_view tag_series_number = "00200011";
 constexpr std::string_view tag_series_instances = "00201209";
-constexpr std::string_view tag_referenced_sop_class = "00081150";
-constexpr std::string_view tag_referenced_sop_instance = "00081155";
-constexpr std::string_view tag_retrieve_url = "00081190";
-constexpr std::string_view tag_warning_reason = "00081196";
-constexpr std::string_view tag_failure_reason = "00081197";
-constexpr std::string_view tag_failed_sop_sequence = "00081198";
-constexpr std::string_view tag_referenced_sop_sequence = "00081199";
 
-constexpr std::string_view dicom_json = "application/dicom+json";
+constexpr std::string_view dicom_json_type = "application/dicom+json";
 constexpr std::string_view dicom_media_type = "application/dicom";
 constexpr std::string_view accept_dicom_series = R"(multipart/related; type="application/dicom"; transfer-syntax=*)";
-constexpr std::size_t max_uid_length = 64;
 constexpr std::size_t part10_magic_offset = 128;
 
 std::string percent_encode(std::string_view s) {
@@ -65,43 +59,8 @@ std::string percent_encode(std::string_view s) {
   return out;
 }
 
-std::string base64(std::string_view in) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  auto byte = [&](std::size_t at) { return static_cast<unsigned>(static_cast<unsigned char>(in[at])); };
-  for (; i + 3 <= in.size(); i += 3) {
-    const unsigned v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    out += alphabet[v & 63];
-  }
-  if (in.size() - i == 1) {
-    const unsigned v = byte(i) << 16;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (in.size() - i == 2) {
-    const unsigned v = byte(i) << 16 | byte(i + 1) << 8;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-bool is_uid(std::string_view s) {
-  return !s.empty() && s.size() <= max_uid_length &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\0')) s.remove_suffix(1);
-  return s;
-}
+using dicom_json::is_uid;
+using dicom_json::trim;
 
 // A reason phrase fit for a log line: printable ASCII, bounded.
 std::string printable(std::string_view s) {
@@ -118,10 +77,20 @@ struct request_context {
   [[noreturn]] void fail(fetch_errc code, const std::string& why, bool transient = false) const {
     throw fetch_error(code, fmt::format("DICOMweb {} {}: {}", method, url, why), transient);
   }
+
+  // A DICOM JSON reading whose shape problem is a bad_response of this request.
+  template <class F>
+  auto read(F&& f) const -> decltype(f()) {
+    try {
+      return f();
+    } catch (const dicom_json::shape_error& e) {
+      fail(fetch_errc::bad_response, e.what());
+    }
+  }
 };
 
 // Maps an HTTP status other than 200 to the error it means.
-[[noreturn]] void fail_status(const request_context& rq, const http_head& head) {
+[[noreturn]] void fail_status(const request_context& rq, const net::http_head& head) {
   const std::string why = fmt::format("HTTP {} {}", head.status, printable(head.reason));
   if (head.status == 401 || head.status == 403) rq.fail(fetch_errc::unauthorized, why);
   if (head.status == 404) rq.fail(fetch_errc::not_found, why);
@@ -129,61 +98,49 @@ struct request_context {
   rq.fail(fetch_errc::http_status, why);
 }
 
-// --- DICOM JSON ------------------------------------------------------------
-
-const json::value* find_attribute(const json::value& dataset, std::string_view tag) {
-  if (const json::value* v = dataset.find(tag)) return v;
-  std::string lower(tag);
-  for (char& c : lower) c = (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
-  return dataset.find(lower);
+// The HTTP client's transport errors as fetch errors of the same name; the
+// message and the transient flag are kept. Errors the callbacks throw are
+// fetch errors already and pass unchanged.
+fetch_errc code_of(net::http_errc c) {
+  switch (c) {
+    case net::http_errc::unreachable: return fetch_errc::unreachable;
+    case net::http_errc::timeout: return fetch_errc::timeout;
+    case net::http_errc::too_large: return fetch_errc::too_large;
+    case net::http_errc::bad_response: return fetch_errc::bad_response;
+  }
+  return fetch_errc::bad_response;
 }
 
-// The values of an attribute: empty when the attribute or its "Value" is absent.
-std::span<const json::value> values_of(const request_context& rq, const json::value& dataset, std::string_view tag) {
-  const json::value* attribute = find_attribute(dataset, tag);
-  if (attribute == nullptr || attribute->is_null()) return {};
-  if (!attribute->is_object()) rq.fail(fetch_errc::bad_response, fmt::format("attribute {} is not an object", tag));
-  const json::value* value = attribute->find("Value");
-  if (value == nullptr || value->is_null()) return {};
-  if (!value->is_array()) rq.fail(fetch_errc::bad_response, fmt::format("\"Value\" of {} is not an array", tag));
-  return value->elements();
+net::http_response send(const net::http_client& http, const net::http_request& request, std::size_t max_body) {
+  try {
+    return http.send(request, max_body);
+  } catch (const net::http_error& e) {
+    throw fetch_error(code_of(e.code()), e.what(), e.transient());
+  }
 }
 
-// One value as text: strings trimmed; numbers (IS, DS, US... may come as
-// JSON numbers) written out; nullopt for null.
-std::optional<std::string> text_of(const request_context& rq, const json::value& v, std::string_view tag) {
-  if (v.is_null()) return std::nullopt;
-  if (v.is_string()) return std::string(trim(v.as_string()));
-  if (v.is_number()) return v.is_integer() ? std::to_string(v.as_int64()) : fmt::format("{}", v.as_number());
-  rq.fail(fetch_errc::bad_response, fmt::format("a value of {} is a {}, not text", tag, v.kind_name()));
+void send(const net::http_client& http, const net::http_request& request, std::size_t max_body,
+          const std::function<bool(const net::http_head&)>& on_head,
+          const std::function<void(std::string_view)>& on_data) {
+  try {
+    http.send(request, max_body, on_head, on_data);
+  } catch (const net::http_error& e) {
+    throw fetch_error(code_of(e.code()), e.what(), e.transient());
+  }
 }
+
+// --- DICOM JSON (parsers/dicom_json), shape problems named for the request --
 
 std::string first_text(const request_context& rq, const json::value& dataset, std::string_view tag) {
-  const auto values = values_of(rq, dataset, tag);
-  if (values.empty()) return {};
-  return text_of(rq, values.front(), tag).value_or(std::string{});
+  return rq.read([&] { return dicom_json::first_text(dataset, tag); });
 }
 
 std::vector<std::string> all_texts(const request_context& rq, const json::value& dataset, std::string_view tag) {
-  std::vector<std::string> out;
-  for (const auto& v : values_of(rq, dataset, tag))
-    if (auto t = text_of(rq, v, tag)) out.push_back(std::move(*t));
-  return out;
+  return rq.read([&] { return dicom_json::all_texts(dataset, tag); });
 }
 
-// A number from a JSON number or a numeric string (DS/IS as text); nullopt
-// when absent or not a number (optional attributes are taken as absent then).
 std::optional<double> first_number(const request_context& rq, const json::value& dataset, std::string_view tag) {
-  const auto values = values_of(rq, dataset, tag);
-  if (values.empty()) return std::nullopt;
-  const json::value& v = values.front();
-  if (v.is_number()) return v.as_number();
-  if (!v.is_string()) return std::nullopt;
-  const std::string_view s = trim(v.as_string());
-  double d = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return d;
+  return rq.read([&] { return dicom_json::first_number(dataset, tag); });
 }
 
 std::string required_uid(const request_context& rq, const json::value& dataset, std::string_view tag) {
@@ -194,87 +151,22 @@ std::string required_uid(const request_context& rq, const json::value& dataset, 
 
 bool iequals(std::string_view a, std::string_view b) { return multipart::iequals(a, b); }
 
-// --- STOW-RS -----------------------------------------------------------------
-
-// A boundary that occurs in none of the parts (RFC 2046: the delimiter must
-// not appear inside the encapsulated parts).
-std::string boundary_for(const std::vector<std::string>& parts) {
-  std::string boundary = "radbridge-stow-f8c1d2";
-  for (int n = 1; std::any_of(parts.begin(), parts.end(),
-                              [&](const std::string& p) { return p.find(boundary) != std::string::npos; });
-       ++n)
-    boundary = fmt::format("radbridge-stow-f8c1d2-{}", n);
-  return boundary;
-}
-
-std::string multipart_body(const std::vector<std::string>& parts, std::string_view boundary) {
-  std::string body;
-  for (const auto& p : parts) {
-    body += fmt::format("--{}\r\nContent-Type: {}\r\n\r\n", boundary, dicom_media_type);
-    body += p;
-    body += "\r\n";
-  }
-  body += fmt::format("--{}--\r\n", boundary);
-  return body;
-}
-
-// PS3.4 Table B.2-1 and PS3.18 failure reasons, as words for messages.
-std::string_view failure_meaning(unsigned reason) {
-  if (reason == 0x0110) return "processing failure";
-  if (reason == 0x0122) return "SOP class not supported";
-  if (reason == 0x0124) return "not authorized";
-  if (reason == 0xC122) return "transfer syntax not supported";
-  if ((reason & 0xFF00) == 0xA700) return "out of resources";
-  if ((reason & 0xFF00) == 0xA900) return "data set does not match SOP class";
-  if ((reason & 0xF000) == 0xC000) return "cannot understand";
-  return "unknown reason";
-}
-
-std::optional<std::uint16_t> reason_of(const request_context& rq, const json::value& item, std::string_view tag) {
-  const auto n = first_number(rq, item, tag);
-  if (!n) return std::nullopt;
-  if (!(*n >= 0 && *n <= 0xFFFF) || *n != static_cast<double>(static_cast<std::uint16_t>(*n)))
-    rq.fail(fetch_errc::bad_response, fmt::format("{} is not an unsigned 16-bit number", tag));
-  return static_cast<std::uint16_t>(*n);
-}
-
-// The items of a sequence attribute; each must be an object.
-std::vector<json::value> items_of(const request_context& rq, const json::value& dataset, std::string_view tag) {
-  std::vector<json::value> items;
-  for (const auto& v : values_of(rq, dataset, tag)) {
-    if (!v.is_object())
-      rq.fail(fetch_errc::bad_response, fmt::format("an item of {} is a {}, not an object", tag, v.kind_name()));
-    items.push_back(v);
-  }
-  return items;
-}
-
 }  // namespace
 
 dicomweb_client::dicomweb_client(dicomweb_settings settings) : settings_(std::move(settings)) {
-  http_url url = parse_http_url(settings_.base_url);
+  net::http_url url = net::parse_http_url(settings_.base_url);
   prefix_ = url.path;
-  switch (settings_.auth) {
-    case dicomweb_auth::none: break;
-    case dicomweb_auth::basic:
-      if (settings_.user.empty()) throw std::invalid_argument("DICOMweb: basic authentication needs a user name");
-      if (settings_.user.find(':') != std::string::npos)
-        throw std::invalid_argument("DICOMweb: a basic authentication user name cannot hold ':'");
-      authorization_ = "Basic " + base64(settings_.user + ":" + settings_.password);
-      break;
-    case dicomweb_auth::bearer:
-      if (settings_.token.empty()) throw std::invalid_argument("DICOMweb: bearer authentication needs a token");
-      if (settings_.token.find_first_of("\r\n") != std::string::npos)
-        throw std::invalid_argument("DICOMweb: the bearer token holds a line break");
-      authorization_ = "Bearer " + settings_.token;
-      break;
+  try {
+    authorization_ = net::authorization_header(settings_.auth);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("DICOMweb: {}", e.what()));
   }
-  http_client_options options;
+  net::http_client_options options;
   options.connect_timeout = settings_.connect_timeout;
   options.request_timeout = settings_.read_timeout;
   options.ca_file = settings_.ca_file;
   options.verify_peer = settings_.verify_peer;
-  http_ = std::make_unique<http_client>(std::move(url), std::move(options));
+  http_ = std::make_unique<net::http_client>(std::move(url), std::move(options));
 }
 
 dicomweb_client::~dicomweb_client() = default;
@@ -282,14 +174,14 @@ dicomweb_client::~dicomweb_client() = default;
 namespace {
 
 // A QIDO-RS search: the array of result datasets (empty for 204).
-std::vector<json::value> qido(const http_client& http, const std::string& authorization, std::size_t max_bytes,
+std::vector<json::value> qido(const net::http_client& http, const std::string& authorization, std::size_t max_bytes,
                               const std::string& target) {
   const request_context rq{"GET", http.server().origin() + target};
-  http_request request;
+  net::http_request request;
   request.target = target;
-  request.headers.emplace_back("Accept", std::string(dicom_json));
+  request.headers.emplace_back("Accept", std::string(dicom_json_type));
   if (!authorization.empty()) request.headers.emplace_back("Authorization", authorization);
-  const http_response response = http.send(request, max_bytes);
+  const net::http_response response = send(http, request, max_bytes);
   if (response.head.status == 204) return {};
   if (response.head.status != 200) fail_status(rq, response.head);
   if (trim(response.body).empty()) return {};
@@ -382,7 +274,7 @@ std::vector<std::string> dicomweb_client::retrieve_series(std::string_view study
   const request_context rq{"GET", http_->server().origin() + target};
   if (!is_uid(study_uid) || !is_uid(series_uid)) rq.fail(fetch_errc::not_found, "not a DICOM UID");
 
-  http_request request;
+  net::http_request request;
   request.target = target;
   request.headers.emplace_back("Accept", std::string(accept_dicom_series));
   if (!authorization_.empty()) request.headers.emplace_back("Authorization", authorization_);
@@ -418,9 +310,9 @@ std::vector<std::string> dicomweb_client::retrieve_series(std::string_view study
     }
   };
 
-  http_->send(
-      request, settings_.max_series_bytes,
-      [&](const http_head& head) {
+  send(
+      *http_, request, settings_.max_series_bytes,
+      [&](const net::http_head& head) {
         if (head.status == 204) rq.fail(fetch_errc::not_found, "the series has no instances");
         if (head.status != 200) fail_status(rq, head);
         const std::string_view content_type = head.find("Content-Type").value_or(std::string_view{});
@@ -514,89 +406,6 @@ std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patie
     return a.study_uid < b.study_uid;
   });
   return candidates;
-}
-
-store_result dicomweb_client::store(const std::vector<std::string>& part10_files, std::string_view study_uid) const {
-  std::string target = prefix_ + "/studies";
-  if (!study_uid.empty()) target += "/" + percent_encode(study_uid);
-  const request_context rq{"POST", http_->server().origin() + target};
-  if (!study_uid.empty() && !is_uid(study_uid)) rq.fail(fetch_errc::not_found, "not a DICOM UID");
-  if (part10_files.empty()) throw std::invalid_argument("DICOMweb store: no instances to store");
-  for (std::size_t i = 0; i < part10_files.size(); ++i) {
-    const std::string& f = part10_files[i];
-    if (f.size() < part10_magic_offset + 4 || std::string_view(f).substr(part10_magic_offset, 4) != "DICM")
-      throw std::invalid_argument(fmt::format("DICOMweb store: file {} is not a DICOM Part 10 file", i + 1));
-  }
-
-  const std::string boundary = boundary_for(part10_files);
-  http_request request;
-  request.method = "POST";
-  request.target = target;
-  request.headers.emplace_back(
-      "Content-Type", fmt::format("multipart/related; type=\"{}\"; boundary={}", dicom_media_type, boundary));
-  request.headers.emplace_back("Accept", std::string(dicom_json));
-  if (!authorization_.empty()) request.headers.emplace_back("Authorization", authorization_);
-  request.body = multipart_body(part10_files, boundary);
-
-  const http_response response = http_->send(request, settings_.max_query_bytes);
-  const unsigned status = response.head.status;
-  const bool answered = status == 200 || status == 202 || status == 400 || status == 409;
-  if (!answered) fail_status(rq, response.head);
-  const std::string why = fmt::format("HTTP {} {}", status, printable(response.head.reason));
-
-  // Orthanc sends its JSON without a Content-Type on 409: read the body whatever it is labelled.
-  std::optional<json::value> document;
-  if (!trim(response.body).empty()) {
-    json::parse_options options;
-    options.max_bytes = settings_.max_query_bytes;
-    auto parsed = json::parse_document(response.body, options);
-    if (parsed && parsed.value().is_object()) {
-      document.emplace(std::move(parsed).value());
-    } else if (status == 200 || status == 202) {
-      rq.fail(fetch_errc::bad_response,
-              parsed ? fmt::format("the answer is a {}, not an object", parsed.value().kind_name())
-                     : "malformed JSON: " + json::format_error("response", parsed.error()));
-    }
-  }
-
-  store_result result;
-  std::vector<std::string> failures;
-  bool transient = false;
-  if (document) {
-    const json::value& root = *document;
-    result.retrieve_url = first_text(rq, root, tag_retrieve_url);
-    for (const auto& item : items_of(rq, root, tag_referenced_sop_sequence)) {
-      stored_instance stored;
-      stored.sop_class_uid = first_text(rq, item, tag_referenced_sop_class);
-      stored.sop_instance_uid = first_text(rq, item, tag_referenced_sop_instance);
-      stored.retrieve_url = first_text(rq, item, tag_retrieve_url);
-      stored.warning_reason = reason_of(rq, item, tag_warning_reason);
-      result.stored.push_back(std::move(stored));
-    }
-    for (const auto& item : items_of(rq, root, tag_failed_sop_sequence)) {
-      const auto reason = reason_of(rq, item, tag_failure_reason);
-      std::string failure = fmt::format("instance {} (SOP class {}) failed: ",
-                                        printable(first_text(rq, item, tag_referenced_sop_instance)),
-                                        printable(first_text(rq, item, tag_referenced_sop_class)));
-      if (reason) {
-        failure += fmt::format("0x{:04X} {}", *reason, failure_meaning(*reason));
-        transient = transient || (*reason & 0xFF00) == 0xA700;
-      } else {
-        failure += "no FailureReason given";
-      }
-      failures.push_back(std::move(failure));
-    }
-  }
-
-  if (!failures.empty()) {
-    std::string message = why;
-    for (const auto& f : failures) message += "; " + f;
-    rq.fail(fetch_errc::rejected, message, transient);
-  }
-  if (status == 400 || status == 409 || result.stored.size() < part10_files.size())
-    rq.fail(fetch_errc::rejected, fmt::format("{}; the server stored {} of {} instances, naming no failure", why,
-                                              result.stored.size(), part10_files.size()));
-  return result;
 }
 
 }  // namespace radbridge::fetch

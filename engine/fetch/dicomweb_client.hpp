@@ -1,7 +1,9 @@
 // A DICOMweb client for the fetch stage: find a study (QIDO-RS), list its
 // series, retrieve one series as DICOM Part 10 files (WADO-RS), and find a
-// patient's prior studies; and for delivery, store instances (STOW-RS). Blocking, for worker threads; HTTP/1.1 on
-// Boost.Beast (fetch/http_client.hpp), one connection per request.
+// patient's prior studies. Blocking, for worker threads; HTTP/1.1 on
+// Boost.Beast (net/http_client.hpp), one connection per request; DICOM JSON
+// read with parsers/dicom_json. Storing (STOW-RS) is delivery's:
+// deliver/stow_client.hpp.
 //
 // Guarantees:
 // - Every request has a connect deadline and a whole-request deadline
@@ -16,7 +18,9 @@
 //   so every answer is filtered again on our side (an accession of "A*"
 //   never matches "A1"), and empty values are refused. UIDs are checked
 //   (digits and dots, at most 64) before they go into a path.
-// - Errors are fetch_error: unreachable, timeout, 5xx, 408 and 429 are transient;
+// - Errors are fetch_error (the HTTP client's net::http_error becomes the
+//   fetch_errc of the same name, message and transient flag kept):
+//   unreachable, timeout, 5xx, 408 and 429 are transient;
 //   401/403 unauthorized; 404 not_found; other statuses http_status;
 //   malformed JSON, multipart or DICOM JSON shapes bad_response (transient
 //   when a multipart body ends before its close delimiter: a connection cut
@@ -38,46 +42,29 @@
 //   part is a series attribute). Studies dated after the excluded (current)
 //   study are left out when both dates are known. Newest first (StudyDate,
 //   StudyTime, then UID).
-// - store sends every file as one part of `multipart/related;
-//   type="application/dicom"` and asks for `application/dicom+json`. It
-//   succeeds only when the server answers 200 or 202 listing every file
-//   sent in ReferencedSOPSequence and none in FailedSOPSequence (warnings,
-//   WarningReason, are returned). Otherwise fetch_error(rejected): with
-//   each FailedSOPSequence entry named by SOP Instance UID, SOP Class UID
-//   and FailureReason (hex and its PS3.4 meaning), or, without entries,
-//   with how many of the files the server stored (Orthanc answers 400 to a
-//   part it cannot parse, 409 to an instance of another study than the one
-//   in the URL). Rejections are permanent except for out of resources
-//   (0xA7xx), which is transient. Statuses other than 200, 202, 400 and 409
-//   are mapped as for the other requests. Storing an instance the server
-//   already holds is the server's choice (Orthanc answers 200).
 //
 // Thread-safe: one client may serve several worker threads at once.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fetch/series.hpp"
+#include "net/http_auth.hpp"
+
+namespace radbridge::net {
+class http_client;
+}
 
 namespace radbridge::fetch {
 
-class http_client;
-
-enum class dicomweb_auth { none, basic, bearer };
-
 struct dicomweb_settings {
   std::string base_url;  // "http://127.0.0.1:8042/dicom-web" (https: TLS)
-  dicomweb_auth auth = dicomweb_auth::none;
-  std::string user;      // basic
-  std::string password;  // basic
-  std::string token;     // bearer
+  net::http_auth auth;   // none, basic (user, password) or bearer (token)
   std::string ca_file;   // https: PEM CA bundle; empty: the system's CAs
   bool verify_peer = true;
   std::chrono::milliseconds connect_timeout{10'000};
@@ -85,19 +72,6 @@ struct dicomweb_settings {
   std::size_t max_series_bytes = std::size_t{2} << 30;
   std::size_t max_instances = 10'000;                  // per series
   std::size_t max_query_bytes = std::size_t{16} << 20;  // one QIDO answer
-};
-
-// One instance a STOW-RS request stored (an item of ReferencedSOPSequence).
-struct stored_instance {
-  std::string sop_class_uid;
-  std::string sop_instance_uid;
-  std::string retrieve_url;                   // (0008,1190); empty when not given
-  std::optional<std::uint16_t> warning_reason;  // (0008,1196), e.g. 0xB000 coercion
-};
-
-struct store_result {
-  std::string retrieve_url;             // the study's (0008,1190); empty when not given
-  std::vector<stored_instance> stored;  // in the server's order
 };
 
 struct study_summary {
@@ -132,20 +106,13 @@ class dicomweb_client {
   std::vector<study_summary> prior_studies(std::string_view patient_id, std::string_view modality,
                                            std::string_view body_part, std::string_view exclude_study_uid) const;
 
-  // STOW-RS POST {base}/studies, or {base}/studies/{study_uid} when given
-  // (the server then refuses instances of other studies). See the rules
-  // above. Throws std::invalid_argument when there is nothing to send or a
-  // file is not a Part 10 file ("DICM" at byte 128); not_found for a
-  // study_uid that is not a UID.
-  store_result store(const std::vector<std::string>& part10_files, std::string_view study_uid = {}) const;
-
   const dicomweb_settings& settings() const noexcept { return settings_; }
 
  private:
   dicomweb_settings settings_;
   std::string prefix_;         // the base URL's path, e.g. "/dicom-web"
   std::string authorization_;  // the Authorization header value, or empty
-  std::unique_ptr<http_client> http_;
+  std::unique_ptr<net::http_client> http_;
 };
 
 }  // namespace radbridge::fetch

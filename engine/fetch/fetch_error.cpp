@@ -15,7 +15,6 @@ std::string_view to_string(fetch_errc c) noexcept {
     case fetch_errc::wrong_modality: return "wrong_modality";
     case fetch_errc::undecodable: return "undecodable";
     case fetch_errc::inconsistent_series: return "inconsistent_series";
-    case fetch_errc::rejected: return "rejected";
   }
   return "unknown";
 }

@@ -1,7 +1,6 @@
 // Errors from fetching and decoding a study, with a code the caller can act
 // on and whether trying again later may succeed (`transient`: the server was
-// unreachable, timed out or answered 5xx/429, or refused to
-// store an instance for lack of resources).
+// unreachable, timed out or answered 5xx/408/429, or a body was cut short).
 #pragma once
 
 #include <stdexcept>
@@ -22,7 +21,6 @@ enum class fetch_errc {
   wrong_modality,        // the series is not what the caller (model) accepts
   undecodable,           // DCMTK cannot read or decompress an instance
   inconsistent_series,   // mixed sizes/orientation, missing or duplicate slices
-  rejected,              // the server refused to store an instance (STOW-RS failures)
 };
 
 std::string_view to_string(fetch_errc c) noexcept;

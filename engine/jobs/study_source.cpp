@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "fetch/fetch_error.hpp"
+#include "net/http_auth.hpp"
 
 namespace radbridge::jobs {
 
@@ -52,12 +53,12 @@ std::unique_ptr<study_source> make_study_source(const config::pacs_settings& s) 
   fetch::dicomweb_settings d;
   d.base_url = s.dicomweb_url;
   if (!s.token.empty()) {
-    d.auth = fetch::dicomweb_auth::bearer;
-    d.token = s.token;
+    d.auth.scheme = net::auth_scheme::bearer;
+    d.auth.token = s.token;
   } else if (!s.user.empty()) {
-    d.auth = fetch::dicomweb_auth::basic;
-    d.user = s.user;
-    d.password = s.password;
+    d.auth.scheme = net::auth_scheme::basic;
+    d.auth.user = s.user;
+    d.auth.password = s.password;
   }
   d.ca_file = s.ca_file;
   d.connect_timeout = std::min(d.connect_timeout, s.timeout);

@@ -15,9 +15,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/result_identity.hpp"
+
 namespace radbridge::results {
 
-inline constexpr std::string_view fhir_identifier_system = "urn:radbridge:result";
+using work::fhir_identifier_system;  // core/result_identity.hpp: deliver searches by it too
 
 std::string message_control_id(std::string_view job_key, std::string_view what);
 std::string fhir_identifier_value(std::string_view job_key, std::string_view what);

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "fetch/http_client.hpp"
+#include "net/http_client.hpp"
 #include "json/json_document.hpp"
 #include "support.hpp"
 #include "support/process.hpp"
@@ -170,11 +170,11 @@ class fhir_server {
 
   // A control request (plain HTTP only); the body as JSON.
   json::value control(const std::string& method, const std::string& target) const {
-    fetch::http_client client(fetch::parse_http_url("http://127.0.0.1:" + std::to_string(port_)), {});
-    fetch::http_request request;
+    net::http_client client(net::parse_http_url("http://127.0.0.1:" + std::to_string(port_)), {});
+    net::http_request request;
     request.method = method;
     request.target = target;
-    const fetch::http_response response = client.send(request, 16 << 20);
+    const net::http_response response = client.send(request, 16 << 20);
     if (response.head.status != 200)
       throw std::runtime_error(method + " " + target + ": HTTP " + std::to_string(response.head.status));
     auto doc = json::parse_document(response.body);

@@ -12,8 +12,8 @@
 #include "deliver/sender.hpp"
 #include "support/delivery_peers.hpp"
 #include "engine/net/test_certs.hpp"
+#include "core/result_identity.hpp"
 #include "json/json_document.hpp"
-#include "results/output_ids.hpp"
 #include "support/process.hpp"
 
 namespace {
@@ -71,7 +71,7 @@ double number_at(const json::value& v, const char* key) {
 
 TEST_CASE("fhir sender: the identifier system is results' one, escaped for If-None-Exist") {
   CHECK(deliver::fhir_sender::if_none_exist("abc") ==
-        "identifier=" + std::string(radbridge::results::fhir_identifier_system) + "|abc");
+        "identifier=" + std::string(radbridge::work::fhir_identifier_system) + "|abc");
   CHECK(deliver::fhir_sender::if_none_exist("a|b c,d$") == "identifier=urn:radbridge:result|a%5C%7Cb%20c%5C%2Cd%5C%24");
 }
 

@@ -33,7 +33,7 @@ using radbridge::test::error_of;
 namespace {
 
 namespace fs = std::filesystem;
-using radbridge::fetch::dicomweb_auth;
+using radbridge::net::auth_scheme;
 using radbridge::fetch::dicomweb_client;
 using radbridge::fetch::dicomweb_settings;
 using radbridge::fetch::fetch_errc;
@@ -431,16 +431,16 @@ TEST_CASE("dicomweb: basic authentication") {
           fetch_errc::unauthorized);
   }
   SUBCASE("a wrong password: unauthorized") {
-    settings.auth = dicomweb_auth::basic;
-    settings.user = options.user;
-    settings.password = "wrong";
+    settings.auth.scheme = auth_scheme::basic;
+    settings.auth.user = options.user;
+    settings.auth.password = "wrong";
     const dicomweb_client client(settings);
     CHECK(error_of([&] { client.list_series(d.studies[0].study_uid); }).code() == fetch_errc::unauthorized);
   }
   SUBCASE("the right credentials") {
-    settings.auth = dicomweb_auth::basic;
-    settings.user = options.user;
-    settings.password = options.password;
+    settings.auth.scheme = auth_scheme::basic;
+    settings.auth.user = options.user;
+    settings.auth.password = options.password;
     const dicomweb_client client(settings);
     CHECK(client.find_study_by_accession(d.studies[0].accession) == d.studies[0].study_uid);
     CHECK(client.list_series(d.studies[0].study_uid).size() == 1);

@@ -1,4 +1,4 @@
-// dicomweb_client and http_client where Orthanc cannot help: statuses it never
+// dicomweb_client (and the HTTP client under it) where Orthanc cannot help: statuses it never
 // sends, malformed answers, servers that stall or are not there. A small
 // loopback server in the test answers each connection with canned bytes.
 #include <doctest/doctest.h>
@@ -25,14 +25,14 @@
 #include "error_of.hpp"
 #include "fetch/dicomweb_client.hpp"
 #include "fetch/fetch_error.hpp"
-#include "fetch/http_client.hpp"
+#include "net/http_auth.hpp"
 #include "engine/net/test_certs.hpp"
 
 using radbridge::test::error_of;
 
 namespace {
 
-using radbridge::fetch::dicomweb_auth;
+using radbridge::net::auth_scheme;
 using radbridge::fetch::dicomweb_client;
 using radbridge::fetch::dicomweb_settings;
 using radbridge::fetch::fetch_errc;
@@ -238,45 +238,15 @@ std::uint16_t closed_port() {
 
 }  // namespace
 
-TEST_CASE("http: parse_http_url") {
-  using radbridge::fetch::parse_http_url;
-  auto u = parse_http_url("http://127.0.0.1:8042/dicom-web/");
-  CHECK_FALSE(u.tls);
-  CHECK(u.host == "127.0.0.1");
-  CHECK(u.port == 8042);
-  CHECK(u.path == "/dicom-web");
-  CHECK(u.origin() == "http://127.0.0.1:8042");
-
-  u = parse_http_url("HTTPS://pacs.example.org");
-  CHECK(u.tls);
-  CHECK(u.host == "pacs.example.org");
-  CHECK(u.port == 443);
-  CHECK(u.path.empty());
-  CHECK(u.origin() == "https://pacs.example.org");
-
-  u = parse_http_url("http://[::1]:8080/wado/rs");
-  CHECK(u.host == "::1");
-  CHECK(u.port == 8080);
-  CHECK(u.path == "/wado/rs");
-  CHECK(u.origin() == "http://[::1]:8080");
-
-  for (const char* bad : {"ftp://host/", "host:8042/dicom-web", "http://", "http://:80/", "http://h:0/",
-                          "http://h:65536/", "http://h:x/", "http://h:/", "http://user:pw@h/", "http://h/a?b=c",
-                          "http://h/a#f", "http://[::1/", "http://h/a b"}) {
-    CAPTURE(bad);
-    CHECK_THROWS_AS(parse_http_url(bad), std::invalid_argument);
-  }
-}
-
 TEST_CASE("dicomweb: settings that cannot work are refused at construction") {
   auto s = settings_for("http://127.0.0.1:1/dicom-web");
-  s.auth = dicomweb_auth::basic;
+  s.auth.scheme = auth_scheme::basic;
   CHECK_THROWS_AS(dicomweb_client{s}, std::invalid_argument);  // no user
-  s.user = "a:b";
+  s.auth.user = "a:b";
   CHECK_THROWS_AS(dicomweb_client{s}, std::invalid_argument);
-  s.auth = dicomweb_auth::bearer;
+  s.auth.scheme = auth_scheme::bearer;
   CHECK_THROWS_AS(dicomweb_client{s}, std::invalid_argument);  // no token
-  s.token = "abc\r\nX-Injected: 1";
+  s.auth.token = "abc\r\nX-Injected: 1";
   CHECK_THROWS_AS(dicomweb_client{s}, std::invalid_argument);
   CHECK_THROWS_AS(dicomweb_client{settings_for("gopher://127.0.0.1/")}, std::invalid_argument);
 }
@@ -286,8 +256,8 @@ TEST_CASE("dicomweb: what the requests look like") {
     canned_server server(json_answer(R"([{"0020000D": {"vr": "UI", "Value": ["1.2.3"]},
                                           "00080050": {"vr": "SH", "Value": ["A B/C&D"]}}])"));
     auto s = settings_for(server.url("/pacs/dicom-web/"));
-    s.auth = dicomweb_auth::bearer;
-    s.token = "t0k3n";
+    s.auth.scheme = auth_scheme::bearer;
+    s.auth.token = "t0k3n";
     const dicomweb_client client(s);
     CHECK(client.find_study_by_accession("A B/C&D") == "1.2.3");
     const std::string request = server.last_request();
@@ -301,9 +271,9 @@ TEST_CASE("dicomweb: what the requests look like") {
   SUBCASE("WADO-RS: Accept asks for the stored transfer syntax; basic credentials") {
     canned_server server(multipart_answer({fake_part10('a')}));
     auto s = settings_for(server.url());
-    s.auth = dicomweb_auth::basic;
-    s.user = "Aladdin";
-    s.password = "open sesame";
+    s.auth.scheme = auth_scheme::basic;
+    s.auth.user = "Aladdin";
+    s.auth.password = "open sesame";
     const dicomweb_client client(s);
     CHECK(client.retrieve_series(study_uid, series_uid).size() == 1);
     const std::string request = server.last_request();

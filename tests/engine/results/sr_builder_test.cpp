@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "deliver/stow_client.hpp"
 #include "fetch/dicomweb_client.hpp"
 #include "fetch/folder_source.hpp"
 #include "fetch/series_headers.hpp"
@@ -31,6 +32,7 @@ namespace results = radbridge::results;
 namespace route = radbridge::route;
 namespace infer = radbridge::infer;
 namespace fetch = radbridge::fetch;
+namespace deliver = radbridge::deliver;
 namespace test = radbridge::test;
 using namespace std::chrono_literals;
 
@@ -408,12 +410,15 @@ TEST_CASE("sr: stored in a real Orthanc over STOW-RS, found in its study by QIDO
   fetch::dicomweb_settings settings;
   settings.base_url = pacs.dicomweb_url();
   const fetch::dicomweb_client client(settings);
+  deliver::stow_settings stow;
+  stow.base_url = pacs.dicomweb_url();
+  const deliver::stow_client stow_client(stow);
 
   case_input c(true);
   const std::string sr = results::build_sr(c.input);
   const std::string sr_series = results::derived_uid(c.input.job_key, "sr-series");
   const std::string sr_instance = results::derived_uid(c.input.job_key, "sr-instance");
-  const auto stored = client.store({sr}, s.study_uid);
+  const auto stored = stow_client.store({sr}, s.study_uid);
   REQUIRE(stored.stored.size() == 1);
   CHECK(stored.stored[0].sop_instance_uid == sr_instance);
   CHECK(stored.stored[0].sop_class_uid == "1.2.840.10008.5.1.4.1.1.88.22");
@@ -434,7 +439,7 @@ TEST_CASE("sr: stored in a real Orthanc over STOW-RS, found in its study by QIDO
   CHECK(tree_of(back.tree.out) == expected_tree(c.input, expected_measurements(c.input.job_key, true)));
 
   // A rebuilt SR is the same instance: a resend leaves one SR in the study.
-  CHECK(client.store({results::build_sr(c.input)}, s.study_uid).stored.size() == 1);
+  CHECK(stow_client.store({results::build_sr(c.input)}, s.study_uid).stored.size() == 1);
   CHECK(client.retrieve_series(s.study_uid, sr_series).size() == 1);
 }
 

@@ -1,7 +1,7 @@
-// dicomweb_client::store (STOW-RS) against a real Orthanc with its DICOMweb
-// plugin: what it stores can be found (QIDO-RS) and retrieved (WADO-RS) byte
-// for byte; what it refuses comes back as fetch_error(rejected) with the
-// server's reason. Studies come from models/train/synth_ct.py (seed 4107,
+// stow_client::store (STOW-RS) against a real Orthanc with its DICOMweb
+// plugin: what it stores can be found (QIDO-RS) and retrieved (WADO-RS, with
+// fetch's dicomweb_client) byte for byte; what it refuses comes back as
+// stow_error(rejected) with the server's reason. Studies come from models/train/synth_ct.py (seed 4107,
 // so no other test of this program shares their UIDs or patients).
 #include <doctest/doctest.h>
 
@@ -14,26 +14,27 @@
 #include <string>
 #include <vector>
 
-#include "error_of.hpp"
+#include "deliver/stow_client.hpp"
 #include "fetch/dicomweb_client.hpp"
 #include "fetch/fetch_error.hpp"
 #include "fetch/series_headers.hpp"
+#include "net/http_auth.hpp"
 #include "support/orthanc_server.hpp"
 #include "support/synthetic_studies.hpp"
-
-using radbridge::test::error_of;
 
 namespace {
 
 namespace fs = std::filesystem;
 namespace test = radbridge::test;
-using radbridge::fetch::dicomweb_auth;
+using radbridge::deliver::store_result;
+using radbridge::deliver::stow_client;
+using radbridge::deliver::stow_errc;
+using radbridge::deliver::stow_error;
+using radbridge::deliver::stow_settings;
 using radbridge::fetch::dicomweb_client;
 using radbridge::fetch::dicomweb_settings;
-using radbridge::fetch::fetch_errc;
-using radbridge::fetch::fetch_error;
 using radbridge::fetch::read_series_headers;
-using radbridge::fetch::store_result;
+using radbridge::net::auth_scheme;
 
 constexpr const char* ct_image_storage = "1.2.840.10008.5.1.4.1.1.2";
 
@@ -54,12 +55,31 @@ const store_data& data() {
   return d;
 }
 
-dicomweb_settings settings_for(const test::orthanc_server& pacs) {
-  dicomweb_settings s;
+stow_settings settings_for(const test::orthanc_server& pacs) {
+  stow_settings s;
   s.base_url = pacs.dicomweb_url();
   s.connect_timeout = std::chrono::seconds(5);
   s.read_timeout = std::chrono::seconds(60);
   return s;
+}
+
+// QIDO-RS and WADO-RS, to check what was stored.
+dicomweb_client reader_for(const test::orthanc_server& pacs, const stow_settings& s = {}) {
+  dicomweb_settings d;
+  d.base_url = pacs.dicomweb_url();
+  d.auth = s.auth;
+  return dicomweb_client(d);
+}
+
+// The stow_error a call throws (a failed check when it throws none).
+stow_error error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const stow_error& e) {
+    return e;
+  }
+  FAIL("no stow_error thrown");
+  return stow_error(stow_errc::bad_response, "unreachable");
 }
 
 
@@ -74,11 +94,12 @@ std::string broken_part10() {
 
 }  // namespace
 
-TEST_CASE("dicomweb store: a series is stored, then found by QIDO-RS and retrieved byte for byte by WADO-RS") {
+TEST_CASE("stow client: a series is stored, then found by QIDO-RS and retrieved byte for byte by WADO-RS") {
   const auto& files = data().studies[0];
   const auto headers = read_series_headers(files);
   test::orthanc_server& pacs = test::shared_orthanc();
-  const dicomweb_client client(settings_for(pacs));
+  const stow_client client(settings_for(pacs));
+  const dicomweb_client reader = reader_for(pacs);
 
   const store_result stored = client.store(files);
   CHECK(ends_with(stored.retrieve_url, "/dicom-web/studies/" + headers.study_uid));
@@ -95,48 +116,55 @@ TEST_CASE("dicomweb store: a series is stored, then found by QIDO-RS and retriev
   for (const auto& i : headers.instances) sent_uids.insert(i.sop_instance_uid);
   CHECK(stored_uids == sent_uids);
 
-  const auto series = client.list_series(headers.study_uid);
+  const auto series = reader.list_series(headers.study_uid);
   REQUIRE(series.size() == 1);
   CHECK(series[0].identity.series_uid == headers.series_uid);
   CHECK(series[0].instances == files.size());
-  const auto retrieved = client.retrieve_series(headers.study_uid, headers.series_uid);
+  const auto retrieved = reader.retrieve_series(headers.study_uid, headers.series_uid);
   CHECK(std::multiset<std::string>(retrieved.begin(), retrieved.end()) ==
         std::multiset<std::string>(files.begin(), files.end()));
 
   SUBCASE("storing the same instances again succeeds and changes nothing (a resend is harmless)") {
     CHECK(client.store(files).stored.size() == files.size());
-    CHECK(client.retrieve_series(headers.study_uid, headers.series_uid).size() == files.size());
+    CHECK(reader.retrieve_series(headers.study_uid, headers.series_uid).size() == files.size());
   }
 }
 
-TEST_CASE("dicomweb store: into a named study, the server refuses another study's instance (409, rejected)") {
+TEST_CASE("stow client: into a named study, the server refuses another study's instance (409, rejected)") {
   const auto& files = data().studies[1];
   const auto headers = read_series_headers({files[0]});
   test::orthanc_server& pacs = test::shared_orthanc();
-  const dicomweb_client client(settings_for(pacs));
+  const stow_client client(settings_for(pacs));
+  const dicomweb_client reader = reader_for(pacs);
   const std::string other_study = "2.25.41070000000000000000000000000000000001";
 
   const auto e = error_of([&] { client.store({files[0]}, other_study); });
-  CHECK(e.code() == fetch_errc::rejected);
+  CHECK(e.code() == stow_errc::rejected);
   CHECK_FALSE(e.transient());
   CHECK(std::string(e.what()) == "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies/" + other_study +
                                      ": HTTP 409 Conflict; instance " + headers.instances[0].sop_instance_uid +
                                      " (SOP class " + ct_image_storage + ") failed: 0x0110 processing failure");
-  CHECK(error_of([&] { client.list_series(headers.study_uid); }).code() == fetch_errc::not_found);
+  try {
+    (void)reader.list_series(headers.study_uid);
+    FAIL("the refused instance's study exists");
+  } catch (const radbridge::fetch::fetch_error& not_stored) {
+    CHECK(not_stored.code() == radbridge::fetch::fetch_errc::not_found);
+  }
 
   // Into its own study it is accepted.
   CHECK(client.store({files[0]}, headers.study_uid).stored.size() == 1);
-  CHECK(client.list_series(headers.study_uid).size() == 1);
+  CHECK(reader.list_series(headers.study_uid).size() == 1);
 }
 
-TEST_CASE("dicomweb store: a body the server cannot read is rejected with the exact reason (400)") {
+TEST_CASE("stow client: a body the server cannot read is rejected with the exact reason (400)") {
   test::orthanc_server& pacs = test::shared_orthanc();
-  const dicomweb_client client(settings_for(pacs));
+  const stow_client client(settings_for(pacs));
+  const dicomweb_client reader = reader_for(pacs);
   const std::string url = "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies";
 
   SUBCASE("one unreadable file") {
     const auto e = error_of([&] { client.store({broken_part10()}); });
-    CHECK(e.code() == fetch_errc::rejected);
+    CHECK(e.code() == stow_errc::rejected);
     CHECK_FALSE(e.transient());
     CHECK(std::string(e.what()) == url + ": HTTP 400 Bad Request; the server stored 0 of 1 instances, naming no failure");
   }
@@ -144,23 +172,23 @@ TEST_CASE("dicomweb store: a body the server cannot read is rejected with the ex
     const auto& files = data().studies[2];
     const auto headers = read_series_headers({files[0]});
     const auto e = error_of([&] { client.store({files[0], broken_part10()}); });
-    CHECK(e.code() == fetch_errc::rejected);
+    CHECK(e.code() == stow_errc::rejected);
     CHECK(std::string(e.what()) == url + ": HTTP 400 Bad Request; the server stored 1 of 2 instances, naming no failure");
-    CHECK(client.retrieve_series(headers.study_uid, headers.series_uid) == std::vector<std::string>{files[0]});
+    CHECK(reader.retrieve_series(headers.study_uid, headers.series_uid) == std::vector<std::string>{files[0]});
   }
 }
 
-TEST_CASE("dicomweb store: what cannot be sent is refused before any request") {
-  const dicomweb_client client(settings_for(test::shared_orthanc()));
+TEST_CASE("stow client: what cannot be sent is refused before any request") {
+  const stow_client client(settings_for(test::shared_orthanc()));
   CHECK_THROWS_WITH_AS(client.store({}), "DICOMweb store: no instances to store", std::invalid_argument);
   CHECK_THROWS_WITH_AS(client.store({data().studies[0][0], "not a DICOM file"}),
                        "DICOMweb store: file 2 is not a DICOM Part 10 file", std::invalid_argument);
   const auto e = error_of([&] { client.store({data().studies[0][0]}, "1.2.x"); });
-  CHECK(e.code() == fetch_errc::not_found);
+  CHECK(e.code() == stow_errc::not_found);
   CHECK(std::string(e.what()).find("not a DICOM UID") != std::string::npos);
 }
 
-TEST_CASE("dicomweb store: basic authentication is sent; without it the server's 401 is unauthorized") {
+TEST_CASE("stow client: basic authentication is sent; without it the server's 401 is unauthorized") {
   test::orthanc_server_options options;
   options.authentication = true;
   test::orthanc_server pacs(options);
@@ -168,14 +196,15 @@ TEST_CASE("dicomweb store: basic authentication is sent; without it the server's
   const auto headers = read_series_headers(files);
 
   auto settings = settings_for(pacs);
-  const auto e = error_of([&] { dicomweb_client(settings).store(files); });
-  CHECK(e.code() == fetch_errc::unauthorized);
+  const auto e = error_of([&] { stow_client(settings).store(files); });
+  CHECK(e.code() == stow_errc::unauthorized);
   CHECK(std::string(e.what()) == "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies: HTTP 401 Unauthorized");
 
-  settings.auth = dicomweb_auth::basic;
-  settings.user = options.user;
-  settings.password = options.password;
-  const dicomweb_client client(settings);
+  settings.auth.scheme = auth_scheme::basic;
+  settings.auth.user = options.user;
+  settings.auth.password = options.password;
+  const stow_client client(settings);
+  const dicomweb_client reader = reader_for(pacs, settings);
   CHECK(client.store(files).stored.size() == files.size());
-  CHECK(client.retrieve_series(headers.study_uid, headers.series_uid).size() == files.size());
+  CHECK(reader.retrieve_series(headers.study_uid, headers.series_uid).size() == files.size());
 }

@@ -1,5 +1,6 @@
-// A blocking HTTP/1.1 client for the fetch stage's worker threads (DICOMweb),
-// on Boost.Beast over plain TCP or TLS.
+// A blocking HTTP/1.1 client on Boost.Beast over plain TCP or TLS, for the
+// stages that speak HTTP from their own threads: fetch (DICOMweb QIDO and
+// WADO-RS) and deliver (FHIR REST, STOW-RS).
 //
 // Each request opens its own connection on a private io_context, sends one
 // request with `Connection: close`, reads the response and closes: no
@@ -11,9 +12,9 @@
 // once, before it is buffered. The body is handed over in pieces as it
 // arrives (`on_data`), so a large response need not be held twice.
 //
-// Errors are fetch_error: unreachable (resolve, connect or TLS handshake
-// failed, the request could not be sent, or the server closed without any
-// answer; transient), timeout (a deadline passed; transient), too_large (the
+// Errors are http_error (net/http_error.hpp): unreachable (resolve, connect
+// or TLS handshake failed, the request could not be sent, or the server
+// closed without any answer; transient), timeout (a deadline passed; transient), too_large (the
 // cap; permanent), bad_response (malformed HTTP: permanent; the connection
 // broke mid-response: transient). HTTP statuses are not errors here: the
 // caller decides what a 404 means. Messages name the method, scheme, host,
@@ -40,7 +41,7 @@ namespace boost::asio::ssl {
 class context;
 }
 
-namespace radbridge::fetch {
+namespace radbridge::net {
 
 struct http_url {
   bool tls = false;  // https
@@ -112,4 +113,4 @@ class http_client {
   std::unique_ptr<boost::asio::ssl::context> tls_;  // https only
 };
 
-}  // namespace radbridge::fetch
+}  // namespace radbridge::net

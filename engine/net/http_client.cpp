@@ -1,4 +1,4 @@
-#include "fetch/http_client.hpp"
+#include "net/http_client.hpp"
 
 // net/asio.hpp first: it includes <utility> before any Boost.Asio header.
 #include "net/asio.hpp"
@@ -17,16 +17,14 @@
 
 #include <fmt/format.h>
 
-#include "fetch/fetch_error.hpp"
+#include "net/http_error.hpp"
 
-namespace radbridge::fetch {
+namespace radbridge::net {
 
 namespace {
 
-namespace asio = net::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
-using net::tcp;
 using boost::system::error_code;
 using clock_type = std::chrono::steady_clock;
 
@@ -63,14 +61,14 @@ struct exchange_state {
 
   std::string where() const { return fmt::format("{} {}{}", request.method, server.origin(), request.target); }
 
-  [[noreturn]] void fail(fetch_errc code, const std::string& why, bool transient) const {
-    throw fetch_error(code, fmt::format("HTTP {}: {}", where(), why), transient);
+  [[noreturn]] void fail(http_errc code, const std::string& why, bool transient) const {
+    throw http_error(code, fmt::format("HTTP {}: {}", where(), why), transient);
   }
   [[noreturn]] void connect_timed_out() const {
-    fail(fetch_errc::timeout, fmt::format("no connection within {} ms", connect_timeout.count()), true);
+    fail(http_errc::timeout, fmt::format("no connection within {} ms", connect_timeout.count()), true);
   }
   [[noreturn]] void request_timed_out() const {
-    fail(fetch_errc::timeout, fmt::format("no complete response within {} ms", request_timeout.count()), true);
+    fail(http_errc::timeout, fmt::format("no complete response within {} ms", request_timeout.count()), true);
   }
 };
 
@@ -94,7 +92,7 @@ asio::awaitable<tcp::resolver::results_type> resolve(const exchange_state& st) {
   *armed = false;
   timer.cancel();
   if (*fired) st.connect_timed_out();
-  if (ec) st.fail(fetch_errc::unreachable, fmt::format("cannot resolve {}: {}", st.server.host, ec.message()), true);
+  if (ec) st.fail(http_errc::unreachable, fmt::format("cannot resolve {}: {}", st.server.host, ec.message()), true);
   co_return results;
 }
 
@@ -122,7 +120,7 @@ asio::awaitable<void> exchange(Stream& stream, const exchange_state& st) {
   error_code ec;
   co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
   if (ec == beast::error::timeout) st.request_timed_out();
-  if (ec) st.fail(fetch_errc::unreachable, fmt::format("cannot send the request: {}", ec.message()), true);
+  if (ec) st.fail(http_errc::unreachable, fmt::format("cannot send the request: {}", ec.message()), true);
 
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
@@ -132,14 +130,14 @@ asio::awaitable<void> exchange(Stream& stream, const exchange_state& st) {
   auto read_failed = [&](const error_code& e) {
     if (e == beast::error::timeout) st.request_timed_out();
     if (e == http::error::body_limit)
-      st.fail(fetch_errc::too_large, fmt::format("the response body exceeds the cap of {} bytes", st.max_body), false);
+      st.fail(http_errc::too_large, fmt::format("the response body exceeds the cap of {} bytes", st.max_body), false);
     if (e == http::error::end_of_stream && !parser.got_some())
-      st.fail(fetch_errc::unreachable, "the server closed the connection without answering", true);
+      st.fail(http_errc::unreachable, "the server closed the connection without answering", true);
     if (e.category() == http::make_error_code(http::error::end_of_stream).category() &&
         e != http::error::end_of_stream &&
         e != http::error::partial_message)
-      st.fail(fetch_errc::bad_response, fmt::format("malformed HTTP response: {}", e.message()), false);
-    st.fail(fetch_errc::bad_response, fmt::format("the connection broke mid-response: {}", e.message()), true);
+      st.fail(http_errc::bad_response, fmt::format("malformed HTTP response: {}", e.message()), false);
+    st.fail(http_errc::bad_response, fmt::format("the connection broke mid-response: {}", e.message()), true);
   };
 
   co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
@@ -179,7 +177,7 @@ asio::awaitable<void> run(const exchange_state& st, asio::ssl::context* tls) {
   error_code ec;
   co_await tcp_stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
   if (ec == beast::error::timeout) st.connect_timed_out();
-  if (ec) st.fail(fetch_errc::unreachable, fmt::format("cannot connect: {}", ec.message()), true);
+  if (ec) st.fail(http_errc::unreachable, fmt::format("cannot connect: {}", ec.message()), true);
   tcp_stream.socket().set_option(tcp::no_delay(true), ec);
 
   if (tls == nullptr) {
@@ -192,7 +190,7 @@ asio::awaitable<void> run(const exchange_state& st, asio::ssl::context* tls) {
   if (!is_ip_address(st.server.host)) SSL_set_tlsext_host_name(stream.native_handle(), st.server.host.c_str());
   co_await stream.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
   if (ec == beast::error::timeout) st.connect_timed_out();
-  if (ec) st.fail(fetch_errc::unreachable, fmt::format("TLS handshake failed: {}", ec.message()), true);
+  if (ec) st.fail(http_errc::unreachable, fmt::format("TLS handshake failed: {}", ec.message()), true);
   co_await exchange(stream, st);
   beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
 }
@@ -269,11 +267,11 @@ std::optional<std::string_view> http_head::find(std::string_view name) const {
 http_client::http_client(http_url server, http_client_options options)
     : server_(std::move(server)), options_(std::move(options)) {
   if (server_.tls) {
-    net::tls_options tls;
+    tls_options tls;
     tls.ca_file = options_.ca_file;
     tls.verify_peer = options_.verify_peer;
     tls.server_name = server_.host;  // asio's host_name_verification also checks IP addresses
-    tls_ = std::make_unique<asio::ssl::context>(net::make_client_context(tls));
+    tls_ = std::make_unique<asio::ssl::context>(make_client_context(tls));
   }
 }
 
@@ -311,4 +309,4 @@ http_response http_client::send(const http_request& request, std::size_t max_bod
   return response;
 }
 
-}  // namespace radbridge::fetch
+}  // namespace radbridge::net
