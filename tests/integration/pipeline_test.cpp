@@ -87,16 +87,26 @@ std::string wait_for(const test::postgres_server& pg, const std::string& query, 
   return got;
 }
 
-// Four synthetic studies (seed 2026) in a private Orthanc, with the generator's truth.
-struct pacs {
-  test::temp_folder studies{"radbridge-pipeline-studies"};
-  test::orthanc_server orthanc;
+// Four synthetic studies (seed 2026, the size the models were trained at),
+// generated once for the whole program; every case only reads them.
+struct generated_studies {
+  test::temp_folder folder{"radbridge-pipeline-studies"};
   std::vector<study_truth> truth;
+  generated_studies() {
+    test::generate(folder.path(), 2026, 4, 32, 256);
+    truth = read_truth(folder.path() / "truth.json");
+  }
+};
+
+// The four studies in a private Orthanc (or not yet), with the generator's truth.
+struct pacs {
+  const generated_studies& generated = test::shared_instance<generated_studies>();
+  const fs::path& root = generated.folder.path();
+  test::orthanc_server orthanc;
+  const std::vector<study_truth>& truth = generated.truth;
   explicit pacs(bool upload = true) {
-    test::generate(studies.path(), 2026, 4, 32, 256);  // the size the models were trained at
-    truth = read_truth(studies.path() / "truth.json");
     REQUIRE(truth.size() == 4);
-    if (upload) REQUIRE(orthanc.upload(studies.path()) == 4 * 32);
+    if (upload) REQUIRE(orthanc.upload(root) == 4 * 32);
   }
   // How many of these studies have a hemorrhage, by the generator's truth.
   std::size_t positives(std::initializer_list<int> which) const {
@@ -429,7 +439,7 @@ TEST_CASE("pipeline: a study uploaded in two halves around its trigger gets one 
               R"({"settle_ms": 1000, "max_wait_ms": 120000})");
   e.start();
   const study_truth& study = studies.truth[2];
-  const std::vector<fs::path> files = test::files_in(studies.studies.path() / study.folder);
+  const std::vector<fs::path> files = test::files_in(studies.root / study.folder);
   REQUIRE(files.size() == 32);
   for (std::size_t i = 0; i < 16; ++i) REQUIRE(studies.orthanc.upload(files[i]) == 1);
   e.replay({order_for(study, "ORD-H")});
@@ -451,6 +461,10 @@ TEST_CASE("pipeline: a study uploaded in two halves around its trigger gets one 
   CHECK(ris.records().size() == 1);
   CHECK(ehr.records().size() == studies.positives({2}));
 }
+
+// The job lifecycle's cases run as a second CTest test (pipeline_lifecycle_test),
+// beside the flow's, so that the two halves share the machine's cores.
+TEST_SUITE_BEGIN("lifecycle");
 
 namespace {
 
@@ -481,7 +495,7 @@ TEST_CASE("pipeline: a repeated trigger sends nothing new; new images with other
               R"({"settle_ms": 300})");
   e.start();
   const study_truth& study = studies.truth[2];
-  const std::vector<fs::path> files = test::files_in(studies.studies.path() / study.folder);
+  const std::vector<fs::path> files = test::files_in(studies.root / study.folder);
   REQUIRE(files.size() == 32);
   // Version 1: the first 24 slices (a whole series as far as anyone can tell).
   for (std::size_t i = 0; i < 24; ++i) REQUIRE(studies.orthanc.upload(files[i]) == 1);
@@ -548,7 +562,7 @@ TEST_CASE("pipeline: an order cancel ends a waiting job; after results it withdr
         "CAN-W");
 
   // After results: study 2 done and delivered, then cancelled.
-  for (const fs::path& f : test::files_in(studies.studies.path() / studies.truth[2].folder)) {
+  for (const fs::path& f : test::files_in(studies.root / studies.truth[2].folder)) {
     REQUIRE(studies.orthanc.upload(f) == 1);
   }
   e.replay({order_for(studies.truth[2], "ORD-R")});
@@ -600,7 +614,7 @@ TEST_CASE("pipeline: an ADT^A40 merge while the job waits: every output carries 
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT array_to_string(patient_ids, ',') FROM jobs", "GENHOSP\x1fMRN777001") ==
                       "GENHOSP\x1fMRN777001",
                   e.log());
-  for (const fs::path& f : test::files_in(studies.studies.path() / study.folder)) REQUIRE(studies.orthanc.upload(f) == 1);
+  for (const fs::path& f : test::files_in(studies.root / study.folder)) REQUIRE(studies.orthanc.upload(f) == 1);
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM jobs", "done") == "done", e.log());
   REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE status <> 'sent'", "0") == "0", e.log());
 
@@ -729,3 +743,5 @@ TEST_CASE("pipeline: two engines on one database share 20 studies; one killed wi
   b.signal(SIGTERM);
   CHECK(b.wait_for(60s) == std::optional<int>(0));
 }
+
+TEST_SUITE_END();

@@ -109,7 +109,7 @@ class temp_dir {
 // A folder of `n` one-message files M001..Mnnn.
 std::string make_messages(const temp_dir& dir, int n) {
   for (int i = 1; i <= n; ++i) {
-    char id[8];
+    char id[16];
     std::snprintf(id, sizeof id, "M%03d", i);
     dir.write(std::string("in/") + id + ".hl7", msg(id));
   }
