@@ -20,23 +20,6 @@ constexpr std::string_view fhir_json = "application/fhir+json";
 // is not a FHIR server's answer to one create.
 constexpr std::size_t max_response_bytes = std::size_t{16} << 20;
 
-bool keeps(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~' || c == ':' || c == '/';
-}
-
-std::string percent_encode(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (keeps(c)) {
-      out += c;
-    } else {
-      out += fmt::format("%{:02X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-    }
-  }
-  return out;
-}
-
 attempt_result result_of(unsigned status) {
   if (status >= 200 && status < 300) return attempt_result::sent;
   if (status == 408 || status == 429 || status >= 500) return attempt_result::retry;
@@ -66,7 +49,7 @@ std::string fhir_sender::if_none_exist(std::string_view identity) {
     if (c == '\\' || c == ',' || c == '|' || c == '$') escaped += '\\';
     escaped += c;
   }
-  return fmt::format("identifier={}|{}", percent_encode(work::fhir_identifier_system), percent_encode(escaped));
+  return fmt::format("identifier={}|{}", net::percent_encode(work::fhir_identifier_system, ":/"), net::percent_encode(escaped, ":/"));
 }
 
 attempt_outcome fhir_sender::send(const outbound_item& item) {

@@ -27,20 +27,6 @@ constexpr std::string_view dicom_json_type = "application/dicom+json";
 constexpr std::string_view dicom_media_type = "application/dicom";
 constexpr std::size_t part10_magic_offset = 128;
 
-std::string percent_encode(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                            c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += c;
-    } else {
-      out += fmt::format("%{:02X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-    }
-  }
-  return out;
-}
-
 // A server-supplied phrase fit for a message: printable ASCII, at most 64 characters.
 std::string printable(std::string_view s) {
   std::string out;
@@ -161,7 +147,7 @@ stow_client::~stow_client() = default;
 
 store_result stow_client::store(const std::vector<std::string>& part10_files, std::string_view study_uid) const {
   std::string target = prefix_ + "/studies";
-  if (!study_uid.empty()) target += "/" + percent_encode(study_uid);
+  if (!study_uid.empty()) target += "/" + net::percent_encode(study_uid);
   const request_context rq{http_->server().origin() + target};
   if (!study_uid.empty() && !dicom_json::is_uid(study_uid)) rq.fail(stow_errc::not_found, "not a DICOM UID");
   if (part10_files.empty()) throw std::invalid_argument("DICOMweb store: no instances to store");

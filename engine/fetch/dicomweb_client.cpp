@@ -41,24 +41,6 @@ constexpr std::string_view dicom_media_type = "application/dicom";
 constexpr std::string_view accept_dicom_series = R"(multipart/related; type="application/dicom"; transfer-syntax=*)";
 constexpr std::size_t part10_magic_offset = 128;
 
-std::string percent_encode(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                            c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += c;
-    } else {
-      const auto b = static_cast<unsigned char>(c);
-      out += '%';
-      out += hex[b >> 4];
-      out += hex[b & 0x0F];
-    }
-  }
-  return out;
-}
-
 using dicom_json::is_uid;
 using dicom_json::trim;
 
@@ -208,7 +190,7 @@ std::string includes(std::initializer_list<std::string_view> tags) {
 }  // namespace
 
 std::string dicomweb_client::find_study_by_accession(std::string_view accession) const {
-  const std::string target = fmt::format("{}/studies?AccessionNumber={}{}", prefix_, percent_encode(accession),
+  const std::string target = fmt::format("{}/studies?AccessionNumber={}{}", prefix_, net::percent_encode(accession),
                                          includes({tag_accession, tag_study_uid}));
   const request_context rq{"GET", http_->server().origin() + target};
   if (trim(accession).empty()) rq.fail(fetch_errc::not_found, "no accession number given");
@@ -225,7 +207,7 @@ std::string dicomweb_client::find_study_by_accession(std::string_view accession)
 }
 
 std::vector<series_info> dicomweb_client::list_series(std::string_view study_uid) const {
-  const std::string study_target = fmt::format("{}/studies?StudyInstanceUID={}{}", prefix_, percent_encode(study_uid),
+  const std::string study_target = fmt::format("{}/studies?StudyInstanceUID={}{}", prefix_, net::percent_encode(study_uid),
                                                includes({tag_study_uid, tag_accession, tag_patient_id}));
   const request_context study_rq{"GET", http_->server().origin() + study_target};
   if (!is_uid(study_uid)) study_rq.fail(fetch_errc::not_found, "not a DICOM UID");
@@ -269,8 +251,8 @@ std::vector<series_info> dicomweb_client::list_series(std::string_view study_uid
 
 std::vector<std::string> dicomweb_client::retrieve_series(std::string_view study_uid,
                                                           std::string_view series_uid) const {
-  const std::string target = fmt::format("{}/studies/{}/series/{}", prefix_, percent_encode(study_uid),
-                                         percent_encode(series_uid));
+  const std::string target = fmt::format("{}/studies/{}/series/{}", prefix_, net::percent_encode(study_uid),
+                                         net::percent_encode(series_uid));
   const request_context rq{"GET", http_->server().origin() + target};
   if (!is_uid(study_uid) || !is_uid(series_uid)) rq.fail(fetch_errc::not_found, "not a DICOM UID");
 
@@ -340,8 +322,8 @@ std::vector<std::string> dicomweb_client::retrieve_series(std::string_view study
 std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patient_id, std::string_view modality,
                                                           std::string_view body_part,
                                                           std::string_view exclude_study_uid) const {
-  std::string target = fmt::format("{}/studies?PatientID={}", prefix_, percent_encode(patient_id));
-  if (!modality.empty()) target += fmt::format("&ModalitiesInStudy={}", percent_encode(modality));
+  std::string target = fmt::format("{}/studies?PatientID={}", prefix_, net::percent_encode(patient_id));
+  if (!modality.empty()) target += fmt::format("&ModalitiesInStudy={}", net::percent_encode(modality));
   target += includes({tag_study_uid, tag_patient_id, tag_study_date, tag_study_time, tag_accession,
                       tag_study_description, tag_modalities_in_study});
   const request_context rq{"GET", http_->server().origin() + target};
@@ -389,7 +371,7 @@ std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patie
   if (!body_part.empty()) {
     std::erase_if(candidates, [&](const study_summary& s) {
       std::string series_target = fmt::format("{}/studies/{}/series?", prefix_, s.study_uid);
-      if (!modality.empty()) series_target += fmt::format("Modality={}&", percent_encode(modality));
+      if (!modality.empty()) series_target += fmt::format("Modality={}&", net::percent_encode(modality));
       series_target += includes({tag_series_uid, tag_modality, tag_body_part}).substr(1);
       const request_context series_rq{"GET", http_->server().origin() + series_target};
       for (const auto& series : qido(*http_, authorization_, settings_.max_query_bytes, series_target)) {

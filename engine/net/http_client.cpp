@@ -197,6 +197,24 @@ asio::awaitable<void> run(const exchange_state& st, asio::ssl::context* tls) {
 
 }  // namespace
 
+std::string percent_encode(std::string_view text, std::string_view also_keep) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                            c == '.' || c == '_' || c == '~';
+    if (unreserved || also_keep.find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      const auto b = static_cast<unsigned char>(c);
+      out += '%';
+      out += hex[b >> 4];
+      out += hex[b & 0x0F];
+    }
+  }
+  return out;
+}
+
 std::string http_url::origin() const {
   const bool default_port = port == (tls ? 443 : 80);
   const std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;

@@ -57,6 +57,10 @@ struct http_url {
 // problem: another scheme, user info, a query or fragment, a bad port.
 http_url parse_http_url(std::string_view url);
 
+// `text` for a URL path segment or query value: every byte but RFC 3986's
+// unreserved characters (and those in `also_keep`) as %XX, upper-case hex.
+std::string percent_encode(std::string_view text, std::string_view also_keep = {});
+
 using http_fields = std::vector<std::pair<std::string, std::string>>;
 
 struct http_client_options {

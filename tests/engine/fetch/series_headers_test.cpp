@@ -87,7 +87,7 @@ TEST_CASE("series_headers: a series from a folder, its instances by InstanceNumb
     CHECK(h.instances[static_cast<std::size_t>(k)].sop_class_uid == "1.2.840.10008.5.1.4.1.1.2");
   }
 
-  SUBCASE("decoding with headers parses each instance once and gives what the two calls give") {
+  SUBCASE("decoding with headers (one parse per instance) gives what the two separate calls give") {
     const auto files = source.read_series(series_uid);
     const fetch::decoded_series both = fetch::decode_series_with_headers(files);
     CHECK(both.image.hu == fetch::decode_series(files).hu);

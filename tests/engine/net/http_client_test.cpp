@@ -111,3 +111,9 @@ TEST_CASE("http: nothing listening is an http_error (unreachable, transient) nam
   }
   CHECK(to_string(http_errc::too_large) == "too_large");
 }
+
+TEST_CASE("percent_encode: unreserved characters stay, every other byte is %XX; a caller may keep more") {
+  CHECK(radbridge::net::percent_encode("A1-._~z") == "A1-._~z");
+  CHECK(radbridge::net::percent_encode("A 1&b=c/d?\xC3\xA9") == "A%201%26b%3Dc%2Fd%3F%C3%A9");
+  CHECK(radbridge::net::percent_encode("urn:radbridge:result/x|y", ":/") == "urn:radbridge:result/x%7Cy");
+}
