@@ -35,6 +35,18 @@ enum class ack_mode { automatic, original, enhanced };
 // What to tell a sender while the database is unreachable (never AA).
 enum class database_down_policy { close, reject };
 
+// The largest frame an interface may accept: the HL7 parser's default size
+// limit (hl7::limits), which the router parses stored messages with, so a
+// message an interface accepts is never one the router refuses for size.
+inline constexpr std::size_t max_frame_bytes_limit = std::size_t{16} * 1024 * 1024;
+// PostgreSQL allows 65,535 bind parameters in one statement, and the store
+// inserts a group of messages with one statement of `inbound_parameters_per_row`
+// parameters per message (store/statements.hpp; ingest checks they agree):
+// that bounds max_commit_group.
+inline constexpr std::size_t postgres_max_parameters = 65535;
+inline constexpr std::size_t inbound_parameters_per_row = 10;
+inline constexpr std::size_t max_commit_group_limit = postgres_max_parameters / inbound_parameters_per_row;
+
 struct interface_settings {
   std::string name;
   std::string host = "127.0.0.1";
@@ -47,8 +59,12 @@ struct interface_settings {
   std::vector<std::string> versions;  // empty: every version
   std::size_t max_frame_bytes = 4 * 1024 * 1024;
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(10)};
+  // A frame must be complete this long after its first byte (also bounds
+  // the TLS handshake and the wait for the peer's close_notify).
   std::chrono::milliseconds partial_frame_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};  // per ACK
   std::size_t max_connections = 64;
+  std::size_t max_connections_per_peer = 16;  // from one remote address
   conflict_policy on_conflict = conflict_policy::error;
   database_down_policy on_database_down = database_down_policy::close;
   bool lenient_end_block = false;  // accept 0x1C without the CR after it
@@ -99,8 +115,11 @@ struct pipeline_settings {
 struct engine_settings {
   std::string database;  // libpq conninfo; --db and RADBRIDGE_DB override it
   std::string application_name = "RADBRIDGE";  // MSH-3 of our ACKs when the sender left MSH-5 empty
-  std::size_t max_commit_group = 256;
+  std::size_t max_commit_group = 256;  // at most max_commit_group_limit
   std::size_t commit_workers = 1;  // database connections the committer sends groups over
+  // On SIGTERM: how long connections in the middle of a frame may take to
+  // finish it before they are cancelled.
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(10)};
   std::vector<interface_settings> interfaces;
   std::optional<pipeline_settings> pipeline;
 };

@@ -1,5 +1,6 @@
 #include "jobs/router.hpp"
 
+#include "core/config.hpp"
 #include "core/log.hpp"
 #include "hl7/message.hpp"
 #include "route/match.hpp"
@@ -8,6 +9,12 @@
 namespace radbridge::jobs {
 
 namespace {
+
+// Stored messages are parsed with the parser's default limits; interfaces
+// accept frames only up to config::max_frame_bytes_limit, so a message an
+// interface acknowledged is never one refused here for its size.
+static_assert(config::max_frame_bytes_limit <= hl7::limits{}.max_bytes,
+              "an interface could accept a message the router refuses for its size");
 
 // An order cancel: ORC-1 CA (cancel request) or OC (order cancelled).
 bool is_order_cancel(const hl7::message& m) {

@@ -5,6 +5,7 @@
 
 #include "core/config.hpp"
 #include "core/host_port.hpp"
+#include "hl7/message.hpp"
 #include "support.hpp"
 
 namespace config = radbridge::config;
@@ -45,12 +46,19 @@ TEST_CASE("config: defaults, TLS paths relative to the file, and every key") {
                     "tls": {"cert": "tls/server.pem", "key": "/abs/key.pem", "ca": "ca.pem", "require_client_cert": true},
                     "on_conflict": "reject", "on_database_down": "reject", "ack_mode": "enhanced", "idle_timeout_ms": 5000,
                     "partial_frame_timeout_ms": 700, "max_connections": 3, "max_frame_bytes": 1024,
-                    "lenient_end_block": true}]})",
+                    "write_timeout_ms": 1500, "max_connections_per_peer": 2, "lenient_end_block": true}]})",
                                       "radbridge.json", "/etc/radbridge");
   const auto& a = s.interfaces.at(0);
   CHECK(s.database == "host=127.0.0.1 dbname=x");
   CHECK(s.max_commit_group == 256);
   CHECK(s.commit_workers == 1);
+  CHECK(s.drain_timeout.count() == 10000);
+  CHECK(config::parse_config(R"({"drain_timeout_ms": 2500, "interfaces": [{"name": "a", "listen": "h:1"}]})", "r.json",
+                             "/")
+            .drain_timeout.count() == 2500);
+  const config::interface_settings defaults;
+  CHECK(defaults.write_timeout.count() == 30000);
+  CHECK(defaults.max_connections_per_peer == 16);
   CHECK(config::parse_config(R"({"commit_workers": 3, "interfaces": [{"name": "a", "listen": "h:1"}]})", "r.json", "/")
             .commit_workers == 3);
   CHECK(a.port == 0);
@@ -64,6 +72,8 @@ TEST_CASE("config: defaults, TLS paths relative to the file, and every key") {
   CHECK(a.idle_timeout.count() == 5000);
   CHECK(a.partial_frame_timeout.count() == 700);
   CHECK(a.max_connections == 3);
+  CHECK(a.max_connections_per_peer == 2);
+  CHECK(a.write_timeout.count() == 1500);
   CHECK(a.max_frame_bytes == 1024);
   CHECK(a.lenient_end_block);
   CHECK(a.acks == config::ack_mode::enhanced);
@@ -90,6 +100,40 @@ TEST_CASE("config: every problem is reported with file:line:col and a reason") {
   CHECK(problems(R"({"interfaces": [{"listen": "h:1"}]})") == "radbridge.json:1:17: an interface needs a \"name\"");
   // Syntax errors come from the JSON reader, at the unexpected byte.
   CHECK(problems("{\"interfaces\": [}\n") == "radbridge.json:1:17: invalid value");
+}
+
+TEST_CASE("config: max_frame_bytes stops at the size the router parses, so nothing accepted is refused later") {
+  // The router parses stored messages with the parser's default limits.
+  CHECK(config::max_frame_bytes_limit == radbridge::hl7::limits{}.max_bytes);
+  CHECK(config::parse_config(R"({"interfaces": [{"name": "a", "listen": "h:1", "max_frame_bytes": 16777216}]})",
+                             "r.json", "/")
+            .interfaces.at(0)
+            .max_frame_bytes == 16777216);
+  CHECK(problems("{\"interfaces\": [{\"name\": \"a\", \"listen\": \"h:1\",\n  \"max_frame_bytes\": 16777217}]}") ==
+        "radbridge.json:2:22: \"max_frame_bytes\" must be at most 16777216: the router parses stored messages up to "
+        "that size");
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1", "max_frame_bytes": 67108864}]})") ==
+        "radbridge.json:1:67: \"max_frame_bytes\" must be at most 16777216: the router parses stored messages up to "
+        "that size");
+  // A message as large as an interface may accept parses with the router's limits.
+  std::string largest = "MSH|^~\\&|A|B|C|D|20261123120000||ORM^O01|MF-1|P|2.5.1\rNTE|1||";
+  largest.resize(config::max_frame_bytes_limit, 'x');
+  const auto parsed = radbridge::hl7::message::parse(std::string_view(largest));
+  CHECK_MESSAGE(parsed.has_value(), (parsed ? std::string() : parsed.error().to_string()));
+}
+
+TEST_CASE("config: max_commit_group keeps a group's bind parameters within PostgreSQL's 65535") {
+  CHECK(config::max_commit_group_limit == 6553);
+  CHECK(config::max_commit_group_limit * config::inbound_parameters_per_row <= 65535);
+  CHECK((config::max_commit_group_limit + 1) * config::inbound_parameters_per_row > 65535);
+  CHECK(config::parse_config(R"({"max_commit_group": 6553, "interfaces": [{"name": "a", "listen": "h:1"}]})", "r.json",
+                             "/")
+            .max_commit_group == 6553);
+  CHECK(problems("{\n \"max_commit_group\": 6554,\n \"interfaces\": [{\"name\": \"a\", \"listen\": \"h:1\"}]}") ==
+        "radbridge.json:2:22: \"max_commit_group\" must be at most 6553: each message takes 10 bind parameters and "
+        "PostgreSQL allows 65535 in one statement");
+  CHECK(problems(R"({"max_commit_group": 0, "interfaces": [{"name": "a", "listen": "h:1"}]})") ==
+        "radbridge.json:1:22: expected a whole number from 1 to 6553");
 }
 
 TEST_CASE("config: an unreadable file names itself") {
