@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "core/config.hpp"
 #include "core/log.hpp"
 
 namespace radbridge::ingest {
@@ -52,7 +53,11 @@ struct group_committer::lane {
 
 group_committer::group_committer(asio::io_context& io, std::string conninfo, std::size_t max_group,
                                  std::size_t connections)
-    : io_(io), conninfo_(std::move(conninfo)), max_group_(std::max<std::size_t>(max_group, 1)), careful_db_(conninfo_) {
+    : io_(io),
+      conninfo_(std::move(conninfo)),
+      // A group is one statement: its bind parameters must stay within PostgreSQL's limit.
+      max_group_(std::clamp<std::size_t>(max_group, 1, config::max_commit_group_limit)),
+      careful_db_(conninfo_) {
   connections = std::max<std::size_t>(connections, 1);
   for (std::size_t i = 0; i < connections; ++i) lanes_.push_back(std::make_unique<lane>(io_));
 }
@@ -298,6 +303,20 @@ void group_committer::commit_carefully(group g) {
 group_committer::verdicts group_committer::store_carefully(group& g, bool& reachable) {
   verdicts done;
   done.reserve(g.rows.size());
+  auto answer_all = [&](commit_status status) {
+    for (std::size_t i = 0; i < g.rows.size(); ++i) {
+      done.emplace_back(std::move(g.done[i]), commit_result{status, {}, std::move(g.rows[i])});
+    }
+  };
+  try {
+    // Connecting sends no row: when it fails, nothing of the group is stored.
+    careful_db_.connect();
+  } catch (const store::store_error& e) {
+    reachable = false;
+    log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"rows", g.rows.size()}, {"error", e.what()}});
+    answer_all(commit_status::unavailable);
+    return done;
+  }
   try {
     std::vector<store::inbound_result> results;
     try {
@@ -305,8 +324,9 @@ group_committer::verdicts group_committer::store_carefully(group& g, bool& reach
     } catch (const store::store_error& e) {
       // Another connection's uncommitted insert of the same key can
       // deadlock with this one (PostgreSQL aborts one, a transient error),
-      // and a connection can have gone stale: one immediate retry before
-      // calling the database down.
+      // and a connection can have gone stale: one immediate retry, which
+      // also resolves (through the dedupe key) whatever the first try
+      // stored before it failed.
       if (e.kind() != store::failure::transient) throw;
       results = store::store_inbound(careful_db_, g.rows);
     }
@@ -337,12 +357,10 @@ group_committer::verdicts group_committer::store_carefully(group& g, bool& reach
     } else {
       log::warn("commit_failed", {{"kind", store::to_string(e.kind())}, {"rows", g.rows.size()}});
     }
-    const commit_status status = e.kind() == store::failure::in_doubt    ? commit_status::in_doubt
-                                 : e.kind() == store::failure::transient ? commit_status::unavailable
-                                                                         : commit_status::failed;
-    for (std::size_t i = 0; i < g.rows.size(); ++i) {
-      done.emplace_back(std::move(g.done[i]), commit_result{status, {}, std::move(g.rows[i])});
-    }
+    // The insert was sent, and it commits by itself: a connection lost
+    // (or any failure other than the statement's own refusal) may have
+    // come after the commit. Never AR a message that may be stored.
+    answer_all(database_failure ? commit_status::in_doubt : commit_status::failed);
   }
   return done;
 }

@@ -16,7 +16,11 @@
 // the careful path. A group the pipeline rejects (a key already stored, a
 // bad row) goes through store_inbound on the helper's libpqxx connection,
 // which resolves duplicates and conflicts; a permanent error there is
-// retried row by row, so one bad row fails alone.
+// retried row by row, so one bad row fails alone. There, as on the main
+// path, a failure after the insert was sent reports `in_doubt` (the
+// insert may have committed); only a failure to connect is `unavailable`.
+// Groups hold at most max_group rows, itself at most
+// config::max_commit_group_limit (PostgreSQL's bind-parameter limit).
 // When to start a group while another is in flight: every row from a
 // sender that may be about to send must have a chance to join it, or
 // groups shrink and each commit carries fewer rows. So a second group

@@ -1,0 +1,92 @@
+// ingest/group_committer against a real PostgreSQL: the careful (fallback)
+// path's verdicts when its connection is lost. The committer runs on an
+// io_context driven by the test thread.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "ingest/group_committer.hpp"
+#include "net/asio.hpp"
+#include "store/database.hpp"
+#include "store/inbound_store.hpp"
+#include "support/postgres_server.hpp"
+
+namespace ingest = radbridge::ingest;
+namespace store = radbridge::store;
+using radbridge::test::postgres_server;
+using namespace std::chrono_literals;
+
+namespace {
+
+store::inbound_message row(const std::string& control_id) {
+  store::inbound_message m;
+  m.interface = "gc_careful";
+  m.sending_application = "GC-CAREFUL";
+  m.sending_facility = "GENHOSP";
+  m.control_id = control_id;
+  m.message_type = "ORM";
+  m.trigger_event = "O01";
+  m.payload = "MSH|^~\\&|GC-CAREFUL|GENHOSP|||20261203||ORM^O01|" + control_id + "|P|2.5\r";
+  m.payload_sha256 = std::string(32, static_cast<char>(m.payload.size()));
+  m.ack_code = "AA";
+  m.ack = "MSH|^~\\&|RADBRIDGE||GC-CAREFUL|GENHOSP|20261203||ACK^O01^ACK|A-" + control_id + "|P|2.5\rMSA|AA|" +
+          control_id + "\r";
+  return m;
+}
+
+// Runs `io` on this thread until every verdict is in (or 30 s have passed).
+void run_until(radbridge::net::asio::io_context& io, const std::vector<std::optional<ingest::commit_result>>& verdicts) {
+  const auto give_up = std::chrono::steady_clock::now() + 30s;
+  auto all_in = [&] {
+    for (const auto& v : verdicts) {
+      if (!v) return false;
+    }
+    return true;
+  };
+  io.restart();
+  while (!all_in() && std::chrono::steady_clock::now() < give_up) io.run_one_for(100ms);
+}
+
+}  // namespace
+
+TEST_CASE("group_committer: a connection lost on the careful path is in doubt, never unavailable") {
+  postgres_server& pg = radbridge::test::shared_postgres();
+  store::database db(pg.conninfo());
+  db.migrate();
+  // GC-1 is stored already, so a group that starts with it is refused by
+  // the pipeline (its plain insert stops at GC-1's key, before any later row)
+  // and goes the careful way. There, the insert that skips stored keys
+  // reaches GC-KILL, whose trigger terminates its own backend: the
+  // connection is lost while the insert is in flight, on the first try and
+  // on the retry. The committer cannot know whether such an insert
+  // committed, so it must not answer `unavailable` (which may become AR).
+  CHECK(store::store_inbound(db, std::vector{row("GC-1")}).at(0).outcome == store::inbound_outcome::stored);
+  pg.psql(
+      "CREATE FUNCTION gc_kill_backend() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.control_id = 'GC-KILL' THEN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(10); "
+      "END IF; RETURN NEW; END $$; "
+      "CREATE TRIGGER gc_kill_backend BEFORE INSERT ON inbound_messages FOR EACH ROW "
+      "EXECUTE FUNCTION gc_kill_backend()");
+
+  radbridge::net::asio::io_context io;
+  std::vector<std::optional<ingest::commit_result>> verdicts(2);
+  {
+    ingest::group_committer committer(io, pg.conninfo(), 64);
+    // Both are queued before the committer has connected: they go as one group.
+    committer.submit(1, row("GC-1"), [&](ingest::commit_result r) { verdicts[0] = std::move(r); });
+    committer.submit(2, row("GC-KILL"), [&](ingest::commit_result r) { verdicts[1] = std::move(r); });
+    run_until(io, verdicts);
+    pg.psql("DROP TRIGGER gc_kill_backend ON inbound_messages; DROP FUNCTION gc_kill_backend()");
+    REQUIRE(verdicts[0].has_value());
+    REQUIRE(verdicts[1].has_value());
+    CHECK(ingest::to_string(verdicts[0]->status) == "in_doubt");
+    CHECK(ingest::to_string(verdicts[1]->status) == "in_doubt");
+    CHECK(verdicts[1]->row.control_id == "GC-KILL");
+  }
+  // Two backends were terminated (the first try and the retry); nothing of GC-KILL was stored.
+  CHECK(pg.psql("SELECT count(*) FROM inbound_messages WHERE interface = 'gc_careful'") == "1");
+}
