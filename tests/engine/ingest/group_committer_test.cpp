@@ -1,6 +1,6 @@
 // ingest/group_committer against a real PostgreSQL: the careful (fallback)
-// path's verdicts when its connection is lost. The committer runs on an
-// io_context driven by the test thread.
+// path's verdicts when its connection is lost, and the largest group. The
+// committer runs on an io_context driven by the test thread.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -13,6 +13,7 @@
 #include "net/asio.hpp"
 #include "store/database.hpp"
 #include "store/inbound_store.hpp"
+#include "store/statements.hpp"
 #include "support/postgres_server.hpp"
 
 namespace ingest = radbridge::ingest;
@@ -22,9 +23,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-store::inbound_message row(const std::string& control_id) {
+store::inbound_message row(const std::string& control_id, const std::string& interface = "gc_careful") {
   store::inbound_message m;
-  m.interface = "gc_careful";
+  m.interface = interface;
   m.sending_application = "GC-CAREFUL";
   m.sending_facility = "GENHOSP";
   m.control_id = control_id;
@@ -89,4 +90,37 @@ TEST_CASE("group_committer: a connection lost on the careful path is in doubt, n
   }
   // Two backends were terminated (the first try and the retry); nothing of GC-KILL was stored.
   CHECK(pg.psql("SELECT count(*) FROM inbound_messages WHERE interface = 'gc_careful'") == "1");
+}
+
+// The configuration bounds max_commit_group with this count (core cannot see the store).
+static_assert(store::inbound_insert_columns == radbridge::config::inbound_parameters_per_row,
+              "config::max_commit_group_limit is computed from another number of parameters per row");
+
+TEST_CASE("group_committer: a larger max_group is cut to max_commit_group_limit, so no group exceeds 65535 parameters") {
+  postgres_server& pg = radbridge::test::shared_postgres();
+  store::database(pg.conninfo()).migrate();
+  radbridge::net::asio::io_context io;
+  // One row more than the largest group: queued before the committer has
+  // connected, they go as the largest group (65530 parameters) and one more.
+  const std::size_t rows = radbridge::config::max_commit_group_limit + 1;
+  std::vector<std::optional<ingest::commit_result>> verdicts(rows);
+  ingest::group_committer committer(io, pg.conninfo(), 10000);
+  for (std::size_t i = 0; i < rows; ++i) {
+    committer.submit(i, row("GC-MAX-" + std::to_string(i), "gc_max"),
+                     [&verdicts, i](ingest::commit_result r) { verdicts[i] = std::move(r); });
+  }
+  run_until(io, verdicts);
+  std::size_t stored = 0;
+  std::string other;
+  for (const auto& v : verdicts) {
+    if (v && v->status == ingest::commit_status::stored) {
+      ++stored;
+    } else if (other.empty()) {
+      other = v ? std::string(ingest::to_string(v->status)) : "no verdict";
+    }
+  }
+  CHECK_MESSAGE(stored == rows, "the first row not stored was ", other);
+  CHECK(pg.psql("SELECT count(*) FROM inbound_messages WHERE interface = 'gc_max'") == std::to_string(rows));
+  // Two transactions: the largest group, then the one row left.
+  CHECK(pg.psql("SELECT count(DISTINCT xmin::text) FROM inbound_messages WHERE interface = 'gc_max'") == "2");
 }
