@@ -205,7 +205,7 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
       if (ec) return;
       log::info("shutting_down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
-      for (auto& l : listeners) l->stop();
+      for (auto& l : listeners) l->stop(settings.drain_timeout);
     });
     for (auto& l : listeners) l->start();
     if (pipeline) pipeline->start();

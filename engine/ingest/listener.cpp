@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "core/log.hpp"
+#include "ingest/deadline.hpp"
 #include "mllp/framer.hpp"
 
 namespace radbridge::ingest {
@@ -14,10 +15,14 @@ using error_code = boost::system::error_code;
 
 struct listener::session {
   std::uint64_t id = 0;
-  std::string peer;
+  std::string address;               // the remote address, for max_connections_per_peer
+  std::string peer;                  // address:port, for logs
   bool busy = false;                 // a frame is being handled
   bool in_frame = false;             // a partial frame is buffered
-  std::function<void()> cancel;      // aborts the pending read
+  bool cancelled = false;            // by stop: end without another read or write
+  bool abandoned = false;            // an ACK write timed out: no TLS close either
+  bool close_without_ack = false;    // the database is down or the commit in doubt
+  std::function<void()> cancel;      // aborts the pending read or write
 };
 
 namespace {
@@ -39,47 +44,6 @@ asio::awaitable<commit_result> commit(group_committer& committer, std::uint64_t 
                                                                                              asio::use_awaitable);
 }
 
-// A deadline on one operation of `stream`: when it passes, the stream's
-// pending operations are cancelled. timer.cancel() cannot recall a handler
-// that had already been queued when the operation completed; such a late
-// handler runs after the session may have moved on (or ended and destroyed
-// the stream), so it must touch nothing but the shared state it owns.
-struct deadline_state {
-  bool finished = false;  // the operation completed: the handler must do nothing
-  bool expired = false;   // the handler cancelled the operation
-};
-
-template <class Stream>
-std::shared_ptr<deadline_state> arm(asio::steady_timer& timer, Stream& stream, std::chrono::milliseconds limit) {
-  auto state = std::make_shared<deadline_state>();
-  timer.expires_after(limit);
-  timer.async_wait([&stream, state](error_code timer_ec) {
-    if (timer_ec || state->finished) return;
-    state->expired = true;
-    error_code ignored;
-    stream.lowest_layer().cancel(ignored);
-  });
-  return state;
-}
-
-// Returns whether the deadline had passed (and cancelled the operation).
-inline bool disarm(asio::steady_timer& timer, deadline_state& state) {
-  state.finished = true;
-  timer.cancel();
-  return state.expired;
-}
-
-// Reads some bytes; on the deadline, cancels the read and reports a timeout.
-template <class Stream>
-asio::awaitable<std::size_t> read_some(Stream& stream, asio::steady_timer& timer, std::chrono::milliseconds limit,
-                                       asio::mutable_buffer buffer, error_code& ec, bool& timed_out) {
-  const auto deadline = arm(timer, stream, limit);
-  const std::size_t n = co_await stream.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
-  // Bytes that arrived as the deadline passed are not a timeout: keep them.
-  timed_out = disarm(timer, *deadline) && n == 0;
-  co_return n;
-}
-
 }  // namespace
 
 listener::listener(asio::io_context& io, config::interface_settings iface, group_committer& committer,
@@ -89,7 +53,9 @@ listener::listener(asio::io_context& io, config::interface_settings iface, group
       committer_(committer),
       application_name_(std::move(application_name)),
       tls_(tls),
-      acceptor_(io, tcp::endpoint(asio::ip::make_address(iface_.host), iface_.port)) {}
+      acceptor_(io, tcp::endpoint(asio::ip::make_address(iface_.host), iface_.port)),
+      accept_retry_(io),
+      drain_(io) {}
 
 tcp::endpoint listener::local_endpoint() const { return acceptor_.local_endpoint(); }
 
@@ -101,39 +67,86 @@ void listener::start() {
   asio::co_spawn(io_, accept_loop(), asio::detached);
 }
 
-void listener::stop() {
+void listener::stop(std::chrono::milliseconds drain_timeout) {
   if (stopping_) return;
   stopping_ = true;
   error_code ignored;
   acceptor_.close(ignored);
+  accept_retry_.cancel();
+  bool busy = false;
   for (const auto& s : sessions_) {
-    if (!s->busy && !s->in_frame && s->cancel) s->cancel();
+    if (!s->busy && !s->in_frame && s->cancel) {
+      s->cancel();
+    } else {
+      busy = true;
+    }
+  }
+  if (!busy) return;
+  // Cancelled when the last session ends, so it never holds the io_context up.
+  drain_.expires_after(drain_timeout);
+  drain_.async_wait([this](error_code ec) {
+    if (!ec) cancel_busy();
+  });
+}
+
+void listener::cancel_busy() {
+  for (const auto& s : sessions_) {
+    if (s->cancelled) continue;
+    s->cancelled = true;
+    ++stats_.cancelled_at_stop;
+    log::warn("connection_cancelled", {{"interface", iface_.name}, {"connection", s->id}, {"reason", "drain_timeout"},
+                                       {"partial_frame", s->in_frame ? "yes" : "no"}});
+    if (s->cancel) s->cancel();
   }
 }
 
 asio::awaitable<void> listener::accept_loop() {
+  std::chrono::milliseconds backoff{0};
   while (!stopping_) {
     error_code ec;
     tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) co_return;
-      log::warn("accept_failed", {{"interface", iface_.name}, {"error", ec.message()}});
+      // Out of file descriptors (EMFILE, ENFILE) or memory: the pending
+      // connection stays queued, so retrying at once would spin. Wait.
+      ++stats_.accept_errors;
+      backoff = next_accept_backoff(backoff);
+      log::warn("accept_failed", {{"interface", iface_.name}, {"error", ec.message()}, {"retry_ms", backoff.count()}});
+      accept_retry_.expires_after(backoff);
+      co_await accept_retry_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (sessions_.size() >= iface_.max_connections) {
-      ++stats_.refused_connections;
-      log::warn("connection_refused", {{"interface", iface_.name}, {"reason", "max_connections"}});
-      socket.close(ec);
-      continue;
-    }
+    backoff = std::chrono::milliseconds{0};
     auto s = std::make_shared<session>();
+    if (!admit(socket, *s)) continue;
     s->id = next_session_id++;
-    const auto remote = socket.remote_endpoint(ec);
-    s->peer = ec ? "unknown" : remote.address().to_string() + ":" + std::to_string(remote.port());
     sessions_.push_back(s);
     ++stats_.connections;
     asio::co_spawn(io_, run_session(std::move(socket), s), asio::detached);
   }
+}
+
+bool listener::admit(tcp::socket& socket, session& s) {
+  error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  s.address = ec ? "unknown" : remote.address().to_string();
+  s.peer = ec ? "unknown" : s.address + ":" + std::to_string(remote.port());
+  const char* refused = nullptr;
+  if (sessions_.size() >= iface_.max_connections) {
+    ++stats_.refused_connections;
+    refused = "max_connections";
+  } else if (per_peer_[s.address] >= iface_.max_connections_per_peer) {
+    ++stats_.refused_per_peer;
+    refused = "max_connections_per_peer";
+  }
+  if (refused == nullptr) {
+    ++per_peer_[s.address];
+    return true;
+  }
+  if (per_peer_[s.address] == 0) per_peer_.erase(s.address);
+  log::warn("connection_refused", {{"interface", iface_.name}, {"reason", refused}, {"peer", s.address}});
+  socket.close(ec);
+  return false;
 }
 
 asio::awaitable<void> listener::run_session(tcp::socket socket, std::shared_ptr<session> s) {
@@ -145,7 +158,10 @@ asio::awaitable<void> listener::run_session(tcp::socket socket, std::shared_ptr<
       asio::ssl::stream<tcp::socket> stream(std::move(socket), *tls_);
       asio::steady_timer timer(io_);
       const auto handshake_deadline = arm(timer, stream, iface_.partial_frame_timeout);
-      s->cancel = [&stream] { stream.lowest_layer().cancel(); };
+      s->cancel = [&stream] {
+        error_code ignored;
+        stream.lowest_layer().cancel(ignored);
+      };
       error_code ec;
       co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
       disarm(timer, *handshake_deadline);
@@ -156,21 +172,27 @@ asio::awaitable<void> listener::run_session(tcp::socket socket, std::shared_ptr<
         co_await serve(stream, s);
         // async_shutdown waits for the peer's close_notify, which a peer that
         // is not reading never sends: without a deadline the session (and a
-        // graceful stop) would hang.
-        const auto shutdown_deadline = arm(timer, stream, iface_.partial_frame_timeout);
-        co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
-        disarm(timer, *shutdown_deadline);
+        // graceful stop) would hang. A peer that did not take its ACK, or a
+        // session cancelled at stop, gets no close_notify at all.
+        if (!s->cancelled && !s->abandoned) {
+          const auto shutdown_deadline = arm(timer, stream, iface_.partial_frame_timeout);
+          co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+          disarm(timer, *shutdown_deadline);
+        }
       }
     }
   } catch (const std::exception& e) {
     log::error("connection_failed", {{"interface", iface_.name}, {"connection", s->id}, {"error", e.what()}});
   }
   sessions_.remove(s);
+  if (--per_peer_[s->address] == 0) per_peer_.erase(s->address);
+  if (stopping_ && sessions_.empty()) drain_.cancel();
   log::info("connection_closed", {{"interface", iface_.name}, {"connection", s->id}});
 }
 
 template <class Stream>
 asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s) {
+  using clock = std::chrono::steady_clock;
   mllp::framer_options options;
   options.max_frame_bytes = iface_.max_frame_bytes;
   options.lenient_end = iface_.lenient_end_block;
@@ -182,22 +204,31 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
     stream.lowest_layer().cancel(ignored);
   };
   std::size_t discarded_seen = 0;
-  while (!(stopping_ && !framer.in_frame())) {
+  // The idle timeout runs from the connection's start and from each frame
+  // handled; the partial-frame timeout from the first byte of the frame in
+  // progress. Neither is moved by bytes that complete no frame.
+  clock::time_point idle_since = clock::now();
+  clock::time_point frame_began{};
+  while (!s->cancelled && !(stopping_ && !framer.in_frame())) {
+    const bool in_frame = framer.in_frame();
+    const auto deadline = in_frame ? frame_began + iface_.partial_frame_timeout : idle_since + iface_.idle_timeout;
     error_code ec;
-    bool timed_out = false;
-    const auto limit = framer.in_frame() ? iface_.partial_frame_timeout : iface_.idle_timeout;
-    const std::size_t n = co_await read_some(stream, timer, limit, asio::buffer(buffer), ec, timed_out);
+    bool timed_out = clock::now() >= deadline;
+    std::size_t n = 0;
+    if (!timed_out) n = co_await read_some(stream, timer, time_left(deadline), asio::buffer(buffer), ec, timed_out);
     if (timed_out) {
       ++stats_.timeouts;
       log::info("connection_timeout", {{"interface", iface_.name},
                                        {"connection", s->id},
-                                       {"partial_frame", framer.in_frame() ? "yes" : "no"}});
+                                       {"partial_frame", in_frame ? "yes" : "no"}});
       co_return;
     }
     if (ec) co_return;  // peer closed, reset, or cancelled by stop()
     framer.feed(std::span<const char>(buffer.data(), n));
     s->in_frame = framer.in_frame();
+    bool frame_ended = false;
     while (auto event = framer.next()) {
+      frame_ended = true;
       if (event->is_error()) {
         if (event->error() == mllp::framer_errc::frame_too_large) {
           ++stats_.oversize_frames;
@@ -211,63 +242,82 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
       }
       ++stats_.frames;
       s->busy = true;
-      std::string payload = std::move(*event).payload();
-      const std::size_t bytes = payload.size();
-      decision d = decide(iface_, std::move(payload), stamp_, application_name_);
-      std::string reply;
-      if (d.what == action::reply) {
-        ++stats_.rejected;
-        reply = std::move(d.reply);
-        log::info("message_rejected", {{"interface", iface_.name}, {"connection", s->id},
-                                       {"control_id", d.control_id}, {"ack", d.ack_code}, {"reason", d.reason},
-                                       {"bytes", bytes}});
-      } else if (d.what == action::ignore) {
-        log::info("message_ignored", {{"interface", iface_.name}, {"connection", s->id},
-                                      {"control_id", d.control_id}, {"reason", d.reason}});
-      } else {
-        const std::string type = d.row.message_type + "^" + d.row.trigger_event;
-        const commit_result r = co_await commit(committer_, s->id, std::move(d.row));
-        switch (r.status) {
-          case commit_status::stored:
-          case commit_status::duplicate:
-          case commit_status::conflict:
-            reply = after_commit(iface_, r.row, r.stored, stamp_, application_name_);
-            if (r.status == commit_status::stored) ++stats_.stored;
-            if (r.status == commit_status::duplicate) ++stats_.duplicates;
-            if (r.status == commit_status::conflict) ++stats_.rejected;
-            log::info("message_received", {{"interface", iface_.name}, {"connection", s->id},
-                                           {"control_id", d.control_id}, {"type", type},
-                                           {"outcome", to_string(r.status)}, {"id", r.stored.id},
-                                           {"bytes", bytes}});
-            break;
-          case commit_status::failed:
-            ++stats_.rejected;
-            reply = error_reply(iface_, r.row, hl7::ack_code::error, "message could not be stored", stamp_,
-                                application_name_);
-            break;
-          case commit_status::unavailable:
-          case commit_status::in_doubt:
-            ++stats_.unacknowledged;
-            log::warn("message_not_acknowledged", {{"interface", iface_.name}, {"connection", s->id},
-                                                   {"control_id", d.control_id}, {"reason", to_string(r.status)}});
-            if (r.status == commit_status::unavailable &&
-                iface_.on_database_down == config::database_down_policy::reject) {
-              reply = error_reply(iface_, r.row, hl7::ack_code::reject, "database unavailable, send again later", stamp_,
-                                  application_name_);
-              break;
-            }
-            co_return;  // no ACK: the sender keeps the message and retries
+      const std::string reply = co_await handle_frame(std::move(*event).payload(), *s);
+      // Stopped while the frame was being stored: no ACK. The message may be
+      // stored; the sender's resend is resolved by the dedupe key.
+      if (s->cancelled || s->close_without_ack) co_return;
+      if (!reply.empty()) {
+        const std::string framed = mllp::wrap(reply);
+        bool write_timed_out = false;
+        co_await write_all(stream, timer, iface_.write_timeout, asio::buffer(framed), ec, write_timed_out);
+        if (write_timed_out) {
+          ++stats_.write_timeouts;
+          s->abandoned = true;
+          log::warn("write_timeout", {{"interface", iface_.name}, {"connection", s->id},
+                                      {"bytes", framed.size()}, {"limit_ms", iface_.write_timeout.count()}});
+          co_return;
+        }
+        if (ec) {
+          log::info("write_failed", {{"interface", iface_.name}, {"connection", s->id}, {"error", ec.message()}});
+          co_return;
         }
       }
-      if (!reply.empty()) {
-        co_await asio::async_write(stream, asio::buffer(mllp::wrap(reply)), asio::use_awaitable);
-      }
       s->busy = false;
+      idle_since = clock::now();
     }
+    // A frame that began in this read (or after one that ended in it) is
+    // timed from now: the time spent storing the one before is not its own.
+    if (framer.in_frame() && (!in_frame || frame_ended)) frame_began = clock::now();
     s->in_frame = framer.in_frame();
     stats_.discarded_bytes += framer.discarded_bytes() - discarded_seen;
     discarded_seen = framer.discarded_bytes();
   }
+}
+
+asio::awaitable<std::string> listener::handle_frame(std::string payload, session& s) {
+  const std::size_t bytes = payload.size();
+  decision d = decide(iface_, std::move(payload), stamp_, application_name_);
+  if (d.what == action::reply) {
+    ++stats_.rejected;
+    log::info("message_rejected", {{"interface", iface_.name}, {"connection", s.id}, {"control_id", d.control_id},
+                                   {"ack", d.ack_code}, {"reason", d.reason}, {"bytes", bytes}});
+    co_return std::move(d.reply);
+  }
+  if (d.what == action::ignore) {
+    log::info("message_ignored", {{"interface", iface_.name}, {"connection", s.id}, {"control_id", d.control_id},
+                                  {"reason", d.reason}});
+    co_return std::string();
+  }
+  const std::string type = d.row.message_type + "^" + d.row.trigger_event;
+  const commit_result r = co_await commit(committer_, s.id, std::move(d.row));
+  switch (r.status) {
+    case commit_status::stored:
+    case commit_status::duplicate:
+    case commit_status::conflict:
+      if (r.status == commit_status::stored) ++stats_.stored;
+      if (r.status == commit_status::duplicate) ++stats_.duplicates;
+      if (r.status == commit_status::conflict) ++stats_.rejected;
+      log::info("message_received", {{"interface", iface_.name}, {"connection", s.id}, {"control_id", d.control_id},
+                                     {"type", type}, {"outcome", to_string(r.status)}, {"id", r.stored.id},
+                                     {"bytes", bytes}});
+      co_return after_commit(iface_, r.row, r.stored, stamp_, application_name_);
+    case commit_status::failed:
+      ++stats_.rejected;
+      co_return error_reply(iface_, r.row, hl7::ack_code::error, "message could not be stored", stamp_,
+                            application_name_);
+    case commit_status::unavailable:
+    case commit_status::in_doubt:
+      break;
+  }
+  ++stats_.unacknowledged;
+  log::warn("message_not_acknowledged", {{"interface", iface_.name}, {"connection", s.id},
+                                         {"control_id", d.control_id}, {"reason", to_string(r.status)}});
+  if (r.status == commit_status::unavailable && iface_.on_database_down == config::database_down_policy::reject) {
+    co_return error_reply(iface_, r.row, hl7::ack_code::reject, "database unavailable, send again later", stamp_,
+                          application_name_);
+  }
+  s.close_without_ack = true;  // the sender keeps the message and retries
+  co_return std::string();
 }
 
 }  // namespace radbridge::ingest

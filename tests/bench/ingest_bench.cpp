@@ -15,7 +15,7 @@
 //    starting at an MSH line, and parse_batch limits a file to 16 MiB);
 //    `radbridge serve` with one interface on 127.0.0.1, port 0 (the chosen
 //    port is read from its `listening` log line), all message types,
-//    max_connections 64.
+//    max_connections 64 (and 64 per peer: every connection is from loopback).
 // 2. three paired rounds at one connection: `radbridge replay --connections
 //    1` over the first min(N, 20000) messages right before pgbench with one
 //    client (-T 5) -- a single RIS feed over one connection is the most
@@ -398,7 +398,8 @@ class bench_run {
       "name": "bench",
       "listen": "127.0.0.1:0",
       "message_types": ["*"],
-      "max_connections": 64
+      "max_connections": 64,
+      "max_connections_per_peer": 64
     }
   ]
 }

@@ -36,6 +36,9 @@ TEST_CASE("config: the shipped sample loads with the documented values") {
   CHECK(ris.on_conflict == config::conflict_policy::error);
   CHECK(ris.on_database_down == config::database_down_policy::close);
   CHECK(ris.acks == config::ack_mode::automatic);
+  CHECK(ris.write_timeout.count() == 30000);
+  CHECK(ris.max_connections_per_peer == 16);
+  CHECK(s.drain_timeout.count() == 10000);
   CHECK_FALSE(ris.tls.has_value());
 }
 

@@ -112,12 +112,13 @@ class listener_fixture {
     });
   }
 
-  // What SIGTERM does in `serve`: stop() on the listeners' own thread.
-  void request_stop() {
+  // What SIGTERM does in `serve`: stop() on the listeners' own thread, with
+  // serve's default drain timeout unless told otherwise.
+  void request_stop(std::chrono::milliseconds drain_timeout = config::engine_settings{}.drain_timeout) {
     if (!thread_.joinable() || stop_requested_) return;
     stop_requested_ = true;
-    asio::post(io_, [this] {
-      for (ingest::listener& l : listeners_) l.stop();
+    asio::post(io_, [this, drain_timeout] {
+      for (ingest::listener& l : listeners_) l.stop(drain_timeout);
     });
   }
 
@@ -157,6 +158,19 @@ class mllp_test_client {
   mllp_test_client(const mllp_test_client&) = delete;
   mllp_test_client& operator=(const mllp_test_client&) = delete;
 
+  // Opens the socket without connecting: to bind it to another local
+  // address (127.0.0.2 reaches a listener on 127.0.0.1 as another peer), to
+  // shrink its receive buffer (a peer whose window fills at once), or to
+  // hold its descriptor before the process runs out of them.
+  error_code open(const std::string& from_address = {}, int receive_buffer = 0) {
+    error_code ec;
+    socket().open(tcp::v4(), ec);
+    if (!ec && receive_buffer > 0) socket().set_option(asio::socket_base::receive_buffer_size(receive_buffer), ec);
+    if (!ec && !from_address.empty()) socket().bind(tcp::endpoint(asio::ip::make_address(from_address), 0), ec);
+    return ec;
+  }
+
+  // Connects (the socket opened by open(), if it was called).
   error_code connect(const tcp::endpoint& to) {
     error_code ec;
     socket().connect(to, ec);

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "listener_checks.hpp"
 #include "listener_support.hpp"
 #include "net/tls.hpp"
 #include "store/database.hpp"
@@ -33,54 +34,6 @@ namespace net = radbridge::net;
 namespace store = radbridge::store;
 using namespace radbridge::test;  // NOLINT: test helpers
 using outcome = mllp_test_client::outcome;
-
-namespace {
-
-// The shared server, migrated once.
-postgres_server& shared_db() {
-  postgres_server& pg = shared_postgres();
-  static const bool migrated = [&pg] {
-    store::database(pg.conninfo()).migrate();
-    return true;
-  }();
-  (void)migrated;
-  return pg;
-}
-
-std::string order(const std::string& app, const std::string& control_id, const std::string& note = "") {
-  std::string m = "MSH|^~\\&|" + app + "|GENHOSP|RADBRIDGE|AI|20261123120000||ORM^O01|" + control_id +
-                  "|P|2.5.1\r"
-                  "PID|1||MRN1^^^GENHOSP^MR||TESTPATIENT^ALPHA\r"
-                  "ORC|NW|" +
-                  control_id + "\r";
-  if (!note.empty()) m += "NTE|1||" + note + "\r";
-  return m;
-}
-
-std::string rows(const postgres_server& pg, const std::string& iface, const std::string& where = "true") {
-  return pg.psql("SELECT count(*) FROM inbound_messages WHERE interface = '" + iface + "' AND (" + where + ")");
-}
-
-std::string stored_payload_hex(const postgres_server& pg, const std::string& iface, const std::string& control_id) {
-  return pg.psql("SELECT encode(payload, 'hex') FROM inbound_messages WHERE interface = '" + iface +
-                 "' AND control_id = '" + control_id + "'");
-}
-
-// Checks that `r` is an ACK with MSA-1 `code` answering `control_id`.
-void check_ack(const mllp_test_client::reply& r, const std::string& code, const std::string& control_id) {
-  CAPTURE(control_id);
-  REQUIRE_MESSAGE(r.what == outcome::frame, "got ", to_string(r.what), " (", r.ec.message(), ") instead of an ACK");
-  CHECK(hl7_value(r.payload, "MSH-9.1") == "ACK");
-  CHECK(hl7_value(r.payload, "MSA-1") == code);
-  CHECK(hl7_value(r.payload, "MSA-2") == control_id);
-}
-
-void check_closed(const mllp_test_client::reply& r) {
-  CHECK_MESSAGE(r.what == outcome::closed, "expected the server to close the connection, got ", to_string(r.what),
-                r.what == outcome::frame ? " with MSA-1 " + hl7_value(r.payload, "MSA-1") : std::string{});
-}
-
-}  // namespace
 
 TEST_CASE("listener: a message sent one byte at a time gets AA after it is stored byte for byte") {
   postgres_server& pg = shared_db();
@@ -125,7 +78,9 @@ TEST_CASE("listener: a message sent one byte at a time gets AA after it is store
 TEST_CASE("listener: 64 concurrent connections with interleaved partial writes each get their own AA") {
   postgres_server& pg = shared_db();
   listener_fixture fx(pg.conninfo());
-  ingest::listener& l = fx.add(test_interface("lt_concurrent"));
+  auto iface = test_interface("lt_concurrent");
+  iface.max_connections_per_peer = 64;  // all from 127.0.0.1
+  ingest::listener& l = fx.add(iface);
   const auto ep = l.local_endpoint();
   fx.run();
 
