@@ -30,7 +30,8 @@ std::string insert_statement(database::impl& db, pqxx::connection& c, std::size_
   return name;
 }
 
-using key = std::tuple<std::string, std::string, std::string>;
+// (interface, MSH-3, MSH-4, MSH-10)
+using key = std::tuple<std::string, std::string, std::string, std::string>;
 
 struct existing_row {
   std::int64_t id;
@@ -81,19 +82,22 @@ std::vector<inbound_result> store_inbound(database& db, std::span<const inbound_
     // stored row of every key, with the ACK that was sent for it.
     std::set<std::int64_t> inserted_now;  // erased when a message claims it
     for (const pqxx::row& r : inserted) inserted_now.insert(r[0].as<std::int64_t>());
-    text_array app, facility, control;
+    text_array iface, app, facility, control;
     for (const inbound_message& m : group) {
+      iface.add(m.interface);
       app.add(m.sending_application);
       facility.add(m.sending_facility);
       control.add(m.control_id);
     }
     std::map<key, existing_row> rows;
     pqxx::nontransaction tx(c);
-    for (const pqxx::row& r : tx.exec_prepared("inbound_by_keys", app.str(), facility.str(), control.str())) {
-      rows[{r[1].c_str(), r[2].c_str(), r[3].c_str()}] = {r[0].as<std::int64_t>(), as_bytes(r[4]), as_bytes(r[5])};
+    for (const pqxx::row& r :
+         tx.exec_prepared("inbound_by_keys", iface.str(), app.str(), facility.str(), control.str())) {
+      rows[{r[1].c_str(), r[2].c_str(), r[3].c_str(), r[4].c_str()}] = {r[0].as<std::int64_t>(), as_bytes(r[5]),
+                                                                        as_bytes(r[6])};
     }
     for (const inbound_message& m : group) {
-      const existing_row& row = rows.at(key{m.sending_application, m.sending_facility, m.control_id});
+      const existing_row& row = rows.at(key{m.interface, m.sending_application, m.sending_facility, m.control_id});
       if (row.sha256 != m.payload_sha256) {
         results.push_back({inbound_outcome::conflict, row.id, {}});
       } else if (inserted_now.erase(row.id) > 0) {

@@ -3,10 +3,12 @@
 // `store_inbound` writes a group of messages with ONE statement and returns
 // after it has committed (synchronous_commit on), so the caller may then send
 // every ACK of the group: that is the store-then-ACK rule, with one fsync for
-// many messages. The dedupe key is (MSH-3, MSH-4, MSH-10): a message whose key is
-// already stored is not stored again; the result says whether its payload is
-// the same (a resend: answer with the stored ACK, byte for byte) or different
-// (a conflict: the caller decides, by default AE with ERR-3 205). Throws
+// many messages. The dedupe key is (interface, MSH-3, MSH-4, MSH-10), so a
+// peer on one interface cannot claim another interface's keys. A message
+// whose key is already stored is not stored again; the result says whether
+// its payload is the same (a resend: answer with the stored ACK, byte for
+// byte) or different (a conflict: the caller decides, by default AE with
+// ERR-3 205). Throws
 // store_error; after a throw the group may or may not be stored (the insert
 // commits by itself, the lookup after it may fail), so the caller must not
 // ACK: the sender's resend is resolved through the dedupe key.

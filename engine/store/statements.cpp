@@ -4,9 +4,9 @@ namespace radbridge::store {
 
 void prepare_statements(pqxx::connection& c) {
   c.prepare("inbound_by_keys",
-            "SELECT id, sending_application, sending_facility, control_id, payload_sha256, ack"
-            " FROM inbound_messages WHERE (sending_application, sending_facility, control_id) IN"
-            " (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))");
+            "SELECT id, interface, sending_application, sending_facility, control_id, payload_sha256, ack"
+            " FROM inbound_messages WHERE (interface, sending_application, sending_facility, control_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]))");
 }
 
 std::string inbound_insert_sql(std::size_t rows, insert_conflicts conflicts) {

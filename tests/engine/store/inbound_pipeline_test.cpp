@@ -161,6 +161,14 @@ TEST_CASE("pipeline: a group holding a stored key is rejected whole; the group b
   CHECK(two.stored);
   CHECK(two.ids.size() == 2);
   CHECK(pg.psql("SELECT string_agg(control_id, ',' ORDER BY id) FROM inbound_messages") == "K1,K3,K4,K5");
+
+  // The key is per interface: K1 from another interface is a message of its own.
+  auto elsewhere = inbound_row("K1");
+  elsewhere.interface = "other";
+  pipe.send(std::vector{elsewhere});
+  CHECK(next_outcome(pipe).stored);
+  CHECK(pg.psql("SELECT string_agg(interface, ',' ORDER BY id) FROM inbound_messages WHERE control_id = 'K1'") ==
+        "ris,other");
 }
 
 TEST_CASE("pipeline: a connection lost with a group in flight is in doubt; the next send reconnects") {

@@ -1,6 +1,7 @@
 // engine/store against a real private PostgreSQL (tests/support/postgres_server).
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "store/inbound_store.hpp"
 #include "store/store_error.hpp"
 #include "inbound_rows.hpp"
+#include "support.hpp"
 #include "support/postgres_server.hpp"
 
 namespace store = radbridge::store;
@@ -41,7 +43,7 @@ TEST_CASE("store: migrate applies every migration once and records it") {
   // The dedupe key compares byte for byte, whatever the database's locale.
   CHECK(pg.psql("SELECT string_agg(collation_name, ',' ORDER BY column_name) FROM information_schema.columns"
                 " WHERE table_name = 'inbound_messages' AND column_name IN"
-                " ('sending_application', 'sending_facility', 'control_id')") == "C,C,C");
+                " ('interface', 'sending_application', 'sending_facility', 'control_id')") == "C,C,C,C");
   // The status column only takes the documented states.
   CHECK_THROWS(pg.psql("INSERT INTO inbound_messages "
                        "(interface, sending_application, sending_facility, control_id, message_type, trigger_event,"
@@ -117,6 +119,83 @@ TEST_CASE("store: a group holding a stored key stores the rest exactly once") {
     }
   }
   CHECK(pg.psql("SELECT count(*) FROM inbound_messages") == std::to_string(3 + 1 + 2 + 7 + 64 + 256));
+}
+
+namespace {
+
+// The schema as it was before 0011 (per-interface dedupe), from sql/.
+void migrate_before_per_interface_key(const postgres_server& pg) {
+  std::string older = "CREATE TABLE schema_version (version integer PRIMARY KEY, name text NOT NULL,"
+                      " applied_at timestamptz NOT NULL DEFAULT now());\n";
+  for (int version = 1; version <= 10; ++version) {
+    for (const auto& entry : std::filesystem::directory_iterator(radbridge::test::source_dir() / "sql")) {
+      const std::string name = entry.path().stem().string();
+      if (entry.path().extension() != ".sql" || std::stoi(name.substr(0, 4)) != version) continue;
+      older += radbridge::test::read_file(entry.path()) + "\n";
+      older += "INSERT INTO schema_version (version, name) VALUES (" + std::to_string(version) + ", '" + name + "');\n";
+    }
+  }
+  pg.psql(older);
+}
+
+}  // namespace
+
+TEST_CASE("store: the dedupe key is per interface; rows stored before that migration still dedupe") {
+  postgres_server pg;
+  migrate_before_per_interface_key(pg);
+  store::database db(pg.conninfo());
+  REQUIRE(db.schema_version() == 10);
+  const auto before = store::store_inbound(db, std::vector{inbound_row("OLD1", "stored before")});
+  REQUIRE(before[0].outcome == store::inbound_outcome::stored);
+  const std::vector<std::string> applied = db.migrate();
+  REQUIRE_FALSE(applied.empty());
+  CHECK(applied.front() == "0011_dedupe_per_interface");
+  CHECK(pg.psql("SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_constraint c,"
+                " unnest(c.conkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attnum = k.attnum"
+                " AND a.attrelid = 'inbound_messages'::regclass WHERE c.conname = 'inbound_messages_dedupe'") ==
+        "control_id,interface,sending_application,sending_facility");
+  // The row stored before keeps its id and is still found by its key.
+  const auto after = store::store_inbound(db, std::vector{inbound_row("OLD1", "stored before")});
+  CHECK(after[0].outcome == store::inbound_outcome::duplicate);
+  CHECK(after[0].id == before[0].id);
+  CHECK(store::store_inbound(db, std::vector{inbound_row("OLD1", "changed")})[0].outcome ==
+        store::inbound_outcome::conflict);
+
+  // The same MSH-3, MSH-4 and MSH-10 on interfaces a and b: two messages.
+  auto on_a = inbound_row("SHARED1", "from the RIS on a");
+  on_a.interface = "a";
+  auto on_b = inbound_row("SHARED1", "from another peer on b");
+  on_b.interface = "b";
+  const auto first = store::store_inbound(db, std::vector{on_b});
+  const auto second = store::store_inbound(db, std::vector{on_a});
+  CHECK(first[0].outcome == store::inbound_outcome::stored);
+  CHECK(second[0].outcome == store::inbound_outcome::stored);
+  CHECK(pg.psql("SELECT string_agg(interface || ':' || encode(payload, 'escape'), ',' ORDER BY id) FROM inbound_messages"
+                " WHERE control_id = 'SHARED1'") == "b:from another peer on b,a:from the RIS on a");
+  // On a again: the same payload is a resend answered with a's ACK...
+  auto resend = on_a;
+  resend.ack = "not stored";
+  const auto again = store::store_inbound(db, std::vector{resend});
+  CHECK(again[0].outcome == store::inbound_outcome::duplicate);
+  CHECK(again[0].id == second[0].id);
+  CHECK(again[0].stored_ack == on_a.ack);
+  // ... and another payload is the conflict answer, against a's row, not b's.
+  auto clash = inbound_row("SHARED1", "yet another payload");
+  clash.interface = "a";
+  const auto conflict = store::store_inbound(db, std::vector{clash});
+  CHECK(conflict[0].outcome == store::inbound_outcome::conflict);
+  CHECK(conflict[0].id == second[0].id);
+  // Within one group (the careful path, after the plain insert fails on
+  // SHARED1): each key is matched on its own interface.
+  auto new_on_c = inbound_row("SHARED1", "first on c");
+  new_on_c.interface = "c";
+  const auto mixed = store::store_inbound(db, std::vector{new_on_c, resend, clash});
+  REQUIRE(mixed.size() == 3);
+  CHECK(mixed[0].outcome == store::inbound_outcome::stored);
+  CHECK(mixed[1].outcome == store::inbound_outcome::duplicate);
+  CHECK(mixed[1].id == second[0].id);
+  CHECK(mixed[2].outcome == store::inbound_outcome::conflict);
+  CHECK(pg.psql("SELECT count(*) FROM inbound_messages WHERE control_id = 'SHARED1'") == "3");
 }
 
 TEST_CASE("store: messages up to a page are kept inline and uncompressed; text and bytes arrive unchanged") {
