@@ -1,6 +1,7 @@
 #include "net/tls.hpp"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509err.h>
@@ -8,6 +9,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <memory>
 #include <stdexcept>
 #include <string_view>
 
@@ -90,6 +93,43 @@ asio::ssl::context base_context(asio::ssl::context::method method, const tls_opt
   return ctx;
 }
 
+std::string utc_text(const ASN1_TIME* t) {
+  std::tm fields{};
+  if (ASN1_TIME_to_tm(t, &fields) != 1) return "an unreadable time";
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", fields.tm_year + 1900, fields.tm_mon + 1, fields.tm_mday,
+                     fields.tm_hour, fields.tm_min, fields.tm_sec);
+}
+
+// Adds every CRL of `file` to the context's store and turns CRL checking on
+// for the whole chain. An expired CRL would refuse every client: refused here.
+void load_crls(SSL_CTX* native, const std::string& file) {
+  require_readable("CRL file", file);
+  ERR_clear_error();
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(file.c_str(), "r"), &BIO_free);
+  if (!bio) fail("cannot load CRL file", file);
+  X509_STORE* store = SSL_CTX_get_cert_store(native);
+  int count = 0;
+  while (X509_CRL* read = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
+    std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(read, &X509_CRL_free);
+    const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
+    if (next != nullptr && X509_cmp_current_time(next) < 0) {
+      throw std::runtime_error(fmt::format("TLS: CRL file {}: the CRL of {} expired at {} (every client would be refused)",
+                                           file, name_text(X509_CRL_get_issuer(crl.get())), utc_text(next)));
+    }
+    if (X509_STORE_add_crl(store, crl.get()) != 1) fail("cannot load CRL file", file);
+    ++count;
+  }
+  // Reading stops at the end of the file with "no start line"; anything
+  // else is a broken CRL.
+  const unsigned long last = ERR_peek_last_error();
+  if (last != 0 && !(ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE)) {
+    fail("cannot load CRL file", file);
+  }
+  ERR_clear_error();
+  if (count == 0) throw std::runtime_error(fmt::format("TLS: cannot load CRL file {}: it holds no CRL", file));
+  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(native), X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+}
+
 }  // namespace
 
 asio::ssl::context make_server_context(const tls_options& options) {
@@ -98,6 +138,9 @@ asio::ssl::context make_server_context(const tls_options& options) {
   }
   if (options.require_client_cert && options.ca_file.empty()) {
     throw std::runtime_error("TLS: require_client_cert needs a CA file to check client certificates against");
+  }
+  if (!options.require_client_cert && (!options.crl_file.empty() || options.admit_client)) {
+    throw std::runtime_error("TLS: a CRL file or a client filter needs require_client_cert");
   }
   asio::ssl::context ctx = base_context(asio::ssl::context::tls_server, options);
   SSL_CTX* native = ctx.native_handle();
@@ -110,6 +153,14 @@ asio::ssl::context make_server_context(const tls_options& options) {
     // Session resumption with client verification needs a session id context.
     static constexpr unsigned char session_context[] = "radbridge";
     SSL_CTX_set_session_id_context(native, session_context, sizeof session_context - 1);
+    // No resumption: a resumed session skips the certificate checks below.
+    SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(native, 0);
+    if (!options.crl_file.empty()) load_crls(native, options.crl_file);
+    ctx.set_verify_callback([filter = options.admit_client](bool preverified, asio::ssl::verify_context& v) {
+      return note_client_certificate(preverified, v.native_handle(), filter);
+    });
     ctx.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
   } else {
     ctx.set_verify_mode(asio::ssl::verify_none);

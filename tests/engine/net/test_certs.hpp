@@ -2,7 +2,11 @@
 // `openssl` command-line tool in a temporary folder (removed at exit): a CA,
 // a server certificate for localhost and 127.0.0.1, a client certificate from
 // the same CA, and a second, unrelated CA with its own client certificate
-// (which servers trusting the first CA must refuse). EC P-256 keys: fast.
+// (which servers trusting the first CA must refuse); for client allow-lists
+// a client certificate with a multi-part subject and DNS, URI and email
+// subjectAltNames; for CRLs a client certificate the CA has revoked, the
+// CA's current CRL listing it, and a CRL that expired long ago. EC P-256
+// keys: fast.
 #pragma once
 
 #include <unistd.h>
@@ -19,6 +23,9 @@ struct test_certs {
   std::filesystem::path dir;
   std::string ca, server_cert, server_key, client_cert, client_key;
   std::string other_ca, other_client_cert, other_client_key;
+  std::string ris_client_cert, ris_client_key;  // subject CN=ris-client,OU=Radiology\, West,O=General Hospital,C=US
+  std::string revoked_client_cert, revoked_client_key;
+  std::string crl, expired_crl;  // PEM, from the CA
 };
 
 inline const test_certs& certs() {
@@ -37,7 +44,8 @@ ca() {
 }
 leaf() {  # name CN ca extfile
   key "$1.key"
-  openssl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$2"
+  case "$2" in /*) subj="$2" ;; *) subj="/CN=$2" ;; esac
+  openssl req -new -key "$1.key" -out "$1.csr" -subj "$subj"
   openssl x509 -req -in "$1.csr" -CA "$3.pem" -CAkey "$3.key" -CAcreateserial -out "$1.pem" -days 2 -extfile "$4"
 }
 printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' > server.ext
@@ -47,6 +55,15 @@ ca other-ca radbridge-other-ca
 leaf server localhost ca server.ext
 leaf client radbridge-test-client ca client.ext
 leaf other-client radbridge-other-client other-ca client.ext
+printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\nsubjectAltName=DNS:ris.radbridge.test,URI:urn:oid:1.2.3.4.5,email:ris@radbridge.test\n' > ris.ext
+leaf ris-client '/C=US/O=General Hospital/OU=Radiology, West/CN=ris-client' ca ris.ext
+leaf revoked-client radbridge-revoked-client ca client.ext
+touch index.txt
+printf '[ca]\ndefault_ca=test\n[test]\ndatabase=index.txt\ndefault_md=sha256\ndefault_crl_days=2\n' > ca.cnf
+openssl ca -config ca.cnf -cert ca.pem -keyfile ca.key -revoke revoked-client.pem
+openssl ca -config ca.cnf -cert ca.pem -keyfile ca.key -gencrl -out ca.crl
+openssl ca -config ca.cnf -cert ca.pem -keyfile ca.key -gencrl -out expired.crl \
+  -crl_lastupdate 20200101000000Z -crl_nextupdate 20200102000000Z
 )";
     std::ofstream(c.dir / "make.sh") << script;
     const std::string command = "sh '" + d + "/make.sh' > '" + d + "/make.log' 2>&1";
@@ -62,6 +79,12 @@ leaf other-client radbridge-other-client other-ca client.ext
     c.other_ca = at("other-ca.pem");
     c.other_client_cert = at("other-client.pem");
     c.other_client_key = at("other-client.key");
+    c.ris_client_cert = at("ris-client.pem");
+    c.ris_client_key = at("ris-client.key");
+    c.revoked_client_cert = at("revoked-client.pem");
+    c.revoked_client_key = at("revoked-client.key");
+    c.crl = at("ca.crl");
+    c.expired_crl = at("expired.crl");
     return c;
   }();
   static const struct remover {
