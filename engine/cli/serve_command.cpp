@@ -14,6 +14,7 @@
 #include "core/host_port.hpp"
 #include "core/log.hpp"
 #include "infer/model_registry.hpp"
+#include "ingest/client_policy.hpp"
 #include "ingest/group_committer.hpp"
 #include "ingest/listener.hpp"
 #include "jobs/pipeline.hpp"
@@ -30,17 +31,6 @@ namespace {
 constexpr std::string_view serve_usage =
     "usage: radbridge serve --config FILE [--db CONNINFO] [--listen HOST:PORT] [--roles ingest,route,jobs,deliver]\n";
 constexpr std::string_view migrate_usage = "usage: radbridge migrate --db CONNINFO   (or RADBRIDGE_DB)\n";
-
-net::tls_options tls_options_from(const config::tls_settings& t) {
-  net::tls_options o;
-  o.cert_file = t.cert_file;
-  o.key_file = t.key_file;
-  o.ca_file = t.ca_file;
-  o.ciphers = t.ciphers;
-  o.ciphersuites = t.ciphersuites;
-  o.require_client_cert = t.require_client_cert;
-  return o;
-}
 
 struct serve_roles {
   bool ingest = false;
@@ -196,7 +186,7 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
       net::asio::ssl::context* tls = nullptr;
       if (iface.tls) {
         tls_contexts.push_back(
-            std::make_unique<net::asio::ssl::context>(net::make_server_context(tls_options_from(*iface.tls))));
+            std::make_unique<net::asio::ssl::context>(net::make_server_context(ingest::server_tls_options(*iface.tls))));
         tls = tls_contexts.back().get();
       }
       listeners.push_back(std::make_unique<ingest::listener>(io, iface, *committer, settings.application_name, tls));

@@ -31,6 +31,37 @@ void read_listen(json_checker& c, const json::value& v, interface_settings& ifac
   iface.port = address->port;
 }
 
+// A list of MSH-3 or MSH-4 values: when present, at least one.
+void read_senders(json_checker& c, const json::value& v, std::vector<std::string>& out) {
+  c.strings(v, out);
+  if (v.is_array() && v.size() == 0) c.problem(v, "must list at least one value (leave it out to allow any)");
+}
+
+allowed_client read_allowed_client(json_checker& c, const json::value& v) {
+  allowed_client a;
+  int identities = 0;
+  auto identity = [&](allowed_client::field f) {
+    return [&c, &a, &identities, f](const json::value& x) {
+      ++identities;
+      a.match = f;
+      c.string(x, a.value);
+    };
+  };
+  c.members(v, "an allowed client", {
+      {"subject", identity(allowed_client::field::subject)},
+      {"cn", identity(allowed_client::field::cn)},
+      {"dns", identity(allowed_client::field::dns)},
+      {"uri", identity(allowed_client::field::uri)},
+      {"email", identity(allowed_client::field::email)},
+      {"sending_applications", [&](const json::value& x) { read_senders(c, x, a.sending_applications); }},
+      {"sending_facilities", [&](const json::value& x) { read_senders(c, x, a.sending_facilities); }},
+  });
+  if (v.is_object() && identities != 1) {
+    c.problem(v, "an allowed client needs exactly one of \"subject\", \"cn\", \"dns\", \"uri\" or \"email\"");
+  }
+  return a;
+}
+
 void read_tls(json_checker& c, const json::value& v, tls_settings& tls) {
   c.members(v, "tls", {
                           {"cert", [&](const json::value& x) { c.file(x, tls.cert_file); }},
@@ -39,11 +70,29 @@ void read_tls(json_checker& c, const json::value& v, tls_settings& tls) {
                           {"ciphers", [&](const json::value& x) { c.string(x, tls.ciphers); }},
                           {"ciphersuites", [&](const json::value& x) { c.string(x, tls.ciphersuites); }},
                           {"require_client_cert", [&](const json::value& x) { c.boolean(x, tls.require_client_cert); }},
+                          {"crl", [&](const json::value& x) {
+                             c.file(x, tls.crl_file);
+                             // Unreadable: refused here, at its place in the file, not at the first client.
+                             if (tls.crl_file.empty() || std::ifstream(tls.crl_file, std::ios::binary)) return;
+                             c.problem(x, fmt::format("cannot read CRL file {}: {}", tls.crl_file, std::strerror(errno)));
+                           }},
+                          {"allowed_clients", [&](const json::value& x) {
+                             if (!x.is_array()) return c.problem(x, fmt::format("expected an array, not {}", x.kind_name()));
+                             if (x.size() == 0) return c.problem(x, "\"allowed_clients\" must list at least one client");
+                             for (const json::value& e : x.elements()) tls.allowed_clients.push_back(read_allowed_client(c, e));
+                           }},
                       });
   if (!v.is_object()) return;
   if (tls.cert_file.empty() || tls.key_file.empty()) c.problem(v, "tls needs \"cert\" and \"key\"");
   if (tls.require_client_cert && tls.ca_file.empty()) {
     c.problem(v, "tls with \"require_client_cert\" needs \"ca\" to check client certificates against");
+  }
+  // Both only apply to client certificates: without them they would protect nothing.
+  for (std::string_view key : {"crl", "allowed_clients"}) {
+    const json::value* x = v.find(key);
+    if (x != nullptr && !tls.require_client_cert) {
+      c.problem(*x, fmt::format("\"{}\" needs \"require_client_cert\": true", key));
+    }
   }
 }
 

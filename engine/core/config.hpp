@@ -15,6 +15,19 @@
 
 namespace radbridge::config {
 
+// One entry of a TLS interface's allow-list: a client certificate, named by
+// one identity (compared exactly; DNS names ignoring ASCII case), and
+// optionally the MSH-3 and MSH-4 values (whole fields, as sent) that it may
+// send as. A certificate may match several entries; a message passes when
+// one of them allows both its MSH-3 and its MSH-4.
+struct allowed_client {
+  enum class field { subject, cn, dns, uri, email };  // RFC 2253 subject, last CN, subjectAltName
+  field match = field::cn;
+  std::string value;
+  std::vector<std::string> sending_applications;  // MSH-3; empty: any
+  std::vector<std::string> sending_facilities;    // MSH-4; empty: any
+};
+
 struct tls_settings {
   std::string cert_file;
   std::string key_file;
@@ -22,6 +35,8 @@ struct tls_settings {
   std::string ciphers;            // TLS 1.2 cipher list; empty: OpenSSL's default
   std::string ciphersuites;       // TLS 1.3 suites; empty: OpenSSL's default
   bool require_client_cert = false;
+  std::string crl_file;           // PEM CRLs, checked for the client's whole chain (with require_client_cert)
+  std::vector<allowed_client> allowed_clients;  // empty: every certificate ca_file verifies (with require_client_cert)
 };
 
 // The answer to a stored key arriving again with a different payload: AE or

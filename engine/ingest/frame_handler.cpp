@@ -115,7 +115,7 @@ hl7::msh_peek peek_for(const config::interface_settings& iface, std::string_view
 }  // namespace
 
 decision decide(const config::interface_settings& iface, std::string frame, ack_stamp& stamp,
-                std::string_view application_name) {
+                std::string_view application_name, const client_grant* client) {
   const hl7::msh_peek original = peek_for(iface, frame);
   if (original.message_type() == "ACK") {
     decision d;
@@ -133,6 +133,28 @@ decision decide(const config::interface_settings& iface, std::string frame, ack_
                  application_name);
   }
   const hl7::message& m = *parsed;
+  // Key fields as raw text (escapes kept, so the key is exactly what was
+  // sent) but in UTF-8, so a Latin-1 facility name fits a UTF-8 database.
+  auto utf8 = [&](std::string_view raw) {
+    std::string out;
+    hl7::append_utf8(out, raw, m.charset());
+    return out;
+  };
+  std::string sending_application = utf8(m.segment(0).field(3));
+  std::string sending_facility = utf8(m.segment(0).field(4));
+  // Before anything else about the message: who may send it.
+  if (client != nullptr) {
+    if (const auto refused = sender_refusal(*client, sending_application, sending_facility)) {
+      const bool application = *refused == sender_field::application;
+      decision d = reply(original, ack_code::reject,
+                         {table_error(hl7::err::internal_error, msh_field(application ? 3 : 4),
+                                      std::string(application ? sending_application_refused : sending_facility_refused))},
+                         application ? "sending_application_not_allowed" : "sending_facility_not_allowed", stamp,
+                         application_name);
+      d.security_event = true;
+      return d;
+    }
+  }
   const char comp = m.delimiters().component;
   const std::string_view type = m.message_type();
   const std::string_view trigger = m.trigger_event();
@@ -172,15 +194,8 @@ decision decide(const config::interface_settings& iface, std::string frame, ack_
   d.control_id = std::string(m.control_id());
   store::inbound_message& row = d.row;
   row.interface = iface.name;
-  // Key fields as raw text (escapes kept, so the key is exactly what was
-  // sent) but in UTF-8, so a Latin-1 facility name fits a UTF-8 database.
-  auto utf8 = [&](std::string_view raw) {
-    std::string out;
-    hl7::append_utf8(out, raw, m.charset());
-    return out;
-  };
-  row.sending_application = utf8(m.segment(0).field(3));
-  row.sending_facility = utf8(m.segment(0).field(4));
+  row.sending_application = std::move(sending_application);
+  row.sending_facility = std::move(sending_facility);
   row.control_id = utf8(m.control_id());
   row.message_type = std::string(type);
   row.trigger_event = std::string(trigger);

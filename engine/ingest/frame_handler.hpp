@@ -8,7 +8,9 @@
 //   reply   — an answer to send at once, nothing stored: AE/CE for malformed
 //             HL7 (ERR locates the problem), AR/CR for XML encoding, a type,
 //             event, processing id or version the interface does not accept
-//             (ERR-3 200/201/202/203);
+//             (ERR-3 200/201/202/203), or an MSH-3/MSH-4 that the client
+//             certificate may not send as (ERR-3 207 at MSH-3 or MSH-4, a
+//             security event);
 //   ignore  — nothing to send: the frame is an ACK (never ACK an ACK), or
 //             MSH-15/16 asks for no acknowledgement of this outcome.
 // `after_commit` turns the store's verdict on a stored/duplicate/conflicting
@@ -24,6 +26,7 @@
 #include "core/config.hpp"
 #include "hl7/ack.hpp"
 #include "hl7/error.hpp"
+#include "ingest/client_policy.hpp"
 #include "store/inbound_store.hpp"
 
 namespace radbridge::ingest {
@@ -37,6 +40,7 @@ struct decision {
   std::string ack_code;        // MSA-1 of reply (or of row.ack)
   std::string reason;          // for logs: a code such as "bad_escape" or "unsupported_type"
   std::string control_id;      // MSH-10 as received, for logs (an identifier, not content)
+  bool security_event = false; // the refusal is one (reason says which)
 };
 
 // Makes ACK control ids and timestamps; the listener's is clock-based.
@@ -55,8 +59,14 @@ class clock_stamp final : public ack_stamp {
   std::uint64_t counter_ = 0;
 };
 
+// `client`: what the connection's client certificate may send as (null:
+// no TLS client certificate, any sender).
 decision decide(const config::interface_settings& iface, std::string frame, ack_stamp& stamp,
-                std::string_view application_name = "RADBRIDGE");
+                std::string_view application_name = "RADBRIDGE", const client_grant* client = nullptr);
+
+// ERR-8 (and MSA-3) of the AR for a sender the certificate may not send as.
+inline constexpr std::string_view sending_application_refused = "sending application not allowed for this client certificate";
+inline constexpr std::string_view sending_facility_refused = "sending facility not allowed for this client certificate";
 
 // The bytes to send after the store answered for `row` (empty: send nothing).
 std::string after_commit(const config::interface_settings& iface, const store::inbound_message& row,

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <functional>
+#include <optional>
 
 #include "core/log.hpp"
 #include "ingest/deadline.hpp"
@@ -23,6 +24,7 @@ struct listener::session {
   bool abandoned = false;            // an ACK write timed out: no TLS close either
   bool close_without_ack = false;    // the database is down or the commit in doubt
   std::function<void()> cancel;      // aborts the pending read or write
+  std::optional<client_grant> client;  // TLS: what its certificate may send as
 };
 
 namespace {
@@ -168,6 +170,15 @@ asio::awaitable<void> listener::run_session(tcp::socket socket, std::shared_ptr<
       if (ec) {
         ++stats_.tls_failures;
         log::warn("tls_handshake_failed", {{"interface", iface_.name}, {"connection", s->id}, {"error", ec.message()}});
+        if (const auto r = net::refusal_of(stream.native_handle(), ec)) {
+          log_security_event({r->kind, iface_.name, s->id, s->peer, r->subject, r->detail, {}});
+        }
+      } else if (s->client = grant_for(iface_.tls, net::peer_identity(stream.native_handle())); !s->client) {
+        // The handshake checks the allow-list; this is the net under it.
+        ++stats_.tls_failures;
+        const auto id = net::peer_identity(stream.native_handle());
+        log_security_event({"client_cert_not_allowed", iface_.name, s->id, s->peer, id ? id->subject : "",
+                            "not on the allow-list", {}});
       } else {
         co_await serve(stream, s);
         // async_shutdown waits for the peer's close_notify, which a peer that
@@ -276,7 +287,8 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
 
 asio::awaitable<std::string> listener::handle_frame(std::string payload, session& s) {
   const std::size_t bytes = payload.size();
-  decision d = decide(iface_, std::move(payload), stamp_, application_name_);
+  decision d = decide(iface_, std::move(payload), stamp_, application_name_, s.client ? &*s.client : nullptr);
+  if (d.security_event) log_security_event({d.reason, iface_.name, s.id, s.peer, s.client->subject, "", d.control_id});
   if (d.what == action::reply) {
     ++stats_.rejected;
     log::info("message_rejected", {{"interface", iface_.name}, {"connection", s.id}, {"control_id", d.control_id},

@@ -1,7 +1,11 @@
 // engine/core/config: the serve configuration, and its file:line:col errors.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/host_port.hpp"
@@ -137,6 +141,70 @@ TEST_CASE("config: max_commit_group keeps a group's bind parameters within Postg
         "PostgreSQL allows 65535 in one statement");
   CHECK(problems(R"({"max_commit_group": 0, "interfaces": [{"name": "a", "listen": "h:1"}]})") ==
         "radbridge.json:1:22: expected a whole number from 1 to 6553");
+}
+
+TEST_CASE("config: TLS client allow-lists and a CRL file") {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("radbridge-config-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  radbridge::test::write_file(dir / "ca.crl", "read at start-up by net/tls, not here\n");
+  const auto s = config::parse_config(R"({"interfaces": [{"name": "a", "listen": "h:1",
+    "tls": {"cert": "c.pem", "key": "k.pem", "ca": "ca.pem", "require_client_cert": true, "crl": "ca.crl",
+            "allowed_clients": [
+              {"cn": "ris-client", "sending_applications": ["RIS", "RIS^1.2.3^ISO"], "sending_facilities": ["GENHOSP"]},
+              {"subject": "CN=lab,O=General Hospital"},
+              {"dns": "pacs.example.org", "sending_applications": ["PACS"]},
+              {"uri": "urn:oid:1.2.3"},
+              {"email": "interfaces@example.org", "sending_facilities": ["EAST"]}]}}]})",
+                                      "radbridge.json", dir.string());
+  std::filesystem::remove_all(dir);
+  const auto& tls = s.interfaces.at(0).tls.value();
+  CHECK(tls.crl_file == (dir / "ca.crl").string());
+  REQUIRE(tls.allowed_clients.size() == 5);
+  using field = config::allowed_client::field;
+  const auto& ris = tls.allowed_clients[0];
+  CHECK(ris.match == field::cn);
+  CHECK(ris.value == "ris-client");
+  CHECK(ris.sending_applications == std::vector<std::string>{"RIS", "RIS^1.2.3^ISO"});
+  CHECK(ris.sending_facilities == std::vector<std::string>{"GENHOSP"});
+  CHECK(tls.allowed_clients[1].match == field::subject);
+  CHECK(tls.allowed_clients[1].value == "CN=lab,O=General Hospital");
+  CHECK(tls.allowed_clients[1].sending_applications.empty());
+  CHECK(tls.allowed_clients[1].sending_facilities.empty());
+  CHECK(tls.allowed_clients[2].match == field::dns);
+  CHECK(tls.allowed_clients[2].sending_applications == std::vector<std::string>{"PACS"});
+  CHECK(tls.allowed_clients[3].match == field::uri);
+  CHECK(tls.allowed_clients[3].value == "urn:oid:1.2.3");
+  CHECK(tls.allowed_clients[4].match == field::email);
+  CHECK(tls.allowed_clients[4].sending_facilities == std::vector<std::string>{"EAST"});
+}
+
+TEST_CASE("config: TLS allow-list and CRL problems are reported with file:line:col") {
+  // Without require_client_cert an allow-list or a CRL would protect nothing.
+  CHECK(problems("{\"interfaces\": [{\"name\": \"a\", \"listen\": \"h:1\", \"tls\": {\"cert\": \"c\", \"key\": \"k\",\n"
+                 "  \"allowed_clients\": [{\"cn\": \"ris\"}],\n"
+                 "  \"crl\": \"/nonexistent/ca.crl\"}}]}") ==
+        "radbridge.json:3:10: cannot read CRL file /nonexistent/ca.crl: No such file or directory\n"
+        "radbridge.json:3:10: \"crl\" needs \"require_client_cert\": true\n"
+        "radbridge.json:2:22: \"allowed_clients\" needs \"require_client_cert\": true");
+  // A relative path is taken relative to the configuration file's folder.
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1", "tls": {"cert": "c", "key": "k", "ca": "ca",
+    "require_client_cert": true, "crl": "missing.crl"}}]})") ==
+        "radbridge.json:2:41: cannot read CRL file /etc/radbridge/missing.crl: No such file or directory");
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1", "tls": {"cert": "c", "key": "k", "ca": "ca",
+    "require_client_cert": true, "allowed_clients": []}}]})") ==
+        "radbridge.json:2:53: \"allowed_clients\" must list at least one client");
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1", "tls": {"cert": "c", "key": "k", "ca": "ca",
+    "require_client_cert": true, "allowed_clients": [
+      {"cn": "ris", "dns": "ris.example.org"},
+      {"sending_applications": ["RIS"]},
+      {"cn": "lab", "sending_facilities": [], "sending_applications": ["LAB", 7], "o": "x"},
+      {"subject": ""}]}}]})") ==
+        "radbridge.json:3:7: an allowed client needs exactly one of \"subject\", \"cn\", \"dns\", \"uri\" or \"email\"\n"
+        "radbridge.json:4:7: an allowed client needs exactly one of \"subject\", \"cn\", \"dns\", \"uri\" or \"email\"\n"
+        "radbridge.json:5:43: must list at least one value (leave it out to allow any)\n"
+        "radbridge.json:5:79: expected a string, not number\n"
+        "radbridge.json:5:83: unknown key \"o\" in an allowed client\n"
+        "radbridge.json:6:19: must not be empty");
 }
 
 TEST_CASE("config: an unreadable file names itself") {

@@ -194,3 +194,87 @@ TEST_CASE("frame handler: type patterns") {
   CHECK_FALSE(ingest::type_allowed({"ADT^A01"}, "ADT", "A08"));
   CHECK_FALSE(ingest::type_allowed({"ADT^*"}, "ORM", "O01"));
 }
+
+namespace {
+
+config::allowed_client entry(std::vector<std::string> applications, std::vector<std::string> facilities) {
+  config::allowed_client e;
+  e.match = config::allowed_client::field::cn;
+  e.value = "ris-client";
+  e.sending_applications = std::move(applications);
+  e.sending_facilities = std::move(facilities);
+  return e;
+}
+
+// `order` sent as MSH-3 `app`, MSH-4 `facility`.
+std::string order_from(const std::string& app, const std::string& facility) {
+  std::string m = order;
+  m.replace(m.find("RIS|GENHOSP"), 11, app + "|" + facility);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("frame handler: a certificate bound to MSH-3/MSH-4 sending as another gets AR 207; nothing to store") {
+  fixed_stamp stamp;
+  const config::allowed_client ris_only = entry({"RIS"}, {"GENHOSP"});
+  ingest::client_grant grant;
+  grant.subject = "CN=ris-client";
+  grant.restricted = true;
+  grant.entries = {&ris_only};
+
+  const ingest::decision ok = ingest::decide(ris(), order, stamp, "RADBRIDGE", &grant);
+  CHECK(ok.what == ingest::action::store);
+  CHECK_FALSE(ok.security_event);
+
+  const ingest::decision lab = ingest::decide(ris(), order_from("LAB", "GENHOSP"), stamp, "RADBRIDGE", &grant);
+  REQUIRE(lab.what == ingest::action::reply);
+  CHECK(lab.security_event);
+  CHECK(lab.reason == "sending_application_not_allowed");
+  CHECK(lab.control_id == "CTRL-1");
+  CHECK(lab.ack_code == "AR");
+  CHECK(value(lab.reply, "MSA-1") == "AR");
+  CHECK(value(lab.reply, "MSA-2") == "CTRL-1");
+  CHECK(value(lab.reply, "MSA-3") == "sending application not allowed for this client certificate");
+  CHECK(value(lab.reply, "ERR-2") == "MSH^1^3^1");
+  CHECK(value(lab.reply, "ERR-3") == "207^Application internal error^HL70357");
+  CHECK(value(lab.reply, "ERR-4") == "E");
+  CHECK(value(lab.reply, "ERR-8") == "sending application not allowed for this client certificate");
+  CHECK(lab.row.payload.empty());
+
+  const ingest::decision east = ingest::decide(ris(), order_from("RIS", "EASTHOSP"), stamp, "RADBRIDGE", &grant);
+  REQUIRE(east.what == ingest::action::reply);
+  CHECK(east.reason == "sending_facility_not_allowed");
+  CHECK(value(east.reply, "ERR-2") == "MSH^1^4^1");
+  CHECK(value(east.reply, "ERR-3.1") == "207");
+  CHECK(value(east.reply, "ERR-8") == "sending facility not allowed for this client certificate");
+
+  // The whole field, as sent: "RIS^1.2.3^ISO" is not "RIS".
+  CHECK(ingest::decide(ris(), order_from("RIS^1.2.3^ISO", "GENHOSP"), stamp, "RADBRIDGE", &grant).reason ==
+        "sending_application_not_allowed");
+  // Enhanced mode answers CR.
+  std::string enhanced = order_from("LAB", "GENHOSP");
+  enhanced.replace(enhanced.find("|2.5.1\r"), 7, "|2.5.1|||AL|NE\r");
+  CHECK(value(ingest::decide(ris(), enhanced, stamp, "RADBRIDGE", &grant).reply, "MSA-1") == "CR");
+}
+
+TEST_CASE("frame handler: a certificate matching several entries may send as any of them; no list, any sender") {
+  fixed_stamp stamp;
+  const config::allowed_client ris_anywhere = entry({"RIS"}, {});
+  const config::allowed_client lab_east = entry({"LAB"}, {"EAST"});
+  ingest::client_grant grant;
+  grant.restricted = true;
+  grant.entries = {&ris_anywhere, &lab_east};
+  auto reason = [&](const std::string& app, const std::string& facility) {
+    const ingest::decision d = ingest::decide(ris(), order_from(app, facility), stamp, "RADBRIDGE", &grant);
+    return d.what == ingest::action::store ? std::string("stored") : d.reason;
+  };
+  CHECK(reason("RIS", "WEST") == "stored");
+  CHECK(reason("LAB", "EAST") == "stored");
+  CHECK(reason("LAB", "WEST") == "sending_facility_not_allowed");
+  CHECK(reason("PACS", "EAST") == "sending_application_not_allowed");
+
+  // An interface without an allow-list: a certificate may send as anyone.
+  ingest::client_grant open;
+  CHECK(ingest::decide(ris(), order_from("PACS", "WEST"), stamp, "RADBRIDGE", &open).what == ingest::action::store);
+}
