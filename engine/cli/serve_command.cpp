@@ -13,6 +13,7 @@
 #include "core/config.hpp"
 #include "core/host_port.hpp"
 #include "core/log.hpp"
+#include "core/secret_file.hpp"
 #include "infer/model_registry.hpp"
 #include "ingest/group_committer.hpp"
 #include "ingest/listener.hpp"
@@ -28,8 +29,10 @@ namespace radbridge::cli {
 namespace {
 
 constexpr std::string_view serve_usage =
-    "usage: radbridge serve --config FILE [--db CONNINFO] [--listen HOST:PORT] [--roles ingest,route,jobs,deliver]\n";
-constexpr std::string_view migrate_usage = "usage: radbridge migrate --db CONNINFO   (or RADBRIDGE_DB)\n";
+    "usage: radbridge serve --config FILE [--db CONNINFO | --db-file FILE] [--listen HOST:PORT]\n"
+    "                       [--roles ingest,route,jobs,deliver]\n";
+constexpr std::string_view migrate_usage =
+    "usage: radbridge migrate (--db CONNINFO | --db-file FILE)   (or RADBRIDGE_DB)\n";
 
 net::tls_options tls_options_from(const config::tls_settings& t) {
   net::tls_options o;
@@ -66,6 +69,19 @@ std::optional<serve_roles> parse_roles(std::string_view text) {
   return r;
 }
 
+// One warning line per secret file of the configuration that group or
+// others may read (the --db-file is warned about where it is read).
+void warn_about_secret_files(const config::engine_settings& s) {
+  secrets::warn_if_readable_by_others("database_file", s.database_file);
+  for (const config::interface_settings& iface : s.interfaces) {
+    if (iface.tls) secrets::warn_if_readable_by_others("interface " + iface.name + " tls key", iface.tls->key_file);
+  }
+  if (!s.pipeline) return;
+  secrets::warn_if_readable_by_others("pacs password_file", s.pipeline->pacs.password_file);
+  secrets::warn_if_readable_by_others("pacs token_file", s.pipeline->pacs.token_file);
+  secrets::warn_if_readable_by_others("pacs key_file", s.pipeline->pacs.key_file);
+}
+
 bool apply_listen(std::string_view text, config::interface_settings& iface) {
   const auto address = parse_host_port(text);
   if (!address) return false;
@@ -77,16 +93,21 @@ bool apply_listen(std::string_view text, config::interface_settings& iface) {
 }  // namespace
 
 int run_migrate(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
-  std::optional<std::string_view> db_flag;
+  database_options db_options;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--db" && i + 1 < args.size()) {
-      db_flag = args[++i];
+      db_options.conninfo = args[++i];
+    } else if (args[i] == "--db-file" && i + 1 < args.size()) {
+      db_options.file = args[++i];
     } else {
       err << migrate_usage;
       return exit_usage;
     }
   }
-  const std::string conninfo = database_conninfo(db_flag, "");
+  int code = exit_ok;
+  const std::optional<std::string> found = database_conninfo_or_say("migrate", db_options, "", err, code);
+  if (!found) return code;
+  const std::string& conninfo = *found;
   if (conninfo.empty()) {
     err << migrate_usage;
     return exit_usage;
@@ -104,7 +125,8 @@ int run_migrate(std::span<const std::string_view> args, std::ostream& out, std::
 }
 
 int run_serve(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
-  std::optional<std::string_view> config_path, db_flag, listen_flag;
+  std::optional<std::string_view> config_path, listen_flag;
+  database_options db_options;
   serve_roles roles{true, {true, true, true}};
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
@@ -119,7 +141,9 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     if (a == "--config") {
       config_path = args[++i];
     } else if (a == "--db") {
-      db_flag = args[++i];
+      db_options.conninfo = args[++i];
+    } else if (a == "--db-file") {
+      db_options.file = args[++i];
     } else if (a == "--listen") {
       listen_flag = args[++i];
     } else if (a == "--roles") {
@@ -151,11 +175,16 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     err << "radbridge serve: --listen expects HOST:PORT, not '" << *listen_flag << "'\n";
     return exit_usage;
   }
-  const std::string conninfo = database_conninfo(db_flag, settings.database);
+  int code = exit_ok;
+  const std::optional<std::string> found = database_conninfo_or_say("serve", db_options, settings.database, err, code);
+  if (!found) return code;
+  const std::string conninfo = *found;
   if (conninfo.empty()) {
-    err << "radbridge serve: no database: give --db, set RADBRIDGE_DB, or set \"database\" in the config\n";
+    err << "radbridge serve: no database: give --db or --db-file, set RADBRIDGE_DB, or set \"database\" or "
+           "\"database_file\" in the config\n";
     return exit_usage;
   }
+  warn_about_secret_files(settings);
 
   // Routes, jobs and delivery: an invalid mapping or registry refuses the start, before the
   // database is touched (the pipeline connects only when it starts).
