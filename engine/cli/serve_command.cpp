@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@
 #include "jobs/pipeline.hpp"
 #include "route/mapping_loader.hpp"
 #include "net/asio.hpp"
+#include "net/http_client.hpp"
+#include "net/loopback.hpp"
 #include "net/tls.hpp"
 #include "store/database.hpp"
 #include "store/store_error.hpp"
@@ -70,8 +73,10 @@ std::optional<serve_roles> parse_roles(std::string_view text) {
 }
 
 // One warning line per secret file of the configuration that group or
-// others may read (the --db-file is warned about where it is read).
-void warn_about_secret_files(const config::engine_settings& s) {
+// others may read (the --db-file is warned about where it is read), and one
+// for a PACS reached in plain text off the host (the destinations' are
+// warned about as their senders are made).
+void warn_at_start(const config::engine_settings& s) {
   secrets::warn_if_readable_by_others("database_file", s.database_file);
   for (const config::interface_settings& iface : s.interfaces) {
     if (iface.tls) secrets::warn_if_readable_by_others("interface " + iface.name + " tls key", iface.tls->key_file);
@@ -80,6 +85,14 @@ void warn_about_secret_files(const config::engine_settings& s) {
   secrets::warn_if_readable_by_others("pacs password_file", s.pipeline->pacs.password_file);
   secrets::warn_if_readable_by_others("pacs token_file", s.pipeline->pacs.token_file);
   secrets::warn_if_readable_by_others("pacs key_file", s.pipeline->pacs.key_file);
+  if (s.pipeline->pacs.dicomweb_url.empty()) return;
+  try {
+    const net::http_url url = net::parse_http_url(s.pipeline->pacs.dicomweb_url);
+    if (!url.tls && !net::is_loopback_host(url.host))
+      log::warn("pacs_plain_text", {{"address", s.pipeline->pacs.dicomweb_url}});
+  } catch (const std::invalid_argument&) {
+    // The job worker refuses the URL with its reason.
+  }
 }
 
 bool apply_listen(std::string_view text, config::interface_settings& iface) {
@@ -184,7 +197,7 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
            "\"database_file\" in the config\n";
     return exit_usage;
   }
-  warn_about_secret_files(settings);
+  warn_at_start(settings);
 
   // Routes, jobs and delivery: an invalid mapping or registry refuses the start, before the
   // database is touched (the pipeline connects only when it starts).

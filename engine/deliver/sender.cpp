@@ -1,9 +1,5 @@
 #include "deliver/sender.hpp"
 
-#include <arpa/inet.h>
-
-#include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -16,6 +12,7 @@
 #include "deliver/mllp_sender.hpp"
 #include "deliver/stow_sender.hpp"
 #include "net/http_client.hpp"
+#include "net/loopback.hpp"
 
 namespace radbridge::deliver {
 
@@ -83,24 +80,10 @@ bool uses_tls(const route::destination& d) {
   return false;
 }
 
-bool is_loopback_host(std::string_view host) {
-  std::string lower(host);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (lower == "localhost" || lower.ends_with(".localhost")) return true;
-  unsigned char v4[4];
-  if (inet_pton(AF_INET, lower.c_str(), v4) == 1) return v4[0] == 127;
-  unsigned char v6[16];
-  if (inet_pton(AF_INET6, lower.c_str(), v6) != 1) return false;
-  static constexpr unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-  static constexpr unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::equal(v6, v6 + 16, loopback)) return true;
-  return std::equal(v6, v6 + 12, v4_mapped) && v6[12] == 127;
-}
-
 bool plain_text_off_host(const route::destination& d) {
   if (d.type == route::destination::kind::folder || uses_tls(d)) return false;
   const std::string host = host_of(d);
-  return !host.empty() && !is_loopback_host(host);
+  return !host.empty() && !net::is_loopback_host(host);
 }
 
 std::unique_ptr<sender> make_sender(const route::destination& d, std::chrono::milliseconds timeout) {

@@ -23,7 +23,6 @@
 
 #include <chrono>
 #include <memory>
-#include <string_view>
 
 #include "deliver/outbound.hpp"
 #include "route/mapping.hpp"
@@ -41,11 +40,9 @@ std::unique_ptr<sender> make_sender(const route::destination& d, std::chrono::mi
 // Whether the destination's connection is TLS: mllp with tls, ca_file or
 // cert_file; fhir and dicomweb with an https address.
 bool uses_tls(const route::destination& d);
-// "localhost" (and names under .localhost), 127.0.0.0/8, ::1 and
-// ::ffff:127.0.0.0/104. Names are not resolved.
-bool is_loopback_host(std::string_view host);
 // A destination that would send in plain text to a host that is not
-// loopback (what make_sender warns about). Folders never are.
+// loopback (net/loopback.hpp; what make_sender warns about). Folders never
+// are.
 bool plain_text_off_host(const route::destination& d);
 
 }  // namespace radbridge::deliver

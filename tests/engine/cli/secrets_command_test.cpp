@@ -1,7 +1,7 @@
 // Secrets kept off command lines: --db-file beside --db and RADBRIDGE_DB
 // (against a real PostgreSQL), and `serve`'s start-up warnings about secret
-// files others may read and destinations that send in plain text off the
-// host, which name paths and destinations and never carry a secret.
+// files others may read and destinations (and the PACS) reached in plain
+// text off the host, which name paths and addresses, never a secret.
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
@@ -137,7 +137,7 @@ TEST_CASE("serve warns at start about readable secret files and plain text off t
   ]})");
   test::write_file(d / "radbridge.json", R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:0"}],
  "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
-                                             R"(", "pacs": {"dicomweb": "https://pacs.example.org/dicom-web", "token_file": "pacs.token"}}})");
+                                             R"(", "pacs": {"dicomweb": "http://pacs.example.org/dicom-web", "token_file": "pacs.token"}}})");
 
   const auto r = test::run_captured(
       {RADBRIDGE_BINARY, "serve", "--config", (d / "radbridge.json").string(), "--db-file", db_file}, {}, "", 120s);
@@ -152,9 +152,10 @@ TEST_CASE("serve warns at start about readable secret files and plain text off t
   CHECK_MESSAGE(has_line(lines, "warn destination_plain_text destination=fhir type=http address=http://fhir.example.org/fhir"),
                 r.err);
   CHECK_MESSAGE(has_line(lines, "warn destination_plain_text destination=ris type=mllp address=10.255.0.1:6661"), r.err);
+  CHECK_MESSAGE(has_line(lines, "warn pacs_plain_text address=http://pacs.example.org/dicom-web"), r.err);
   std::size_t warnings = 0;
   for (const std::string& line : lines) warnings += line.rfind("warn ", 0) == 0 ? 1u : 0u;
-  CHECK_MESSAGE(warnings == 5, r.err);  // not pacs.pw (0600), not ehr_acuity (loopback), not pacs (https)
+  CHECK_MESSAGE(warnings == 6, r.err);  // not pacs.pw (0600), not ehr_acuity (loopback), not the pacs destination (https)
   for (const char* value : {"SECRET1", "SECRET2", "SECRET3", "SECRET4"}) {
     CAPTURE(value);
     CHECK(r.err.find(value) == std::string::npos);
