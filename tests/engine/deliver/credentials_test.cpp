@@ -2,8 +2,8 @@
 // `serve` builds its senders from a mapping file's destinations: bearer and
 // basic Authorization (secrets read from files) arriving exactly at a real
 // HTTP receiver, client certificates accepted by receivers that require them
-// (python-hl7's MLLP server, Node's https) and refused without; which
-// destinations count as plain text off the host.
+// (python-hl7's MLLP server, Node's https; the PACS client too) and refused
+// without; which destinations count as plain text off the host.
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
@@ -13,6 +13,8 @@
 #include <string>
 
 #include "deliver/sender.hpp"
+#include "fetch/dicomweb_client.hpp"
+#include "fetch/fetch_error.hpp"
 #include "engine/net/test_certs.hpp"
 #include "infer/model_registry.hpp"
 #include "json/json_document.hpp"
@@ -173,6 +175,31 @@ TEST_CASE("client certificates: an https FHIR receiver that requires one takes t
   CHECK(without.result == attempt_result::retry);
   CHECK(without.detail ==
         "HTTP POST " + server.base_url() + "/Observation: TLS handshake failed: sslv3 alert handshake failure");
+
+  // The PACS client (fetch, built from the config's "pacs" the same way,
+  // net/http_endpoint.hpp): with the certificate the handshake passes and
+  // the server's answer comes back (404: it is no PACS); without, it fails.
+  radbridge::fetch::dicomweb_settings pacs;
+  pacs.base_url = "https://127.0.0.1:" + std::to_string(server.port()) + "/dicom-web";
+  pacs.ca_file = certs.ca;
+  pacs.cert_file = certs.client_cert;
+  pacs.key_file = certs.client_key;
+  auto error_of = [](const radbridge::fetch::dicomweb_settings& settings) {
+    try {
+      (void)radbridge::fetch::dicomweb_client(settings).find_study_by_accession("A1");
+    } catch (const radbridge::fetch::fetch_error& e) {
+      return e;
+    }
+    FAIL("no fetch_error");
+    return radbridge::fetch::fetch_error(radbridge::fetch::fetch_errc::bad_response, "", false);
+  };
+  const radbridge::fetch::fetch_error with_cert = error_of(pacs);
+  CHECK(with_cert.code() == radbridge::fetch::fetch_errc::not_found);
+  pacs.cert_file.clear();
+  pacs.key_file.clear();
+  const radbridge::fetch::fetch_error without_cert = error_of(pacs);
+  CHECK(without_cert.code() == radbridge::fetch::fetch_errc::unreachable);
+  CHECK(std::string(without_cert.what()).ends_with(": TLS handshake failed: sslv3 alert handshake failure"));
 }
 
 TEST_CASE("client certificates: a certificate needs its key, and https for HTTP destinations") {
