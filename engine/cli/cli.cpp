@@ -7,12 +7,16 @@
 #include <cstring>
 #include <filesystem>
 #include <ostream>
+#include <regex>
+#include <stdexcept>
 
 #include "cli/check_mappings_command.hpp"
 #include "cli/operate_commands.hpp"
 #include "cli/parse_command.hpp"
 #include "cli/replay_command.hpp"
 #include "cli/serve_command.hpp"
+#include "core/log.hpp"
+#include "core/secret_file.hpp"
 
 namespace radbridge::cli {
 
@@ -25,9 +29,9 @@ constexpr std::string_view usage_text =
     "  parse [--json | --path EXPR] FILE|- [FILE...]\n"
     "                     parse HL7 v2 messages (and batch files); print a summary,\n"
     "                     the JSON tree, or one value per message\n"
-    "  serve --config FILE [--db CONNINFO] [--listen HOST:PORT]\n"
+    "  serve --config FILE [--db CONNINFO | --db-file FILE] [--listen HOST:PORT]\n"
     "                     run the MLLP listeners; every AA means the message is in PostgreSQL\n"
-    "  migrate --db CONNINFO\n"
+    "  migrate (--db CONNINFO | --db-file FILE)\n"
     "                     apply the embedded SQL migrations\n"
     "  replay --to HOST:PORT [--tls --ca F --cert F --key F] [--connections N]\n"
     "         [--rate R] [--repeat K] [--timeout-ms MS] [--ack-log FILE] PATH...\n"
@@ -38,9 +42,9 @@ constexpr std::string_view usage_text =
     "                     check mapping files; every problem as file:line:col: reason\n"
     "  preview --mapping PATH --order ORDER.hl7 (--findings F.json | --dir DIR) --out DIR\n"
     "                     build every output the matching routes define into DIR; send nothing\n"
-    "  requeue [--db CONNINFO] [--destination NAME] [--id N]...\n"
+    "  requeue [--db CONNINFO | --db-file FILE] [--destination NAME] [--id N]...\n"
     "                     put dead letters back on their delivery lanes\n"
-    "  audit [--db CONNINFO] STUDY_KEY\n"
+    "  audit [--db CONNINFO | --db-file FILE] STUDY_KEY\n"
     "                     what happened to a study: jobs, inferences, outbound messages\n"
     "\n"
     "run 'radbridge COMMAND --help' for a command's options.\n";
@@ -63,10 +67,54 @@ int exec_worker(char** argv, std::ostream& err) {
   return exit_failure;
 }
 
-std::string database_conninfo(std::optional<std::string_view> flag, const std::string& fallback) {
-  if (flag) return std::string(*flag);
+namespace {
+
+// A libpq conninfo with a password in it: the keyword (password=...) or a
+// URI's user information (postgresql://user:secret@host/db).
+bool holds_password(std::string_view conninfo) {
+  static const std::regex keyword(R"((^|\s)password\s*=)", std::regex::icase);
+  static const std::regex uri(R"(^postgres(ql)?://[^/@]*:[^/@]*@)", std::regex::icase);
+  const std::string text(conninfo);
+  return std::regex_search(text, keyword) || std::regex_search(text, uri);
+}
+
+}  // namespace
+
+std::string database_conninfo(const database_options& options, const std::string& fallback) {
+  if (options.conninfo && options.file) throw std::invalid_argument("give --db or --db-file, not both");
+  if (options.conninfo) {
+    if (holds_password(*options.conninfo)) {
+      log::warn("database_password_on_command_line", {{"hint", "use --db-file or RADBRIDGE_DB: ps shows --db"}});
+    }
+    return std::string(*options.conninfo);
+  }
+  if (options.file) {
+    const std::string path(*options.file);
+    std::string conninfo;
+    try {
+      conninfo = secrets::read_secret_file(path);
+    } catch (const secrets::secret_file_error& e) {
+      throw secrets::secret_file_error(std::string("--db-file: ") + e.what());
+    }
+    secrets::warn_if_readable_by_others("--db-file", path);
+    return conninfo;
+  }
   if (const char* env = std::getenv("RADBRIDGE_DB"); env != nullptr && *env != '\0') return env;
   return fallback;
+}
+
+std::optional<std::string> database_conninfo_or_say(std::string_view command, const database_options& options,
+                                                    const std::string& fallback, std::ostream& err, int& code) {
+  try {
+    return database_conninfo(options, fallback);
+  } catch (const std::invalid_argument& e) {
+    err << "radbridge " << command << ": " << e.what() << '\n';
+    code = exit_usage;
+  } catch (const secrets::secret_file_error& e) {
+    err << "radbridge " << command << ": " << e.what() << '\n';
+    code = exit_failure;
+  }
+  return std::nullopt;
 }
 
 int run(std::span<const std::string_view> args, std::istream& in, std::ostream& out, std::ostream& err) {

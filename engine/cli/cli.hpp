@@ -29,7 +29,25 @@ int exec_worker(char** argv, std::ostream& err);
 // The path of a program installed beside this executable.
 std::string sibling_executable(std::string_view name);
 
-// The database of a command: --db, else RADBRIDGE_DB, else `fallback`.
-std::string database_conninfo(std::optional<std::string_view> flag, const std::string& fallback = {});
+// A command's database options: --db CONNINFO (visible in `ps`) or
+// --db-file FILE (a secret file, core/secret_file.hpp).
+struct database_options {
+  std::optional<std::string_view> conninfo;  // --db
+  std::optional<std::string_view> file;      // --db-file
+};
+
+// The database of a command: --db, else the content of --db-file, else
+// RADBRIDGE_DB, else `fallback` (the config's "database" or
+// "database_file"). Logs a warning when the --db-file is readable by group
+// or others, and when --db carries a password. Throws
+// std::invalid_argument ("give --db or --db-file, not both") and
+// secrets::secret_file_error ("--db-file: cannot read the secret file ...").
+std::string database_conninfo(const database_options& options, const std::string& fallback = {});
+
+// database_conninfo for `radbridge COMMAND`: a problem is printed as
+// "radbridge COMMAND: REASON" and gives nullopt, with `code` exit_usage
+// (both options) or exit_failure (an unusable file).
+std::optional<std::string> database_conninfo_or_say(std::string_view command, const database_options& options,
+                                                    const std::string& fallback, std::ostream& err, int& code);
 
 }  // namespace radbridge::cli

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli.hpp"
+#include "core/secret_file.hpp"
 #include "fetch/fetch_error.hpp"
 #include "net/http_auth.hpp"
 #include "fetch/study_fetch.hpp"
@@ -23,7 +24,8 @@ constexpr std::string_view usage_text =
     "usage: radbridge infer --model ID (--dir DIR [--study UID | --accession ACC]\n"
     "                       | --dicomweb URL (--study UID | --accession ACC))\n"
     "                       [--registry FILE] [--json] [--threads N]\n"
-    "                       [--user U --password P | --token T] [--ca FILE] [--timeout-ms MS]\n"
+    "                       [--user U (--password P | --password-file F) | --token T | --token-file F]\n"
+    "                       [--ca FILE] [--timeout-ms MS]\n"
     "  runs one model of the registry on one study and prints its findings\n";
 
 struct options {
@@ -35,6 +37,8 @@ struct options {
   bool json = false;
   int threads = 0;
   fetch::dicomweb_settings pacs;
+  std::string password_file;  // read when the command runs (core/secret_file.hpp)
+  std::string token_file;
 };
 
 template <class T>
@@ -77,8 +81,10 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
       opt.pacs.auth.scheme = net::auth_scheme::basic;
     } else if (a == "--password") {
       opt.pacs.auth.password = v;
-    } else if (a == "--token") {
-      opt.pacs.auth.token = v;
+    } else if (a == "--password-file") {
+      opt.password_file = v;
+    } else if (a == "--token" || a == "--token-file") {
+      (a == "--token" ? opt.pacs.auth.token : opt.token_file) = v;
       opt.pacs.auth.scheme = net::auth_scheme::bearer;
     } else if (a == "--ca") {
       opt.pacs.ca_file = v;
@@ -93,7 +99,11 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
   if (opt.model.empty()) return std::string("--model ID is required");
   if (opt.dir.empty() == opt.dicomweb.empty()) return std::string("give one of --dir DIR and --dicomweb URL");
   if (!opt.dicomweb.empty() && !opt.study) return std::string("--dicomweb needs --study UID or --accession ACC");
-  if (!opt.pacs.auth.user.empty() && !opt.pacs.auth.token.empty()) return std::string("give --user/--password or --token, not both");
+  const bool token = !opt.pacs.auth.token.empty() || !opt.token_file.empty();
+  if (!opt.pacs.auth.user.empty() && token) return std::string("give --user/--password or --token, not both");
+  if (!opt.pacs.auth.password.empty() && !opt.password_file.empty())
+    return std::string("give --password or --password-file, not both");
+  if (!opt.pacs.auth.token.empty() && !opt.token_file.empty()) return std::string("give --token or --token-file, not both");
   return std::nullopt;
 }
 
@@ -131,6 +141,8 @@ int run_infer(std::span<const std::string_view> args, std::ostream& out, std::os
     return exit_ok;
   }
   try {
+    if (!opt.password_file.empty()) opt.pacs.auth.password = secrets::read_secret_file(opt.password_file);
+    if (!opt.token_file.empty()) opt.pacs.auth.token = secrets::read_secret_file(opt.token_file);
     const infer::model_registry registry = infer::load_registry(opt.registry);
     const infer::model_spec* spec = registry.find(opt.model);
     if (spec == nullptr) {

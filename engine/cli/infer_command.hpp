@@ -8,7 +8,8 @@
 // one study. Prints the findings with the model's identity and the time of
 // each step, or with `--json` one object (infer/inference_result.hpp).
 // DICOMweb options: `--user U --password P` (basic) or `--token T` (bearer),
-// `--ca FILE` for https, `--timeout-ms MS` per request. `--threads N` sets
+// the secret also as `--password-file F` or `--token-file F` (a secret file,
+// core/secret_file.hpp, kept out of `ps`), `--ca FILE` for https, `--timeout-ms MS` per request. `--threads N` sets
 // libtorch's intra-op threads. Errors (unknown model, model file that fails
 // its sha256, study not found, no matching series, undecodable or
 // inconsistent series, a series the model does not accept) are one line on

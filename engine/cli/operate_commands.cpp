@@ -17,10 +17,10 @@ namespace radbridge::cli {
 namespace {
 
 constexpr std::string_view requeue_usage =
-    "usage: radbridge requeue [--db CONNINFO] [--destination NAME] [--id N]...\n"
+    "usage: radbridge requeue [--db CONNINFO | --db-file FILE] [--destination NAME] [--id N]...\n"
     "  puts dead letters back on their lanes (all, one destination's, or the given ids)\n";
 constexpr std::string_view audit_usage =
-    "usage: radbridge audit [--db CONNINFO] STUDY_KEY\n"
+    "usage: radbridge audit [--db CONNINFO | --db-file FILE] STUDY_KEY\n"
     "  what happened to a study (accession number or Study Instance UID): jobs, inferences, outbound messages\n";
 
 void write_audit_text(std::ostream& out, const std::vector<store::job_record>& jobs) {
@@ -50,7 +50,7 @@ void write_audit_text(std::ostream& out, const std::vector<store::job_record>& j
 }  // namespace
 
 int run_requeue(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
-  std::optional<std::string_view> db_flag;
+  database_options db_options;
   std::optional<std::string> destination;
   std::vector<std::int64_t> ids;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -65,7 +65,9 @@ int run_requeue(std::span<const std::string_view> args, std::ostream& out, std::
     }
     const std::string_view v = args[++i];
     if (a == "--db") {
-      db_flag = v;
+      db_options.conninfo = v;
+    } else if (a == "--db-file") {
+      db_options.file = v;
     } else if (a == "--destination") {
       destination = std::string(v);
     } else if (a == "--id") {
@@ -80,9 +82,12 @@ int run_requeue(std::span<const std::string_view> args, std::ostream& out, std::
       return exit_usage;
     }
   }
-  const std::string conninfo = database_conninfo(db_flag);
+  int code = exit_ok;
+  const std::optional<std::string> found = database_conninfo_or_say("requeue", db_options, {}, err, code);
+  if (!found) return code;
+  const std::string& conninfo = *found;
   if (conninfo.empty()) {
-    err << "radbridge requeue: no database: give --db or set RADBRIDGE_DB\n";
+    err << "radbridge requeue: no database: give --db or --db-file, or set RADBRIDGE_DB\n";
     return exit_usage;
   }
   try {
@@ -97,7 +102,7 @@ int run_requeue(std::span<const std::string_view> args, std::ostream& out, std::
 }
 
 int run_audit(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
-  std::optional<std::string_view> db_flag;
+  database_options db_options;
   std::optional<std::string_view> key;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
@@ -106,7 +111,9 @@ int run_audit(std::span<const std::string_view> args, std::ostream& out, std::os
       return exit_ok;
     }
     if (a == "--db" && i + 1 < args.size()) {
-      db_flag = args[++i];
+      db_options.conninfo = args[++i];
+    } else if (a == "--db-file" && i + 1 < args.size()) {
+      db_options.file = args[++i];
     } else if (a.starts_with("--") || key) {
       err << "radbridge audit: unexpected '" << a << "'\n" << audit_usage;
       return exit_usage;
@@ -114,9 +121,12 @@ int run_audit(std::span<const std::string_view> args, std::ostream& out, std::os
       key = a;
     }
   }
-  const std::string conninfo = database_conninfo(db_flag);
+  int code = exit_ok;
+  const std::optional<std::string> found = database_conninfo_or_say("audit", db_options, {}, err, code);
+  if (!found) return code;
+  const std::string& conninfo = *found;
   if (!key || conninfo.empty()) {
-    err << (key ? "radbridge audit: no database: give --db or set RADBRIDGE_DB\n" : "") << audit_usage;
+    err << (key ? "radbridge audit: no database: give --db or --db-file, or set RADBRIDGE_DB\n" : "") << audit_usage;
     return exit_usage;
   }
   try {

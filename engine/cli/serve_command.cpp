@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "core/config.hpp"
 #include "core/host_port.hpp"
 #include "core/log.hpp"
+#include "core/secret_file.hpp"
 #include "infer/model_registry.hpp"
 #include "ingest/client_policy.hpp"
 #include "ingest/group_committer.hpp"
@@ -20,6 +22,8 @@
 #include "jobs/pipeline.hpp"
 #include "route/mapping_loader.hpp"
 #include "net/asio.hpp"
+#include "net/http_client.hpp"
+#include "net/loopback.hpp"
 #include "net/tls.hpp"
 #include "store/database.hpp"
 #include "store/store_error.hpp"
@@ -29,8 +33,10 @@ namespace radbridge::cli {
 namespace {
 
 constexpr std::string_view serve_usage =
-    "usage: radbridge serve --config FILE [--db CONNINFO] [--listen HOST:PORT] [--roles ingest,route,jobs,deliver]\n";
-constexpr std::string_view migrate_usage = "usage: radbridge migrate --db CONNINFO   (or RADBRIDGE_DB)\n";
+    "usage: radbridge serve --config FILE [--db CONNINFO | --db-file FILE] [--listen HOST:PORT]\n"
+    "                       [--roles ingest,route,jobs,deliver]\n";
+constexpr std::string_view migrate_usage =
+    "usage: radbridge migrate (--db CONNINFO | --db-file FILE)   (or RADBRIDGE_DB)\n";
 
 struct serve_roles {
   bool ingest = false;
@@ -56,6 +62,29 @@ std::optional<serve_roles> parse_roles(std::string_view text) {
   return r;
 }
 
+// One warning line per secret file of the configuration that group or
+// others may read (the --db-file is warned about where it is read), and one
+// for a PACS reached in plain text off the host (the destinations' are
+// warned about as their senders are made).
+void warn_at_start(const config::engine_settings& s) {
+  secrets::warn_if_readable_by_others("database_file", s.database_file);
+  for (const config::interface_settings& iface : s.interfaces) {
+    if (iface.tls) secrets::warn_if_readable_by_others("interface " + iface.name + " tls key", iface.tls->key_file);
+  }
+  if (!s.pipeline) return;
+  secrets::warn_if_readable_by_others("pacs password_file", s.pipeline->pacs.password_file);
+  secrets::warn_if_readable_by_others("pacs token_file", s.pipeline->pacs.token_file);
+  secrets::warn_if_readable_by_others("pacs key_file", s.pipeline->pacs.key_file);
+  if (s.pipeline->pacs.dicomweb_url.empty()) return;
+  try {
+    const net::http_url url = net::parse_http_url(s.pipeline->pacs.dicomweb_url);
+    if (!url.tls && !net::is_loopback_host(url.host))
+      log::warn("pacs_plain_text", {{"address", s.pipeline->pacs.dicomweb_url}});
+  } catch (const std::invalid_argument&) {
+    // The job worker refuses the URL with its reason.
+  }
+}
+
 bool apply_listen(std::string_view text, config::interface_settings& iface) {
   const auto address = parse_host_port(text);
   if (!address) return false;
@@ -67,16 +96,21 @@ bool apply_listen(std::string_view text, config::interface_settings& iface) {
 }  // namespace
 
 int run_migrate(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
-  std::optional<std::string_view> db_flag;
+  database_options db_options;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--db" && i + 1 < args.size()) {
-      db_flag = args[++i];
+      db_options.conninfo = args[++i];
+    } else if (args[i] == "--db-file" && i + 1 < args.size()) {
+      db_options.file = args[++i];
     } else {
       err << migrate_usage;
       return exit_usage;
     }
   }
-  const std::string conninfo = database_conninfo(db_flag, "");
+  int code = exit_ok;
+  const std::optional<std::string> found = database_conninfo_or_say("migrate", db_options, "", err, code);
+  if (!found) return code;
+  const std::string& conninfo = *found;
   if (conninfo.empty()) {
     err << migrate_usage;
     return exit_usage;
@@ -94,7 +128,8 @@ int run_migrate(std::span<const std::string_view> args, std::ostream& out, std::
 }
 
 int run_serve(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
-  std::optional<std::string_view> config_path, db_flag, listen_flag;
+  std::optional<std::string_view> config_path, listen_flag;
+  database_options db_options;
   serve_roles roles{true, {true, true, true}};
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
@@ -109,7 +144,9 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     if (a == "--config") {
       config_path = args[++i];
     } else if (a == "--db") {
-      db_flag = args[++i];
+      db_options.conninfo = args[++i];
+    } else if (a == "--db-file") {
+      db_options.file = args[++i];
     } else if (a == "--listen") {
       listen_flag = args[++i];
     } else if (a == "--roles") {
@@ -141,11 +178,16 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     err << "radbridge serve: --listen expects HOST:PORT, not '" << *listen_flag << "'\n";
     return exit_usage;
   }
-  const std::string conninfo = database_conninfo(db_flag, settings.database);
+  int code = exit_ok;
+  const std::optional<std::string> found = database_conninfo_or_say("serve", db_options, settings.database, err, code);
+  if (!found) return code;
+  const std::string conninfo = *found;
   if (conninfo.empty()) {
-    err << "radbridge serve: no database: give --db, set RADBRIDGE_DB, or set \"database\" in the config\n";
+    err << "radbridge serve: no database: give --db or --db-file, set RADBRIDGE_DB, or set \"database\" or "
+           "\"database_file\" in the config\n";
     return exit_usage;
   }
+  warn_at_start(settings);
 
   // Routes, jobs and delivery: an invalid mapping or registry refuses the start, before the
   // database is touched (the pipeline connects only when it starts).

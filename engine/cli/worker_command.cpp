@@ -59,7 +59,8 @@ int run_jobs(std::span<const std::string_view> args, std::ostream& out, std::ost
     err << "radbridge-worker jobs: the configuration has no \"pipeline\" section\n";
     return exit_failure;
   }
-  const std::string conninfo = database_conninfo(db_flag, settings.database);
+  // serve hands its database over in RADBRIDGE_DB (never on the command line).
+  const std::string conninfo = database_conninfo({db_flag, std::nullopt}, settings.database);
   if (conninfo.empty()) {
     err << "radbridge-worker jobs: no database: give --db, set RADBRIDGE_DB, or set \"database\" in the config\n";
     return exit_usage;

@@ -8,11 +8,13 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "core/host_port.hpp"
 #include "core/json_checker.hpp"
+#include "core/secret_file.hpp"
 #include "json/json_document.hpp"
 
 namespace radbridge::config {
@@ -136,6 +138,45 @@ interface_settings read_interface(json_checker& c, const json::value& v) {
   return iface;
 }
 
+// Credentials: basic (user with password or password_file) or bearer (token
+// or token_file), never both; a client certificate needs its key.
+void check_pacs_credentials(json_checker& c, const json::value& x) {
+  auto has = [&](std::string_view key) { return x.find(key) != nullptr; };
+  auto at = [&](std::string_view key) -> const json::value& { return *x.find(key); };
+  for (const auto& [inline_key, file_key] : {std::pair{"password", "password_file"}, std::pair{"token", "token_file"}}) {
+    if (has(inline_key) && has(file_key))
+      c.problem(at(file_key), fmt::format("\"pacs\" takes \"{}\" or \"{}\", not both", inline_key, file_key));
+  }
+  const bool basic = has("user"), bearer = has("token") || has("token_file");
+  if ((has("password") || has("password_file")) && !basic)
+    c.problem(x, "\"pacs\" has a password but no \"user\" (basic authentication needs both)");
+  if (basic && bearer)
+    c.problem(x, "\"pacs\" takes \"user\" and a password (basic) or a token (bearer), not both");
+  if (has("cert_file") != has("key_file"))
+    c.problem(x, "\"pacs\" needs both \"cert_file\" and \"key_file\" for a client certificate");
+}
+
+void read_pacs(json_checker& c, const json::value& x, pacs_settings& pacs) {
+  c.members(x, "\"pacs\"", {
+      {"dicomweb", [&](const json::value& y) { c.string(y, pacs.dicomweb_url); }},
+      {"folder", [&](const json::value& y) { c.file(y, pacs.folder); }},
+      {"user", [&](const json::value& y) { c.string(y, pacs.user); }},
+      {"password", [&](const json::value& y) { c.string(y, pacs.password); }},
+      {"password_file", [&](const json::value& y) { secrets::read_secret_setting(c, y, pacs.password_file, pacs.password); }},
+      {"token", [&](const json::value& y) { c.string(y, pacs.token); }},
+      {"token_file", [&](const json::value& y) { secrets::read_secret_setting(c, y, pacs.token_file, pacs.token); }},
+      {"ca_file", [&](const json::value& y) { c.file(y, pacs.ca_file); }},
+      {"cert_file", [&](const json::value& y) { c.file(y, pacs.cert_file); }},
+      {"key_file", [&](const json::value& y) { c.file(y, pacs.key_file); }},
+      {"timeout_ms", [&](const json::value& y) { c.millis(y, pacs.timeout); }},
+  });
+  if (!x.is_object()) return;
+  if ((x.find("dicomweb") == nullptr) == (x.find("folder") == nullptr)) {
+    c.problem(x, "\"pacs\" needs exactly one of \"dicomweb\" (a URL) or \"folder\"");
+  }
+  check_pacs_credentials(c, x);
+}
+
 pipeline_settings read_pipeline(json_checker& c, const json::value& v) {
   pipeline_settings p;
   c.members(v, "\"pipeline\"", {
@@ -145,20 +186,7 @@ pipeline_settings read_pipeline(json_checker& c, const json::value& v) {
          for (std::size_t i = 0; i < x.size(); ++i) c.file(x[i], p.mappings[i]);
        }},
       {"registry", [&](const json::value& x) { c.file(x, p.registry); }},
-      {"pacs", [&](const json::value& x) {
-         c.members(x, "\"pacs\"", {
-             {"dicomweb", [&](const json::value& y) { c.string(y, p.pacs.dicomweb_url); }},
-             {"folder", [&](const json::value& y) { c.file(y, p.pacs.folder); }},
-             {"user", [&](const json::value& y) { c.string(y, p.pacs.user); }},
-             {"password", [&](const json::value& y) { c.string(y, p.pacs.password); }},
-             {"token", [&](const json::value& y) { c.string(y, p.pacs.token); }},
-             {"ca_file", [&](const json::value& y) { c.file(y, p.pacs.ca_file); }},
-             {"timeout_ms", [&](const json::value& y) { c.millis(y, p.pacs.timeout); }},
-         });
-         if (x.is_object() && (x.find("dicomweb") == nullptr) == (x.find("folder") == nullptr)) {
-           c.problem(x, "\"pacs\" needs exactly one of \"dicomweb\" (a URL) or \"folder\"");
-         }
-       }},
+      {"pacs", [&](const json::value& x) { read_pacs(c, x, p.pacs); }},
       {"job_workers", [&](const json::value& x) { c.count(x, p.job_workers, 1, 64); }},
       {"inference_threads", [&](const json::value& x) { c.count(x, p.inference_threads, 1, 64); }},
       {"job_attempts", [&](const json::value& x) { c.count(x, p.job_attempts, 1, 1000); }},
@@ -195,6 +223,10 @@ engine_settings parse_config(std::string_view text, std::string_view name, const
   const json::value* interfaces = nullptr;
   c.members(doc.value(), "the configuration", {
       {"database", [&](const json::value& x) { c.string(x, settings.database); }},
+      {"database_file", [&](const json::value& x) {
+         secrets::read_secret_setting(c, x, settings.database_file, settings.database);
+         if (doc.value().find("database") != nullptr) c.problem(x, "give \"database\" or \"database_file\", not both");
+       }},
       {"application_name", [&](const json::value& x) { c.string(x, settings.application_name); }},
       {"max_commit_group", [&](const json::value& x) {
          if (x.is_number() && x.is_integer() && x.as_int64() > static_cast<std::int64_t>(max_commit_group_limit)) {

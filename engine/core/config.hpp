@@ -86,14 +86,20 @@ struct interface_settings {
 };
 
 // Where the pipeline reads studies: a PACS over DICOMweb, or a folder of
-// DICOM files (the demo's embedded default).
+// DICOM files (the demo's embedded default). Credentials: basic (user and
+// password) or bearer (token), each secret given inline or read from a file
+// (core/secret_file.hpp) when the configuration is loaded.
 struct pacs_settings {
   std::string dicomweb_url;  // e.g. http://127.0.0.1:8042/dicom-web
   std::string folder;        // instead of a PACS
   std::string user;
-  std::string password;
-  std::string token;
+  std::string password;       // inline, or read from password_file
+  std::string password_file;  // empty: none
+  std::string token;          // inline, or read from token_file
+  std::string token_file;     // empty: none
   std::string ca_file;
+  std::string cert_file;  // https: a client certificate (PEM) ...
+  std::string key_file;   // ... and its key
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
 };
 
@@ -128,7 +134,8 @@ struct pipeline_settings {
 };
 
 struct engine_settings {
-  std::string database;  // libpq conninfo; --db and RADBRIDGE_DB override it
+  std::string database;       // libpq conninfo, inline or read from database_file; --db, --db-file and RADBRIDGE_DB override it
+  std::string database_file;  // empty: none
   std::string application_name = "RADBRIDGE";  // MSH-3 of our ACKs when the sender left MSH-5 empty
   std::size_t max_commit_group = 256;  // at most max_commit_group_limit
   std::size_t commit_workers = 1;  // database connections the committer sends groups over

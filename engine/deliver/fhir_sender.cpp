@@ -9,6 +9,7 @@
 #include "core/result_identity.hpp"
 #include "deliver/text.hpp"
 #include "net/http_client.hpp"
+#include "net/http_endpoint.hpp"
 #include "net/http_error.hpp"
 
 namespace radbridge::deliver {
@@ -31,14 +32,14 @@ attempt_result result_of(unsigned status) {
 
 fhir_sender::fhir_sender(fhir_sender_options options) {
   if (options.timeout.count() <= 0) throw std::invalid_argument("FHIR sender: the timeout must be positive");
-  net::http_url server = net::parse_http_url(options.base_url);
-  target_ = server.path + "/Observation";
-  url_ = server.origin() + target_;
-  net::http_client_options http;
-  http.connect_timeout = options.timeout;
-  http.request_timeout = options.timeout;
-  http.ca_file = options.ca_file;
-  http_ = std::make_unique<net::http_client>(std::move(server), std::move(http));
+  net::http_endpoint endpoint = net::make_http_endpoint(
+      {options.base_url, options.auth, options.ca_file, true, options.cert_file, options.key_file, options.timeout,
+       options.timeout},
+      "FHIR");
+  http_ = std::move(endpoint.client);
+  authorization_ = std::move(endpoint.authorization);
+  target_ = endpoint.prefix + "/Observation";
+  url_ = http_->server().origin() + target_;
 }
 
 fhir_sender::~fhir_sender() = default;
@@ -63,6 +64,7 @@ attempt_outcome fhir_sender::send(const outbound_item& item) {
   request.headers.emplace_back("Content-Type", std::string(fhir_json));
   request.headers.emplace_back("Accept", std::string(fhir_json));
   if (!update) request.headers.emplace_back("If-None-Exist", if_none_exist(item.identity));
+  if (!authorization_.empty()) request.headers.emplace_back("Authorization", authorization_);
   request.body = item.payload;
   try {
     net::http_response response = http_->send(request, max_response_bytes);

@@ -32,6 +32,7 @@
 #include <string_view>
 
 #include "deliver/sender.hpp"
+#include "net/http_auth.hpp"
 
 namespace radbridge::net {
 class http_client;
@@ -43,12 +44,17 @@ struct fhir_sender_options {
   std::string base_url;  // "http(s)://host[:port]/path", e.g. "http://127.0.0.1:8080/fhir"
   std::string ca_file;   // https: PEM CA bundle; empty: the system's CAs
   std::chrono::milliseconds timeout{10'000};
+  net::http_auth auth;    // none, basic or bearer: sent as Authorization with every request
+  std::string cert_file;  // https: a client certificate (PEM) and its key
+  std::string key_file;
 };
 
 class fhir_sender final : public sender {
  public:
-  // Throws std::invalid_argument for a bad base URL or a timeout that is not
-  // positive, std::runtime_error ("TLS: ...") for a CA file that cannot be used.
+  // Throws std::invalid_argument for a bad base URL, a timeout that is not
+  // positive, credentials that cannot work ("FHIR: bearer authentication
+  // needs a token") or a client certificate on http, std::runtime_error
+  // ("TLS: ...") for a CA, certificate or key file that cannot be used.
   explicit fhir_sender(fhir_sender_options options);
   ~fhir_sender() override;
   fhir_sender(const fhir_sender&) = delete;
@@ -63,8 +69,9 @@ class fhir_sender final : public sender {
 
  private:
   std::unique_ptr<net::http_client> http_;
-  std::string target_;  // "{path}/Observation"
-  std::string url_;     // origin + target, for details
+  std::string target_;         // "{path}/Observation"
+  std::string url_;            // origin + target, for details
+  std::string authorization_;  // the Authorization header's value, or empty
 };
 
 }  // namespace radbridge::deliver

@@ -47,26 +47,78 @@ class file {
 
 std::string errno_text(int error) { return std::strerror(error); }
 
-// The whole file, or nullopt when it does not exist; an error text otherwise.
-std::optional<std::string> read_existing(const fs::path& path, std::string& error) {
-  file in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) {
-    if (errno != ENOENT) error = errno_text(errno);
-    return std::nullopt;
+// "a symbolic link", "a FIFO", ... for what a refusal names.
+std::string_view kind_of(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  return "not a regular file";
+}
+
+// What is at the target name now.
+struct existing_file {
+  bool present = false;
+  bool same_bytes = false;
+  std::string refusal;  // not empty: refuse it (permanent)
+  std::string error;    // not empty: an I/O error (retry)
+};
+
+// Looks at `path` without following a link or opening anything but a
+// regular file: lstat first (nothing else is opened), then open with
+// O_NOFOLLOW | O_NONBLOCK and check again on the descriptor, in case the
+// name changed in between. Bytes are read only when the sizes are equal.
+existing_file look_at(const fs::path& path, const std::string& name, std::string_view payload,
+                      std::uintmax_t max_bytes) {
+  existing_file out;
+  auto refuse = [&](mode_t mode) {
+    out.present = true;
+    out.refusal = fmt::format("{} is {}; refusing it", name, kind_of(mode));
+    return out;
+  };
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) out.error = fmt::format("cannot look at {}: {}", name, errno_text(errno));
+    return out;
   }
+  if (!S_ISREG(st.st_mode)) return refuse(st.st_mode);
+  file in(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (in.get() < 0) {
+    if (errno == ENOENT) return out;
+    if (errno == ELOOP) return refuse(S_IFLNK);
+    out.error = fmt::format("cannot read {}: {}", name, errno_text(errno));
+    return out;
+  }
+  if (::fstat(in.get(), &st) != 0) {
+    out.error = fmt::format("cannot read {}: {}", name, errno_text(errno));
+    return out;
+  }
+  if (!S_ISREG(st.st_mode)) return refuse(st.st_mode);
+  out.present = true;
+  const auto size = static_cast<std::uintmax_t>(st.st_size);
+  if (size > max_bytes) {
+    out.refusal = fmt::format("{} is {} bytes, over the limit of {}; refusing to read or replace it", name, size,
+                              max_bytes);
+    return out;
+  }
+  if (size != payload.size()) return out;
   std::string bytes;
+  bytes.reserve(payload.size());
   char buffer[64 * 1024];
   for (;;) {
     const ssize_t n = ::read(in.get(), buffer, sizeof buffer);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
-      error = errno_text(errno);
-      return std::nullopt;
+      out.error = fmt::format("cannot read {}: {}", name, errno_text(errno));
+      return out;
     }
     bytes.append(buffer, static_cast<std::size_t>(n));
+    if (bytes.size() > payload.size()) return out;  // grew meanwhile: not the same
   }
-  return bytes;
+  out.same_bytes = bytes == payload;
+  return out;
 }
 
 bool write_all(int fd, std::string_view bytes) {
@@ -88,8 +140,11 @@ bool usable_name(std::string_view identity) {
 
 }  // namespace
 
-folder_sender::folder_sender(fs::path folder) : folder_(std::move(folder)) {
+folder_sender::folder_sender(fs::path folder, folder_options options)
+    : folder_(std::move(folder)), options_(options) {
   if (folder_.empty()) throw std::invalid_argument("folder sender: no folder");
+  if ((options_.file_mode & ~0777u) != 0)
+    throw std::invalid_argument(fmt::format("folder sender: file mode {:04o} has bits outside 0777", options_.file_mode));
 }
 
 std::string_view folder_sender::extension(work::output_kind type) noexcept {
@@ -116,13 +171,18 @@ attempt_outcome folder_sender::send(const outbound_item& item) {
   const fs::path target = folder_ / name;
 
   std::error_code ec;
-  fs::create_directories(folder_, ec);
+  if (fs::create_directories(folder_, ec) && !ec) {
+    // Search where reading is allowed: 0640 → 0750.
+    const unsigned folder_mode = options_.file_mode | ((options_.file_mode & 0444u) >> 2);
+    if (::chmod(folder_.c_str(), static_cast<mode_t>(folder_mode)) != 0)
+      return retry(fmt::format("cannot set the folder's mode: {}", errno_text(errno)));
+  }
   if (ec) return retry(fmt::format("cannot create the folder: {}", ec.message()));
 
-  std::string error;
-  const std::optional<std::string> existing = read_existing(target, error);
-  if (!error.empty()) return retry(fmt::format("cannot read {}: {}", name, error));
-  if (existing && *existing == item.payload) {
+  const existing_file existing = look_at(target, name, item.payload, options_.max_existing_bytes);
+  if (!existing.error.empty()) return retry(existing.error);
+  if (!existing.refusal.empty()) return {attempt_result::rejected, where + ": " + existing.refusal, {}};
+  if (existing.same_bytes) {
     return {attempt_result::sent, fmt::format("{}: {} is already there with the same bytes", where, name), {}};
   }
 
@@ -130,10 +190,13 @@ attempt_outcome folder_sender::send(const outbound_item& item) {
       fmt::format(".{}.tmp-{}-{}", name, static_cast<long>(::getpid()), temp_counter.fetch_add(1) + 1);
   const fs::path temp = folder_ / temp_name;
   {
-    file out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    const auto mode = static_cast<mode_t>(options_.file_mode);
+    file out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
     if (out.get() < 0) return retry(fmt::format("cannot create {}: {}", temp_name, errno_text(errno)));
     const char* step = nullptr;
-    if (!write_all(out.get(), item.payload)) {
+    if (::fchmod(out.get(), mode) != 0) {  // the umask took bits away
+      step = "set the mode of";
+    } else if (!write_all(out.get(), item.payload)) {
       step = "write";
     } else if (::fsync(out.get()) != 0) {
       step = "fsync";
@@ -157,7 +220,9 @@ attempt_outcome folder_sender::send(const outbound_item& item) {
     return retry(fmt::format("cannot fsync the folder: {}", errno_text(errno)));
   }
   return {attempt_result::sent,
-          fmt::format("{}: {} {} ({} bytes)", where, existing ? "replaced" : "wrote", name, item.payload.size()), {}};
+          fmt::format("{}: {} {} ({} bytes)", where, existing.present ? "replaced" : "wrote", name,
+                      item.payload.size()),
+          {}};
 }
 
 }  // namespace radbridge::deliver

@@ -149,9 +149,13 @@ mllp_sender::mllp_sender(mllp_sender_options options) {
   const std::string& host = state_->options.host;
   state_->peer = host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, state_->options.port)
                                                      : fmt::format("{}:{}", host, state_->options.port);
+  if (!state_->options.tls && (!state_->options.cert_file.empty() || !state_->options.key_file.empty()))
+    throw std::invalid_argument("MLLP sender: a client certificate needs TLS");
   if (state_->options.tls) {
     net::tls_options tls;
     tls.ca_file = state_->options.ca_file;
+    tls.cert_file = state_->options.cert_file;
+    tls.key_file = state_->options.key_file;
     tls.server_name = host;
     state_->tls.emplace(net::make_client_context(tls));
   }

@@ -38,12 +38,15 @@ struct mllp_sender_options {
   bool tls = false;
   std::string ca_file;  // TLS: PEM CA bundle; empty: the system's CAs
   std::chrono::milliseconds timeout{10'000};
+  std::string cert_file;  // TLS: a client certificate (PEM) for receivers that ask for one ...
+  std::string key_file;   // ... and its key
 };
 
 class mllp_sender final : public sender {
  public:
-  // Throws std::invalid_argument for an empty host, port 0 or a timeout that
-  // is not positive, std::runtime_error ("TLS: ...") for a CA file that
+  // Throws std::invalid_argument for an empty host, port 0, a timeout that
+  // is not positive or a client certificate without TLS,
+  // std::runtime_error ("TLS: ...") for a CA, certificate or key file that
   // cannot be used. Connects on the first send, not here.
   explicit mllp_sender(mllp_sender_options options);
   ~mllp_sender() override;

@@ -10,7 +10,15 @@
 // HOST:PORT for mllp, not an http(s) URL for fhir and dicomweb, an empty
 // folder, a timeout that is not positive) or std::runtime_error (a CA file
 // that cannot be used), the message starting with `destination "NAME": `.
-// An mllp destination uses TLS when `tls` is set or a ca_file is given.
+// An mllp destination uses TLS when `tls` is set or a ca_file or cert_file
+// is given. fhir and dicomweb destinations send their `auth` credentials
+// with every request; mllp, fhir and dicomweb ones show their client
+// certificate (cert_file, key_file) to receivers that ask for one.
+//
+// make_sender also warns, once per destination (it runs at start): a
+// destination that sends in plain text (mllp without TLS, http://) to a
+// host that is not loopback logs `destination_plain_text`; a password,
+// token or key file group or others may read logs `secret_file_readable`.
 #pragma once
 
 #include <chrono>
@@ -28,5 +36,13 @@ class sender {
 };
 
 std::unique_ptr<sender> make_sender(const route::destination& d, std::chrono::milliseconds timeout);
+
+// Whether the destination's connection is TLS: mllp with tls, ca_file or
+// cert_file; fhir and dicomweb with an https address.
+bool uses_tls(const route::destination& d);
+// A destination that would send in plain text to a host that is not
+// loopback (net/loopback.hpp; what make_sender warns about). Folders never
+// are.
+bool plain_text_off_host(const route::destination& d);
 
 }  // namespace radbridge::deliver

@@ -8,6 +8,7 @@
 #include "dicom_json/dicom_json.hpp"
 #include "json/json_document.hpp"
 #include "net/http_client.hpp"
+#include "net/http_endpoint.hpp"
 #include "net/http_error.hpp"
 
 namespace radbridge::deliver {
@@ -69,11 +70,11 @@ stow_errc code_of(net::http_errc c) {
 
 // Maps a status that store() does not read the answer of to the error it means.
 [[noreturn]] void fail_status(const request_context& rq, const net::http_head& head) {
-  const std::string why = fmt::format("HTTP {} {}", head.status, printable(head.reason));
-  if (head.status == 401 || head.status == 403) rq.fail(stow_errc::unauthorized, why);
-  if (head.status == 404) rq.fail(stow_errc::not_found, why);
-  if (head.status == 408 || head.status == 429 || head.status >= 500) rq.fail(stow_errc::http_status, why, true);
-  rq.fail(stow_errc::http_status, why);
+  const net::status_meaning meaning = net::meaning_of(head.status);
+  const stow_errc code = meaning.kind == net::status_kind::unauthorized ? stow_errc::unauthorized
+                         : meaning.kind == net::status_kind::not_found  ? stow_errc::not_found
+                                                                        : stow_errc::http_status;
+  rq.fail(code, net::status_line(head), meaning.transient);
 }
 
 // A boundary that occurs in none of the parts (RFC 2046: the delimiter must
@@ -127,20 +128,14 @@ std::string_view to_string(stow_errc c) noexcept {
 }
 
 stow_client::stow_client(stow_settings settings) : settings_(std::move(settings)) {
-  net::http_url url = net::parse_http_url(settings_.base_url);
-  prefix_ = url.path;
-  studies_url_ = url.origin() + prefix_ + "/studies";
-  try {
-    authorization_ = net::authorization_header(settings_.auth);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("DICOMweb: {}", e.what()));
-  }
-  net::http_client_options options;
-  options.connect_timeout = settings_.connect_timeout;
-  options.request_timeout = settings_.read_timeout;
-  options.ca_file = settings_.ca_file;
-  options.verify_peer = settings_.verify_peer;
-  http_ = std::make_unique<net::http_client>(std::move(url), std::move(options));
+  net::http_endpoint endpoint = net::make_http_endpoint(
+      {settings_.base_url, settings_.auth, settings_.ca_file, settings_.verify_peer, settings_.cert_file,
+       settings_.key_file, settings_.connect_timeout, settings_.read_timeout},
+      "DICOMweb");
+  prefix_ = std::move(endpoint.prefix);
+  authorization_ = std::move(endpoint.authorization);
+  http_ = std::move(endpoint.client);
+  studies_url_ = http_->server().origin() + prefix_ + "/studies";
 }
 
 stow_client::~stow_client() = default;
@@ -174,7 +169,7 @@ store_result stow_client::store(const std::vector<std::string>& part10_files, st
   const unsigned status = response.head.status;
   const bool answered = status == 200 || status == 202 || status == 400 || status == 409;
   if (!answered) fail_status(rq, response.head);
-  const std::string why = fmt::format("HTTP {} {}", status, printable(response.head.reason));
+  const std::string why = net::status_line(response.head);
 
   // Orthanc sends its JSON without a Content-Type on 409: read the body whatever it is labelled.
   std::optional<json::value> document;

@@ -61,6 +61,8 @@ struct stow_settings {
   net::http_auth auth;
   std::string ca_file;   // https: PEM CA bundle; empty: the system's CAs
   bool verify_peer = true;
+  std::string cert_file;  // https: a client certificate (PEM) and its key
+  std::string key_file;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds read_timeout{300'000};          // one whole request, connect included
   std::size_t max_response_bytes = std::size_t{16} << 20;  // the server's answer
@@ -81,8 +83,9 @@ struct store_result {
 
 class stow_client {
  public:
-  // Throws std::invalid_argument for a bad base URL or missing credentials,
-  // std::runtime_error ("TLS: ...") for TLS settings that cannot be applied.
+  // Throws std::invalid_argument for a bad base URL, missing credentials or
+  // a client certificate on http, std::runtime_error ("TLS: ...") for TLS
+  // settings that cannot be applied (net/http_endpoint.hpp).
   explicit stow_client(stow_settings settings);
   ~stow_client();
   stow_client(const stow_client&) = delete;

@@ -38,6 +38,9 @@ stow_sender::stow_sender(stow_sender_options options) {
   stow_settings settings;
   settings.base_url = std::move(options.base_url);
   settings.ca_file = std::move(options.ca_file);
+  settings.auth = std::move(options.auth);
+  settings.cert_file = std::move(options.cert_file);
+  settings.key_file = std::move(options.key_file);
   settings.connect_timeout = options.timeout;
   settings.read_timeout = options.timeout;
   client_ = std::make_unique<stow_client>(std::move(settings));

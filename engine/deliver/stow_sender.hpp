@@ -24,6 +24,7 @@
 #include <string>
 
 #include "deliver/sender.hpp"
+#include "net/http_auth.hpp"
 
 namespace radbridge::deliver {
 
@@ -33,12 +34,17 @@ struct stow_sender_options {
   std::string base_url;  // DICOMweb root, e.g. "http://127.0.0.1:8042/dicom-web"
   std::string ca_file;   // https: PEM CA bundle; empty: the system's CAs
   std::chrono::milliseconds timeout{60'000};
+  net::http_auth auth;    // none, basic or bearer: sent as Authorization
+  std::string cert_file;  // https: a client certificate (PEM) and its key
+  std::string key_file;
 };
 
 class stow_sender final : public sender {
  public:
-  // Throws std::invalid_argument for a bad base URL or a timeout that is not
-  // positive, std::runtime_error ("TLS: ...") for a CA file that cannot be used.
+  // Throws std::invalid_argument for a bad base URL, a timeout that is not
+  // positive, credentials that cannot work or a client certificate on http,
+  // std::runtime_error ("TLS: ...") for a CA, certificate or key file that
+  // cannot be used.
   explicit stow_sender(stow_sender_options options);
   ~stow_sender() override;
   stow_sender(const stow_sender&) = delete;

@@ -14,6 +14,7 @@
 #include "multipart/multipart.hpp"
 #include "net/http_auth.hpp"
 #include "net/http_client.hpp"
+#include "net/http_endpoint.hpp"
 #include "net/http_error.hpp"
 
 namespace radbridge::fetch {
@@ -136,19 +137,13 @@ bool iequals(std::string_view a, std::string_view b) { return multipart::iequals
 }  // namespace
 
 dicomweb_client::dicomweb_client(dicomweb_settings settings) : settings_(std::move(settings)) {
-  net::http_url url = net::parse_http_url(settings_.base_url);
-  prefix_ = url.path;
-  try {
-    authorization_ = net::authorization_header(settings_.auth);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("DICOMweb: {}", e.what()));
-  }
-  net::http_client_options options;
-  options.connect_timeout = settings_.connect_timeout;
-  options.request_timeout = settings_.read_timeout;
-  options.ca_file = settings_.ca_file;
-  options.verify_peer = settings_.verify_peer;
-  http_ = std::make_unique<net::http_client>(std::move(url), std::move(options));
+  net::http_endpoint endpoint = net::make_http_endpoint(
+      {settings_.base_url, settings_.auth, settings_.ca_file, settings_.verify_peer, settings_.cert_file,
+       settings_.key_file, settings_.connect_timeout, settings_.read_timeout},
+      "DICOMweb");
+  prefix_ = std::move(endpoint.prefix);
+  authorization_ = std::move(endpoint.authorization);
+  http_ = std::move(endpoint.client);
 }
 
 dicomweb_client::~dicomweb_client() = default;

@@ -67,6 +67,8 @@ struct dicomweb_settings {
   net::http_auth auth;   // none, basic (user, password) or bearer (token)
   std::string ca_file;   // https: PEM CA bundle; empty: the system's CAs
   bool verify_peer = true;
+  std::string cert_file;  // https: a client certificate (PEM) and its key
+  std::string key_file;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds read_timeout{300'000};  // one whole request, connect included
   std::size_t max_series_bytes = std::size_t{2} << 30;

@@ -61,6 +61,8 @@ std::unique_ptr<study_source> make_study_source(const config::pacs_settings& s) 
     d.auth.password = s.password;
   }
   d.ca_file = s.ca_file;
+  d.cert_file = s.cert_file;
+  d.key_file = s.key_file;
   d.connect_timeout = std::min(d.connect_timeout, s.timeout);
   d.read_timeout = s.timeout;
   return std::make_unique<dicomweb_source>(std::move(d));

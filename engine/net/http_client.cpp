@@ -284,9 +284,13 @@ std::optional<std::string_view> http_head::find(std::string_view name) const {
 
 http_client::http_client(http_url server, http_client_options options)
     : server_(std::move(server)), options_(std::move(options)) {
+  if (!server_.tls && (!options_.cert_file.empty() || !options_.key_file.empty()))
+    throw std::invalid_argument("a client certificate needs an https address, not " + server_.origin());
   if (server_.tls) {
     tls_options tls;
     tls.ca_file = options_.ca_file;
+    tls.cert_file = options_.cert_file;
+    tls.key_file = options_.key_file;
     tls.verify_peer = options_.verify_peer;
     tls.server_name = server_.host;  // asio's host_name_verification also checks IP addresses
     tls_ = std::make_unique<asio::ssl::context>(make_client_context(tls));

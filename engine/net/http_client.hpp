@@ -68,6 +68,8 @@ struct http_client_options {
   std::chrono::milliseconds request_timeout{300'000};  // the whole request, connect included
   std::string ca_file;      // https: PEM CA bundle; empty: the system's CAs
   bool verify_peer = true;  // https: check the chain and that it is issued for the host
+  std::string cert_file;    // https: a client certificate (PEM chain) shown to servers that ask ...
+  std::string key_file;     // ... and its key; both or neither
 };
 
 struct http_request {
@@ -93,7 +95,8 @@ struct http_response {
 
 class http_client {
  public:
-  // Throws std::runtime_error ("TLS: ...") when the TLS settings cannot be applied.
+  // Throws std::runtime_error ("TLS: ...") when the TLS settings cannot be
+  // applied, std::invalid_argument for a client certificate on plain http.
   http_client(http_url server, http_client_options options);
   ~http_client();
   http_client(const http_client&) = delete;

@@ -167,13 +167,31 @@ struct route {
   const finding_mapping* finding(std::string_view label) const noexcept;
 };
 
+// Credentials a fhir or dicomweb destination sends: basic (user and
+// password) or bearer (token). A secret written as "password_file" or
+// "token_file" is read when the mappings are loaded; the path is kept for
+// the start-up warning about files others may read.
+struct destination_auth {
+  enum class scheme { none, basic, bearer };
+  scheme how = scheme::none;
+  std::string user;
+  std::string password;
+  std::string password_file;  // empty: given inline (or none)
+  std::string token;
+  std::string token_file;     // empty: given inline (or none)
+};
+
 struct destination {
   enum class kind { mllp, fhir, dicomweb, folder };
   std::string name;
   kind type = kind::folder;
-  std::string address;  // mllp: host:port; fhir, dicomweb: base URL; folder: path
-  bool tls = false;     // mllp
-  std::string ca_file;  // mllp over TLS, https
+  std::string address;    // mllp: host:port; fhir, dicomweb: base URL; folder: path
+  bool tls = false;       // mllp (also implied by ca_file or cert_file)
+  std::string ca_file;    // mllp over TLS, https
+  std::string cert_file;  // client certificate (PEM) for mllp over TLS and https ...
+  std::string key_file;   // ... and its key
+  destination_auth auth;  // fhir, dicomweb
+  unsigned file_mode = 0640;  // folder: permission bits of the files written
   source_position where;
 };
 

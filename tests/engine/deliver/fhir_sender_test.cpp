@@ -46,7 +46,7 @@ outbound_item item_for(const std::string& id, std::string payload) {
 }
 
 deliver::fhir_sender sender_for(const fhir_server& server, std::chrono::milliseconds timeout = 10s) {
-  return deliver::fhir_sender({server.base_url(), {}, timeout});
+  return deliver::fhir_sender({server.base_url(), {}, timeout, {}, {}, {}});
 }
 
 std::string url_of(const fhir_server& server) { return server.base_url() + "/Observation"; }

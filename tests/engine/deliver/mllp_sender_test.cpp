@@ -37,7 +37,7 @@ outbound_item oru(const std::string& control_id) {
 }
 
 deliver::mllp_sender sender_for(std::uint16_t port, std::chrono::milliseconds timeout = 10s) {
-  return deliver::mllp_sender({"127.0.0.1", port, false, {}, timeout});
+  return deliver::mllp_sender({"127.0.0.1", port, false, {}, timeout, {}, {}});
 }
 
 std::string at(std::uint16_t port) { return "MLLP 127.0.0.1:" + std::to_string(port) + ": "; }

@@ -14,12 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "core/secret_file.hpp"
+#include "deliver/sender.hpp"
 #include "deliver/stow_client.hpp"
 #include "fetch/dicomweb_client.hpp"
 #include "fetch/fetch_error.hpp"
 #include "fetch/series_headers.hpp"
 #include "net/http_auth.hpp"
+#include "support.hpp"
 #include "support/orthanc_server.hpp"
+#include "support/process.hpp"
 #include "support/synthetic_studies.hpp"
 
 namespace {
@@ -207,4 +211,27 @@ TEST_CASE("stow client: basic authentication is sent; without it the server's 40
   const dicomweb_client reader = reader_for(pacs, settings);
   CHECK(client.store(files).stored.size() == files.size());
   CHECK(reader.retrieve_series(headers.study_uid, headers.series_uid).size() == files.size());
+
+  // The same through make_sender, as serve builds it from a dicomweb
+  // destination whose password is in a file; a wrong one is rejected.
+  const test::temp_folder dir("radbridge-stow-auth");
+  test::write_file(dir.path() / "pacs.pw", options.password + "\n");
+  radbridge::route::destination d;
+  d.name = "pacs";
+  d.type = radbridge::route::destination::kind::dicomweb;
+  d.address = pacs.dicomweb_url();
+  d.auth.how = radbridge::route::destination_auth::scheme::basic;
+  d.auth.user = options.user;
+  d.auth.password = radbridge::secrets::read_secret_file((dir.path() / "pacs.pw").string());
+  radbridge::deliver::outbound_item item;
+  item.type = radbridge::work::output_kind::sr;
+  item.identity = headers.instances.at(0).sop_instance_uid;
+  item.study_uid = headers.study_uid;
+  item.payload = files.at(0);
+  const auto sent = radbridge::deliver::make_sender(d, std::chrono::seconds(60))->send(item);
+  CHECK(sent.result == radbridge::deliver::attempt_result::sent);
+  d.auth.password = "not-the-password";
+  const auto refused = radbridge::deliver::make_sender(d, std::chrono::seconds(60))->send(item);
+  CHECK(refused.result == radbridge::deliver::attempt_result::rejected);
+  CHECK(refused.detail == "DICOMweb POST " + pacs.dicomweb_url() + "/studies/" + headers.study_uid + ": HTTP 401 Unauthorized");
 }

