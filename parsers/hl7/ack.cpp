@@ -14,11 +14,12 @@ namespace radbridge::hl7 {
 namespace {
 
 // Whether a raw field of the original can be copied into the ACK as written
-// and the ACK still parse: no field separator or line end, every escape
+// and the ACK still parse: no field separator, line end or NUL, every escape
 // sequence well formed, every byte valid in the ACK's charset. The original
 // may be a message that was rejected for exactly such a field.
 bool copyable(std::string_view raw, const delimiters& d, charset cs) noexcept {
-  if (raw.find(d.field) != std::string_view::npos || raw.find_first_of("\r\n") != std::string_view::npos ||
+  if (raw.find(d.field) != std::string_view::npos ||
+      raw.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos ||
       find_invalid_text(raw, cs) != std::string_view::npos) {
     return false;
   }
@@ -30,9 +31,11 @@ bool copyable(std::string_view raw, const delimiters& d, charset cs) noexcept {
   return true;
 }
 
-// `text` with every byte that is not valid in `cs` replaced by '?'.
+// `text` with every byte that is not valid in `cs`, and every NUL (which
+// message::parse refuses in any charset), replaced by '?'.
 std::string valid_text(std::string_view text, charset cs) {
   std::string out(text);
+  std::replace(out.begin(), out.end(), '\0', '?');
   for (std::size_t pos = 0; pos < out.size();) {
     const std::size_t bad = find_invalid_text(std::string_view(out).substr(pos), cs);
     if (bad == std::string_view::npos) break;

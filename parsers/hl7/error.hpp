@@ -31,8 +31,9 @@ enum class errc {
   bad_escape,             // an escape sequence that is unterminated or unknown
   bad_hex_escape,         // \X..\ with an odd count or a non-hex digit
   unknown_charset,        // MSH-18 names a character set we do not decode
-  invalid_text,           // bytes that are not valid in the declared character set
-  bad_batch,              // batch envelope out of order or counts that do not match
+  invalid_text,           // bytes that are not valid in the declared character set, or a NUL (in any)
+  bad_batch,              // batch envelope out of order or counts that do not match; a header
+                          // segment (MSH, BHS, FHS) after the first segment of one message
   bad_path,               // a path expression that does not follow the grammar
 };
 

@@ -51,7 +51,7 @@ void strip_leading_blank(std::string& buf) {
   if (i > 0) buf.erase(0, i);
 }
 
-enum byte_class : std::uint8_t { plain = 0, field_sep, repetition_sep, escape_char, segment_end, high_byte };
+enum byte_class : std::uint8_t { plain = 0, field_sep, repetition_sep, escape_char, segment_end, high_byte, nul };
 
 using class_table = std::array<std::uint8_t, 256>;
 
@@ -62,6 +62,7 @@ class_table make_table(const delimiters& d) {
   t[static_cast<unsigned char>(d.repetition)] = repetition_sep;
   t[static_cast<unsigned char>(d.escape)] = escape_char;
   t[static_cast<unsigned char>('\r')] = segment_end;
+  t[0] = nul;  // never a delimiter (read_delimiters refuses it)
   return t;
 }
 
@@ -221,12 +222,19 @@ result<message> parse_with_header(std::string&& bytes, const limits& lim, bool a
       std::size_t end = 0;
       if (auto e = check_escape(buf, pos, d, end)) return at(e->code, e->offset);
       // The body of a kept escape (\Zxx\) is text too: checked against the charset below.
+      if (const void* n = std::memchr(data + pos, '\0', end - pos)) {
+        return at(errc::invalid_text, static_cast<std::size_t>(static_cast<const char*>(n) - data));
+      }
       saw_high_byte = saw_high_byte ||
                       std::any_of(data + pos, data + end, [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
       pos = end;
     } else if (cls == high_byte) {
       saw_high_byte = true;
       ++pos;
+    } else if (cls == nul) {
+      // No charset has NUL as text, and it would cut a C string or a
+      // PostgreSQL text value (MSH-3/4/10 are stored as text) short.
+      return at(errc::invalid_text, pos);
     } else {  // segment_end
       segments.back().end = static_cast<std::uint32_t>(pos);
       while (pos < size && data[pos] == '\r') ++pos;  // blank lines
@@ -241,7 +249,10 @@ result<message> parse_with_header(std::string&& bytes, const limits& lim, bool a
       fields.push_back(begin);
       repetitions = 1;
       if (is_header_name(name.substr(0, 3))) {
-        // A later MSH/BHS (batches): same delimiters, MSH-2 is not content.
+        // One message per parse: a second MSH is a second message (two in
+        // one frame), not more segments of the first.
+        if (!allow_batch_header) return at(errc::bad_batch, pos);
+        // A batch envelope's later BHS: same delimiters, MSH-2 is not content.
         const std::size_t after = pos + 3 + encoding.size();
         if (std::string_view(buf).substr(pos + 3, encoding.size()) != encoding || after >= size ||
             (data[after] != d.field && data[after] != '\r')) {

@@ -7,7 +7,10 @@
 // segment and field starts. It checks, before allocating for them, the limits
 // (bytes, segments, fields per segment, repetitions per field), and it checks
 // every escape sequence, every segment name, MSH-18 and the bytes against
-// that character set, and that MSH-9 and MSH-10 are present; a message that
+// that character set (NUL is text in none), that no other header segment
+// (MSH, BHS, FHS) follows the first (one message, not two in one frame;
+// only a batch envelope, read by parse_with_header, has several), and that
+// MSH-9 and MSH-10 are present; a message that
 // parses is therefore safe to unescape anywhere (except a hex escape naming
 // bytes invalid in the charset, reported by `value`).
 //
@@ -117,7 +120,9 @@ class message {
 };
 
 // Parses a message whose header segment may also be FHS or BHS (batch
-// envelopes); MSH-9/MSH-10 are only required when it is MSH.
+// envelopes); MSH-9/MSH-10 are only required when it is MSH. With
+// allow_batch_header, later header segments are allowed too (an envelope's
+// BHS after its FHS) and must repeat the first's MSH-1 and MSH-2.
 result<message> parse_with_header(std::string&& bytes, const limits& lim, bool allow_batch_header);
 
 // Where `offset` falls in raw message bytes with delimiters `d`; works on any

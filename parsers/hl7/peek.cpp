@@ -13,11 +13,13 @@ bool usable_delimiter(char c) noexcept {
          static_cast<unsigned char>(c) < 0x80;
 }
 
-// Offset of the first "MSH" that starts a line (or the input) and is followed
-// by a usable field separator.
+// Offset of the first "MSH" that starts a line (or the input, after the
+// blanks message::parse skips there) and is followed by a usable field
+// separator.
 std::size_t find_msh(std::string_view bytes) noexcept {
+  const std::size_t first = bytes.find_first_not_of("\r\n \t");
   for (std::size_t pos = bytes.find("MSH"); pos != std::string_view::npos; pos = bytes.find("MSH", pos + 1)) {
-    const bool line_start = pos == 0 || bytes[pos - 1] == '\r' || bytes[pos - 1] == '\n' ||
+    const bool line_start = pos == 0 || pos == first || bytes[pos - 1] == '\r' || bytes[pos - 1] == '\n' ||
                             bytes[pos - 1] == '\x0b';
     if (line_start && pos + 3 < bytes.size() && usable_delimiter(bytes[pos + 3])) return pos;
   }

@@ -2,7 +2,8 @@
 //
 // When the full parse rejects a message, the receiver still owes the sender
 // an answer that echoes MSH-10 and swaps the routing fields. `peek_msh` finds
-// the first `MSH` segment in the bytes (it may follow garbage or an FHS/BHS
+// the first `MSH` segment in the bytes that starts a line or follows the
+// leading blanks message::parse skips (it may follow garbage or an FHS/BHS
 // envelope), takes the delimiters it declares (falling back to the defaults
 // when MSH-2 is unusable: wrong length, repeated, alphanumeric or non-ASCII
 // characters; and to all defaults, `|` included, when MSH-1 clashes with them) and returns whatever header fields it can see, raw.

@@ -293,11 +293,13 @@ class tree_builder {
   bool Uint64(std::uint64_t) { return false; }
   bool Double(double) { return false; }
   bool String(const char* s, rapidjson::SizeType length, bool) {
+    if (has_lone_low_surrogate(std::string_view(s, length))) return surrogate_error();
     return add<3>(positions_.at(string_start()), s, std::size_t{length});
   }
 
   bool StartObject() { return open(true); }
   bool Key(const char* s, rapidjson::SizeType length, bool) {
+    if (has_lone_low_surrogate(std::string_view(s, length))) return surrogate_error();
     frame& f = frames_.back();
     const auto pos = positions_.at(string_start());
     std::string key(s, length);
@@ -383,6 +385,45 @@ class tree_builder {
       if (backslashes % 2 == 0) return i;
     }
     return i;
+  }
+
+  // RapidJSON 1.1.0 refuses a lone high surrogate escape (\uD800-\uDBFF
+  // not followed by a low one) but encodes a lone low one (\uDC00-\uDFFF)
+  // as the bytes ED B0..BF xx, which are not UTF-8. Such bytes cannot come
+  // from the text itself (its UTF-8 is validated), so finding them in the
+  // decoded string means such an escape; surrogate_error places the error
+  // at that escape's backslash, as the reader does for a lone high one.
+  static bool has_lone_low_surrogate(std::string_view decoded) {
+    for (std::size_t i = 0; i + 1 < decoded.size(); ++i) {
+      if (static_cast<unsigned char>(decoded[i]) == 0xED && static_cast<unsigned char>(decoded[i + 1]) >= 0xA0) {
+        return true;
+      }
+    }
+    return false;
+  }
+  bool surrogate_error() {
+    const std::size_t quote = string_start();
+    const std::size_t end = stream_.Tell() - 1;  // the closing quote
+    auto hex4 = [&](std::size_t at) {
+      unsigned value = 0;
+      const auto r = std::from_chars(text_.data() + at, text_.data() + at + 4, value, 16);
+      return r.ptr == text_.data() + at + 4 ? value : 0U;
+    };
+    std::size_t at = quote;
+    for (std::size_t i = quote + 1; i < end; ++i) {
+      if (text_[i] != '\\') continue;
+      if (text_[i + 1] != 'u') {
+        ++i;  // a one-character escape
+        continue;
+      }
+      const unsigned unit = hex4(i + 2);
+      if (unit >= 0xDC00 && unit <= 0xDFFF) {
+        at = i;
+        break;
+      }
+      i += unit >= 0xD800 && unit <= 0xDBFF ? 11 : 5;  // a pair is two escapes
+    }
+    return fail(positions_.at(at), rapidjson_reason(rapidjson::kParseErrorStringUnicodeSurrogateInvalid));
   }
 
   bool fail(position_counter::position pos, std::string reason) {

@@ -9,8 +9,10 @@
 //
 // Beyond what RapidJSON checks, the parser rejects: a key repeated in one
 // object (`duplicate key "x"`, at the second key; keys compare after escapes
-// are decoded), arrays/objects nested deeper than `parse_options::max_depth`,
-// input longer than `parse_options::max_bytes`, and NUL bytes anywhere.
+// are decoded), a `\u` escape of a lone low surrogate (as RapidJSON rejects a
+// lone high one; strings are always UTF-8), arrays/objects nested deeper
+// than `parse_options::max_depth`, input longer than
+// `parse_options::max_bytes`, and NUL bytes anywhere.
 // A leading UTF-8 byte order mark is skipped. Comments (`// ...` to the end
 // of the line and `/* ... */`) are accepted only with
 // `parse_options::allow_comments` (default off: the files stay plain JSON that

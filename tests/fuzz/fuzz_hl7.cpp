@@ -407,10 +407,11 @@ void check_json(const hl7::message& m, bool pretty) {
 
 // The ACK for `original` must be a message radbridge itself accepts.
 // MSA-2 echoes MSH-10 byte for byte; only a control id that would break the
-// ACK (a bad escape, bytes invalid in its charset) may be written otherwise.
+// ACK (a bad escape, bytes invalid in its charset, NUL) may be written otherwise.
 bool plain_ascii(std::string_view raw, const hl7::delimiters& d) {
   return std::all_of(raw.begin(), raw.end(), [&](char c) {
-    return static_cast<unsigned char>(c) < 0x80 && c != d.escape && c != d.field && c != '\r' && c != '\n';
+    return static_cast<unsigned char>(c) < 0x80 && c != d.escape && c != d.field && c != '\r' && c != '\n' &&
+           c != '\0';
   });
 }
 

@@ -270,6 +270,20 @@ TEST_CASE("hl7 ack: MSA-2 echoes the original MSH-10 byte for byte") {
   CHECK(value_at(m, "MSA-2") == "A|B");
 }
 
+TEST_CASE("hl7 ack: NUL bytes of the original are written as '?', never copied") {
+  using namespace std::string_literals;
+  const std::string original = "MSH|^~\\&|R\0IS|GENHOSP|RADBRIDGE|RAD|20260101||ORM^O01|X\0Y|P|2.5\rPID|1\r"s;
+  hl7::ack_request r = request(hl7::ack_code::error);
+  r.errors.push_back(make_error(hl7::err::data_type, loc("\0\0\0"s, 1), 'E', "bad\0text"s));
+  const std::string ack = build(original, r);
+  CHECK(ack.find('\0') == std::string::npos);
+  const hl7::message m = parse_ack(ack);
+  CHECK(value_at(m, "MSH-5") == "R?IS");
+  CHECK(value_at(m, "MSA-2") == "X?Y");
+  CHECK(value_at(m, "ERR-2.1") == "???");
+  CHECK(value_at(m, "ERR-8") == "bad?text");
+}
+
 TEST_CASE("hl7 ack: no ACK for an ACK") {
   const std::string ack = "MSH|^~\\&|RADBRIDGE|RAD|RIS|GENHOSP|20260101||ACK^O01^ACK|A1|P|2.5\rMSA|AA|C1\r";
   CHECK_FALSE(hl7::build_ack(hl7::peek_msh(ack), request(hl7::ack_code::accept)).has_value());

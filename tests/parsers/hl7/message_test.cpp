@@ -506,10 +506,15 @@ TEST_CASE("hl7 message: errc::bad_encoding_chars") {
     check_parse_error("MSH\rPID|1\r", errc::bad_encoding_chars, "MSH-1", 3);
     check_parse_error("MSH", errc::bad_encoding_chars, "MSH-1", 3);
   }
-  SUBCASE("a later MSH that declares other encoding characters") {
-    const std::string in = with_msh("PID|1\rMSH|^~\\#|A\r");
-    // The offset is where the declared MSH-1 and MSH-2 start to differ from the first MSH's.
-    check_parse_error(in, errc::bad_encoding_chars, "MSH[2]-1", in.rfind("MSH") + 3);
+  SUBCASE("a batch envelope's later header that declares other encoding characters") {
+    // Only an envelope (parse_with_header for FHS/BHS) has a later header segment.
+    const std::string in = "FHS|^~\\&|A\rBHS|^~\\#|B\r";
+    auto r = hl7::parse_with_header(std::string(in), {}, true);
+    REQUIRE_FALSE(r.has_value());
+    INFO("error: ", r.error().to_string());
+    CHECK(r.error().code == errc::bad_encoding_chars);
+    CHECK(r.error().where.to_string() == "BHS-1");
+    CHECK(r.error().offset == in.find("BHS") + 3);
   }
 }
 
@@ -529,6 +534,25 @@ TEST_CASE("hl7 message: errc::bad_segment_name") {
   SUBCASE("a digit first") {
     const std::string in = with_msh("1ID|1\r");
     check_parse_error(in, errc::bad_segment_name, "1ID", msh.size());
+  }
+}
+
+TEST_CASE("hl7 message: errc::bad_batch for a header segment after the first segment of a message") {
+  // One message per parse: a second MSH (two messages in one frame) or a batch
+  // header inside a message is a segment sequence error, not more segments.
+  SUBCASE("a second MSH") {
+    const std::string in = with_msh("PID|1\r") + "MSH|^~\\&|RIS|GENHOSP|PACS|GENHOSP_PACS|1||ORM^O01|CTRL0002|P|2.5.1\r";
+    check_parse_error(in, errc::bad_batch, "MSH[2]", in.rfind("MSH"));
+  }
+  SUBCASE("a second MSH that declares other encoding characters") {
+    const std::string in = with_msh("PID|1\rMSH|^~\\#|A\r");
+    check_parse_error(in, errc::bad_batch, "MSH[2]", in.rfind("MSH"));
+  }
+  SUBCASE("BHS and FHS") {
+    const std::string bhs = with_msh("PID|1\rBHS|^~\\&|A\r");
+    check_parse_error(bhs, errc::bad_batch, "BHS", bhs.find("BHS"));
+    const std::string fhs = with_msh("FHS|^~\\&|A\rPID|1\r");
+    check_parse_error(fhs, errc::bad_batch, "FHS", fhs.find("FHS"));
   }
 }
 
@@ -688,6 +712,24 @@ TEST_CASE("hl7 message: errc::invalid_text") {
     const hl7::message b = parse_ok(head_empty + utf8_pid);
     CHECK(b.charset() == hl7::charset::ascii);
     CHECK(value_of(b, "PID-5.2") == "J\xC3\x96RG");
+  }
+}
+
+TEST_CASE("hl7 message: errc::invalid_text for a NUL byte, in every charset") {
+  // NUL is no HL7 text: it would end a C string, and PostgreSQL refuses it in
+  // text columns (MSH-3/4/10 are stored as text).
+  using namespace std::string_literals;
+  SUBCASE("in MSH-10") {
+    const std::string in = "MSH|^~\\&|A|B|C|D|1||ORM^O01|X\0Y|P|2.5\r"s;
+    check_parse_error(in, errc::invalid_text, "MSH-10", in.find('\0'));
+  }
+  SUBCASE("in a field of an 8859/1 message, where every other byte is text") {
+    const std::string in = "MSH|^~\\&|A|B|C|D|1||ORM^O01|X1|P|2.5||||||8859/1\rNTE|1||a\xE9\0b\r"s;
+    check_parse_error(in, errc::invalid_text, "NTE-3", in.find('\0'));
+  }
+  SUBCASE("inside a kept escape") {
+    const std::string in = with_msh("NTE|1||\\Z\0\\\r"s);
+    check_parse_error(in, errc::invalid_text, "NTE-3", in.find('\0'));
   }
 }
 

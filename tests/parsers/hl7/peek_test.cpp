@@ -189,6 +189,15 @@ TEST_CASE("hl7 peek: MSH after garbage, an MLLP start block or a batch envelope"
     const std::string bytes = std::string("\x00\x01 garbage \xff\r\nmore junk\n"sv) + routed + "PID|1\r";
     check_routing(hl7::peek_msh(bytes), "CTRL1");
   }
+  SUBCASE("spaces, tabs and blank lines before MSH, which message::parse skips") {
+    // Else a message that parses and is stored gets an ACK with an empty MSA-2.
+    for (const std::string lead : {" ", "\t", "  \t ", "\r\n \r\n\t"}) {
+      CAPTURE(lead);
+      const std::string bytes = lead + routed + "PID|1\r";
+      REQUIRE(hl7::message::parse(std::string_view(bytes)).has_value());
+      check_routing(hl7::peek_msh(bytes), "CTRL1");
+    }
+  }
   SUBCASE("MLLP start block") {
     const std::string bytes = "\x0b" + routed + "PID|1\r\x1c\r";
     check_routing(hl7::peek_msh(bytes), "CTRL1");

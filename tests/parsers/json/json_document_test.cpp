@@ -292,6 +292,18 @@ TEST_CASE("json document: syntax errors give the exact line:column and a reason"
     CHECK(error_of("[\"\xED\xA0\x80\"]") == "t.json:1:3: invalid UTF-8 in string");  // a UTF-16 surrogate
     CHECK(error_of("[\xFF]") == "t.json:1:2: invalid value");
   }
+  SUBCASE("UTF-16 surrogates in \\u escapes: a pair is one character, a lone one an error at its escape") {
+    const auto pair = json::parse_document("[\"\\ud83d\\ude00\", \"\\uD83D\\uDE00\"]");
+    REQUIRE(pair.has_value());
+    CHECK(pair.value()[0].as_string() == "\xF0\x9F\x98\x80");
+    CHECK(pair.value()[1].as_string() == "\xF0\x9F\x98\x80");
+    CHECK(error_of("[\"\\ud83dx\"]") == "t.json:1:3: the surrogate pair in string is invalid");
+    // A low surrogate alone: RapidJSON 1.1.0 would hand out ED B0 80, which is not UTF-8.
+    CHECK(error_of("[\"ab\\udc00\"]") == "t.json:1:5: the surrogate pair in string is invalid");
+    CHECK(error_of("{\"k\\\\\\uDFFF\": 1}") == "t.json:1:6: the surrogate pair in string is invalid");
+    CHECK(error_of("[\"\\ud83d\\ude00\\udc00\"]") == "t.json:1:15: the surrogate pair in string is invalid");
+    CHECK(error_of("[\"\\\\udc00\"]") == "parsed");  // an escaped backslash, then text
+  }
   SUBCASE("other structural errors") {
     CHECK(error_of("{} {}") == "t.json:1:4: the document root must not be followed by other values");
     CHECK(error_of("{\"a\" 1}") == "t.json:1:6: missing a colon after a name of object member");
