@@ -19,7 +19,10 @@
 // (deadline.hpp). `stop` stops accepting, closes idle connections, lets busy
 // ones finish the frame in hand and cancels those still busy after the drain
 // timeout. A TLS close waits for the peer's close_notify at most the
-// partial-frame timeout. The listener runs on one io_context thread; all
+// partial-frame timeout. With TLS, the interface's client allow-list and
+// MSH-3/MSH-4 bindings apply (client_policy.hpp), and every refused
+// handshake, certificate or sender is a `security_event` log line. The
+// listener runs on one io_context thread; all
 // blocking work is on the committer's thread.
 #pragma once
 
