@@ -5,9 +5,10 @@
 // The first input byte picks the interface's settings (bits 0-1: ack_mode
 // automatic/original/enhanced; bit 2: lenient_end_block; bit 3: a small
 // max_frame_bytes of 64 + byte 1; bit 4: every message type accepted; bit 5:
-// versions 2.3 and 2.5.1 only; bit 6: on_conflict reject); the whole input is
-// then the byte stream received on one connection, fed to the framer at once
-// (chunked feeding is fuzz_hl7's job).
+// versions 2.3 and 2.5.1 only; bit 6: on_conflict reject; bit 7: the
+// connection's client certificate may send only as MSH-3 RIS or EPIC with
+// MSH-4 GENHOSP); the whole input is then the byte stream received on one
+// connection, fed to the framer at once (chunked feeding is fuzz_hl7's job).
 //
 // Checked for every frame:
 //  * an ACK (MSH-9 ACK, as peek_msh reads it) is never answered;
@@ -20,7 +21,9 @@
 //    nothing or a NAK with ERR-3 207;
 //  * reply: the frame was refused for the reason given (the parser's error
 //    code when it does not parse), and the NAK parses, is AE/AR/CE/CR as
-//    stated, and carries one ERR with the table 0357 code of that reason;
+//    stated, and carries one ERR with the table 0357 code of that reason; a
+//    sender the certificate may not send as is an AR/CR 207 and a security
+//    event, and nothing else is; a stored row's sender is one it may;
 //  * nothing built ever holds a NUL, and no answer is more than 8 times
 //    the frame (plus 4 KiB).
 #include <cstddef>
@@ -38,6 +41,7 @@
 #include "hl7/error.hpp"
 #include "hl7/message.hpp"
 #include "hl7/peek.hpp"
+#include "ingest/client_policy.hpp"
 #include "ingest/frame_handler.hpp"
 #include "mllp/framer.hpp"
 
@@ -127,7 +131,12 @@ std::string err3(const hl7::message& ack) {
   return v ? *v : "<" + v.error().to_string() + ">";
 }
 
+bool sender_refused(std::string_view reason) {
+  return reason == "sending_application_not_allowed" || reason == "sending_facility_not_allowed";
+}
+
 int refusal_code(std::string_view reason) {
+  if (sender_refused(reason)) return hl7::err::internal_error;
   if (reason == "unsupported_type") return hl7::err::unsupported_message_type;
   if (reason == "unsupported_event") return hl7::err::unsupported_event;
   if (reason == "unsupported_processing_id") return hl7::err::unsupported_processing_id;
@@ -136,7 +145,7 @@ int refusal_code(std::string_view reason) {
 }
 
 void check_store(const config::interface_settings& iface, const std::string& frame, const ingest::decision& d,
-                 ingest::ack_stamp& stamp) {
+                 const ingest::client_grant* client, ingest::ack_stamp& stamp) {
   hl7::limits lim;
   lim.max_bytes = iface.max_frame_bytes;
   const auto m = hl7::message::parse(std::string_view(frame), lim);
@@ -150,9 +159,19 @@ void check_store(const config::interface_settings& iface, const std::string& fra
   FUZZ_CHECK_MSG(text_column(row.control_id), row.control_id);
   FUZZ_CHECK_MSG(text_column(row.message_type) && text_column(row.trigger_event), row.message_type);
   FUZZ_CHECK(!row.control_id.empty());
-  FUZZ_CHECK(row.message_type == m->message_type() && row.trigger_event == m->trigger_event());
-  FUZZ_CHECK(ingest::type_allowed(iface.message_types, row.message_type, row.trigger_event));
-  FUZZ_CHECK(d.ack_code == row.ack_code);
+  auto utf8 = [&](std::string_view raw) {
+    std::string out;
+    hl7::append_utf8(out, raw, m->charset());
+    return out;
+  };
+  FUZZ_CHECK(row.message_type == utf8(m->message_type()) && row.trigger_event == utf8(m->trigger_event()));
+  FUZZ_CHECK(row.control_id == utf8(m->control_id()));
+  FUZZ_CHECK(ingest::type_allowed(iface.message_types, m->message_type(), m->trigger_event()));
+  FUZZ_CHECK(d.ack_code == row.ack_code && !d.security_event);
+  if (client != nullptr) {
+    FUZZ_CHECK_MSG(!ingest::sender_refusal(*client, row.sending_application, row.sending_facility),
+                   row.sending_application + "|" + row.sending_facility);
+  }
   if (!row.ack.empty()) {
     FUZZ_CHECK_MSG(row.ack_code == "AA" || row.ack_code == "CA", row.ack_code);
     const hl7::message ack = check_answer(row.ack, row.ack_code, frame.size());
@@ -194,6 +213,8 @@ void check_reply(const config::interface_settings& iface, const std::string& fra
   const int expected = m ? refusal_code(d.reason) : hl7::hl7_error_code(m.error().code);
   if (!m) FUZZ_CHECK_MSG(d.reason == hl7::to_string(m.error().code), d.reason);
   FUZZ_CHECK_MSG(expected > 0, d.reason);
+  FUZZ_CHECK_MSG(d.security_event == sender_refused(d.reason), d.reason);
+  if (d.security_event) FUZZ_CHECK_MSG(d.ack_code == "AR" || d.ack_code == "CR", d.ack_code);
   FUZZ_CHECK_MSG(err3(nak) == std::to_string(expected), d.reply);
 }
 
@@ -207,19 +228,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   mllp::framer framer(options);
   framer.feed(std::span<const char>(reinterpret_cast<const char*>(data), size));
   fixed_stamp stamp;
+  radbridge::config::allowed_client entry;
+  entry.value = "ris";
+  entry.sending_applications = {"RIS", "EPIC"};
+  entry.sending_facilities = {"GENHOSP"};
+  ingest::client_grant grant;
+  grant.subject = "CN=ris";
+  grant.restricted = true;
+  grant.entries = {&entry};
+  const ingest::client_grant* client = size > 0 && (data[0] & 128) != 0 ? &grant : nullptr;
   while (auto event = framer.next()) {
     if (!event->is_frame()) continue;
     const std::string frame = event->payload();
     g_frame = frame;
     FUZZ_CHECK(frame.size() <= iface.max_frame_bytes);
-    const ingest::decision d = ingest::decide(iface, frame, stamp);
+    const ingest::decision d = ingest::decide(iface, frame, stamp, "RADBRIDGE", client);
     FUZZ_CHECK(!d.reason.empty() || d.what == ingest::action::store);
     if (hl7::peek_msh(frame).message_type() == "ACK") {
       FUZZ_CHECK(d.what == ingest::action::ignore && d.reason == "ack_received");
       continue;
     }
     switch (d.what) {
-      case ingest::action::store: check_store(iface, frame, d, stamp); break;
+      case ingest::action::store: check_store(iface, frame, d, client, stamp); break;
       case ingest::action::reply: check_reply(iface, frame, d); break;
       case ingest::action::ignore: FUZZ_CHECK(d.reply.empty()); break;
     }

@@ -178,7 +178,8 @@ def make_hl7() -> None:
 # ---------------------------------------------------------------- fuzz_mllp
 
 # Settings bytes (fuzz_mllp.cpp): bits 0-1 ack mode, 2 lenient end, 3 small
-# max_frame_bytes (64 + the next byte), 4 every type, 5 two versions, 6 reject conflicts.
+# max_frame_bytes (64 + the next byte), 4 every type, 5 two versions, 6 reject
+# conflicts, 7 a client certificate allowed to send as some senders only.
 MLLP_SAMPLES = [
     (b"\x00", ["orm_o01_ct_head_noncontrast_stroke.hl7"]),
     (b"\x01", ["adt_a08_update_allergy.hl7", "oru_r01_ct_head_stroke_ai.hl7"]),
@@ -187,6 +188,9 @@ MLLP_SAMPLES = [
     (b"\x10", ["orm_o01_xr_chest_cancel.hl7", "adt_a31_update_person_zpi.hl7"]),
     (b"\x20", ["oru_r01_v27_truncation_char.hl7"]),
     (b"\x40", ["adt_a04_charset_utf8.hl7"]),
+    # A client certificate that may send only as RIS or EPIC from GENHOSP:
+    # the first is allowed, the others are refused at MSH-3 and at MSH-4.
+    (b"\x80", ["adt_a04_register_ed_walkin.hl7", "oru_r01_ct_head_stroke_ai.hl7", "orm_o01_mr_brain_sc_complete.hl7"]),
 ]
 HOSTILE = ROOT / "tests" / "hostile" / "cases"
 
