@@ -197,8 +197,8 @@ decision decide(const config::interface_settings& iface, std::string frame, ack_
   row.sending_application = std::move(sending_application);
   row.sending_facility = std::move(sending_facility);
   row.control_id = utf8(m.control_id());
-  row.message_type = std::string(type);
-  row.trigger_event = std::string(trigger);
+  row.message_type = utf8(type);
+  row.trigger_event = utf8(trigger);
   row.payload_sha256 = sha256(frame);
   if (auto ack = answer(original, ack_code::accept, {}, stamp, application_name)) {
     row.ack = std::move(*ack);

@@ -79,6 +79,24 @@ TEST_CASE("frame handler: a valid order is to be stored, its AA prepared but not
               "MSA-1") == "AR");
 }
 
+TEST_CASE("frame handler: the row's key and type fields are UTF-8 whatever the message's character set") {
+  // Found by fuzz_mllp: an 8859/1 event code with a byte over 0x7F went into
+  // a text column unconverted, the insert failed, and a valid message got AE.
+  fixed_stamp stamp;
+  config::interface_settings any = ris();
+  any.message_types = {"*"};
+  const std::string latin1 =
+      "MSH|^~\\&|RIS\xC9|GENHOSP|RADBRIDGE|AI|20261123120000||ADT^A0\xE9|CTRL-\xE9|P|2.5.1||||||8859/1\r"
+      "PID|1||MRN1^^^GENHOSP^MR\r";
+  const ingest::decision d = ingest::decide(any, latin1, stamp);
+  REQUIRE_MESSAGE(d.what == ingest::action::store, d.reply);
+  CHECK(d.row.sending_application == "RIS\xC3\x89");
+  CHECK(d.row.message_type == "ADT");
+  CHECK(d.row.trigger_event == "A0\xC3\xA9");
+  CHECK(d.row.control_id == "CTRL-\xC3\xA9");
+  CHECK(d.row.payload == latin1);  // the payload is kept as sent
+}
+
 TEST_CASE("frame handler: enhanced mode prepares CA, and NE means no accept ACK") {
   fixed_stamp stamp;
   std::string enhanced = order;
