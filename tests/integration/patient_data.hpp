@@ -32,7 +32,7 @@ namespace radbridge::test {
 
 struct patient_datum {
   std::string kind;    // "patient name (PID-5)", "date of birth (PatientBirthDate)", ...
-  std::string source;  // "samples/hl7/adt_a01_admit_stroke_unit.hl7", "study-002", "a replayed message"
+  std::string source;  // "samples/hl7/adt_a01_admit_stroke_unit.hl7", "study-002", "a message the engine received"
   std::string value;
 
   bool operator<(const patient_datum& o) const { return value < o.value; }  // one entry per value

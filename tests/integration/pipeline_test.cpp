@@ -7,7 +7,7 @@
 // answers going to the dead letter and `radbridge requeue` sending them
 // again, and that serve refuses to start on a broken mapping. Each flow ends
 // with check_no_patient_data: no patient name, identifier, accession number
-// or date of birth of the samples, of the messages sent or of the studies in
+// or date of birth of the samples, of the messages received or of the studies in
 // any log line or any database column but those meant to hold them.
 #include <doctest/doctest.h>
 
@@ -177,12 +177,9 @@ struct engine {
                     test::read_file(dir.path() / "engine.log"));
   }
 
-  std::vector<std::string> sent;  // every message replayed, for the patient-data check
-
   void replay(const std::vector<std::string>& messages) {
     std::string all;
     for (const std::string& m : messages) all += m + "\n";
-    sent.insert(sent.end(), messages.begin(), messages.end());
     test::write_file(dir.path() / "orders.hl7", all);
     const auto r = test::run_captured({RADBRIDGE_BINARY, "replay", "--to", "127.0.0.1:" + std::to_string(port),
                                        (dir.path() / "orders.hl7").string()},
@@ -198,6 +195,45 @@ struct engine {
 
   std::string log() const { return test::read_file(dir.path() / "engine.log"); }
 };
+
+}  // namespace
+
+namespace {
+
+// A "PACS" that accepts connections and never answers: a job fetching from it stays running.
+struct silent_server {
+  int fd = -1;
+  std::uint16_t port = 0;
+  silent_server() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(fd, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port = ntohs(address.sin_port);
+  }
+  ~silent_server() { ::close(fd); }
+  std::string dicomweb_url() const { return "http://127.0.0.1:" + std::to_string(port) + "/dicom-web"; }
+};
+
+// The pid of the last worker the engine started, once it is not `other`.
+pid_t worker_pid(const engine& e, pid_t other = 0) {
+  for (int i = 0; i < 600; ++i) {
+    const std::string log = e.log();
+    const std::size_t at = log.rfind("worker_started pid=");
+    if (at != std::string::npos) {
+      const pid_t pid = static_cast<pid_t>(std::stol(log.substr(at + 19)));
+      if (pid != other) return pid;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  FAIL("no new worker_started in the log:\n" << e.log());
+  return 0;
+}
 
 // The columns that are meant to hold patient data, and why; every other text, JSON, array
 // and bytea column of every table is searched.
@@ -259,8 +295,19 @@ std::vector<std::string> stored_texts(const test::postgres_server& pg) {
   return out;
 }
 
+// Every message the engine stored, as received (CR-separated segments; one after the other).
+std::string received_messages(const test::postgres_server& pg) {
+  std::istringstream rows(pg.psql("SELECT encode(payload, 'hex') FROM inbound_messages ORDER BY id"));
+  std::string all;
+  for (std::string hex; std::getline(rows, hex);) {
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) all += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    all += '\r';
+  }
+  return all;
+}
+
 // No patient name, identifier, accession number or date of birth of the samples, of the
-// messages this engine was sent or of the given synthetic studies in any line of its logs or
+// messages this engine received or of the given synthetic studies in any line of its logs or
 // in any searched column (the last check of each flow). Failures name the log line or the
 // row and column, and the kind of value, not the value.
 void check_no_patient_data(const engine& e, const std::vector<fs::path>& study_roots,
@@ -279,7 +326,7 @@ void check_no_patient_data(const engine& e, const std::vector<fs::path>& study_r
     REQUIRE_MESSAGE(count(samples, kind) >= 5, kind);
   }
   std::set<test::patient_datum> data = samples;
-  for (const std::string& m : e.sent) test::hl7_identifiers(m, "a replayed message", data);
+  test::hl7_identifiers(received_messages(e.pg), "a message the engine received", data);
   for (const fs::path& root : study_roots) {
     std::set<test::patient_datum> study;
     test::study_identifiers(root, study);
@@ -306,45 +353,6 @@ void check_no_patient_data(const engine& e, const std::vector<fs::path>& study_r
   std::string report;
   for (const std::string& p : test::find_patient_data(lines, data)) report += "  " + p + "\n";
   CHECK_MESSAGE(report.empty(), "patient data where it must not be:\n" << report);
-}
-
-}  // namespace
-
-namespace {
-
-// A "PACS" that accepts connections and never answers: a job fetching from it stays running.
-struct silent_server {
-  int fd = -1;
-  std::uint16_t port = 0;
-  silent_server() {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(fd, 16) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    port = ntohs(address.sin_port);
-  }
-  ~silent_server() { ::close(fd); }
-  std::string dicomweb_url() const { return "http://127.0.0.1:" + std::to_string(port) + "/dicom-web"; }
-};
-
-// The pid of the last worker the engine started, once it is not `other`.
-pid_t worker_pid(const engine& e, pid_t other = 0) {
-  for (int i = 0; i < 600; ++i) {
-    const std::string log = e.log();
-    const std::size_t at = log.rfind("worker_started pid=");
-    if (at != std::string::npos) {
-      const pid_t pid = static_cast<pid_t>(std::stol(log.substr(at + 19)));
-      if (pid != other) return pid;
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  FAIL("no new worker_started in the log:\n" << e.log());
-  return 0;
 }
 
 }  // namespace
