@@ -24,4 +24,6 @@ std::string to_hex(std::string_view bytes) {
 
 std::string sha256_hex(std::string_view bytes) { return to_hex(sha256(bytes)); }
 
+std::string reference_of(std::string_view identifier) { return "sha256:" + sha256_hex(identifier).substr(0, 12); }
+
 }  // namespace radbridge

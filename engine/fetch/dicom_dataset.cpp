@@ -131,8 +131,8 @@ series_identity read_identity(DcmItem& item) {
 std::string instance_label(DcmItem& item, std::size_t input_index) {
   const std::string number_text = text(item, DCM_InstanceNumber);
   const std::string sop = text(item, DCM_SOPInstanceUID);
-  if (!number_text.empty() && !sop.empty()) return "instance " + number_text + " (SOPInstanceUID " + sop + ")";
-  if (!sop.empty()) return "instance " + sop;
+  if (!number_text.empty() && !sop.empty()) return "instance " + number_text + " (SOPInstanceUID " + reference_of(sop) + ")";
+  if (!sop.empty()) return "instance " + reference_of(sop);
   if (!number_text.empty()) return "instance " + number_text;
   return "input " + std::to_string(input_index);
 }

@@ -12,7 +12,8 @@
 // per process, thread-safely, before the first read. Helpers read attributes
 // as trimmed text or numbers; a missing or empty attribute is an empty
 // string or std::nullopt. `instance_label` names an instance by its
-// InstanceNumber and SOPInstanceUID (never by patient data) for messages.
+// InstanceNumber and the reference_of its SOPInstanceUID (fetch_error.hpp),
+// never by the UID itself or patient data, for messages.
 #pragma once
 
 #include <cstddef>
@@ -55,7 +56,7 @@ std::size_t value_count(DcmItem& item, const DcmTagKey& tag);
 
 series_identity read_identity(DcmItem& item);
 
-// "instance 12 (SOPInstanceUID 1.2.3)", or "input 4" when neither is present.
+// "instance 12 (SOPInstanceUID sha256:6b86b273ff34)", or "input 4" when neither is present.
 std::string instance_label(DcmItem& item, std::size_t input_index);
 
 }  // namespace radbridge::fetch::detail

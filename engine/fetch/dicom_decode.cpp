@@ -16,6 +16,8 @@
 #include <sstream>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "fetch/dicom_dataset.hpp"
 #include "fetch/fetch_error.hpp"
 
@@ -80,6 +82,33 @@ std::array<double, n> numbers(DcmItem& item, const DcmTagKey& tag, const std::st
   return out;
 }
 
+// An optional number: absent or empty is nullopt; a value that is not a
+// finite number (text, NaN, inf) is undecodable rather than the default.
+std::optional<double> present_number(DcmItem& item, const DcmTagKey& tag, const std::string& label, const char* name) {
+  if (value_count(item, tag) == 0) return std::nullopt;
+  const auto v = number(item, tag);
+  if (!v) fail(fetch_errc::undecodable, label + ": " + name + " is not a finite number");
+  return v;
+}
+
+// Every stored value the header allows must rescale to a finite float
+// (volume.hpp keeps HU as float): a RescaleSlope of 1e39 would not.
+void check_rescaled_range(const slice_header& h) {
+  const double half = std::ldexp(1.0, static_cast<int>(h.bits_stored) - 1);
+  const double stored_min = h.is_signed ? -half : 0.0;
+  const double stored_max = h.is_signed ? half - 1 : 2 * half - 1;
+  const double limit = std::numeric_limits<float>::max();
+  for (const double stored : {stored_min, stored_max}) {
+    const double rescaled = stored * h.slope + h.intercept;
+    if (!(std::abs(rescaled) <= limit)) {
+      fail(fetch_errc::undecodable,
+           fmt::format("{}: RescaleSlope {:.6g} and RescaleIntercept {:.6g} take stored value {} to {:.6g}, beyond a "
+                       "float's range",
+                       h.label, h.slope, h.intercept, stored, rescaled));
+    }
+  }
+}
+
 slice_header read_slice_header(DcmDataset& ds, std::size_t input) {
   slice_header h;
   h.input = input;
@@ -124,13 +153,14 @@ slice_header read_slice_header(DcmDataset& ds, std::size_t input) {
   if (representation > 1) fail(fetch_errc::undecodable, label + ": PixelRepresentation " + std::to_string(representation));
   h.is_signed = representation == 1;
 
-  const auto slope = number(ds, DCM_RescaleSlope);
+  const auto slope = present_number(ds, DCM_RescaleSlope, label, "RescaleSlope");
   if (!slope && ds.tagExists(DCM_ModalityLUTSequence)) {
     fail(fetch_errc::undecodable, label + ": a Modality LUT Sequence instead of RescaleSlope/Intercept is not supported");
   }
   h.slope = slope.value_or(1.0);
-  h.intercept = number(ds, DCM_RescaleIntercept).value_or(0.0);
+  h.intercept = present_number(ds, DCM_RescaleIntercept, label, "RescaleIntercept").value_or(0.0);
   if (h.slope == 0) fail(fetch_errc::undecodable, label + ": RescaleSlope is 0");
+  check_rescaled_range(h);
 
   h.position = numbers<3>(ds, DCM_ImagePositionPatient, label, "ImagePositionPatient");
   h.orientation = numbers<6>(ds, DCM_ImageOrientationPatient, label, "ImageOrientationPatient");
@@ -160,8 +190,9 @@ bool close(double a, double b, double tolerance) { return std::abs(a - b) <= tol
 
 void check_same_grid(const slice_header& first, const slice_header& h) {
   if (h.identity.series_uid != first.identity.series_uid) {
-    fail(fetch_errc::inconsistent_series, h.label + " belongs to series " + h.identity.series_uid + ", not " +
-                                              first.identity.series_uid + " like " + first.label);
+    fail(fetch_errc::inconsistent_series, h.label + " belongs to series " + reference_of(h.identity.series_uid) +
+                                              ", not " + reference_of(first.identity.series_uid) + " like " +
+                                              first.label);
   }
   if (h.rows != first.rows || h.columns != first.columns) {
     fail(fetch_errc::inconsistent_series, h.label + " is " + std::to_string(h.columns) + "x" +

@@ -10,9 +10,12 @@
 // ImageOrientationPatient (see volume.hpp for the layout and geometry).
 //
 // Errors are fetch_error with a reason naming the instance by InstanceNumber
-// and SOPInstanceUID, never by patient data:
+// and the reference_of its SOPInstanceUID (fetch_error.hpp), never by the
+// UID or patient data:
 //   undecodable          not DICOM, cut short, an unsupported transfer syntax,
-//                        multi-frame, colour, missing pixel data or geometry
+//                        multi-frame, colour, missing pixel data or geometry,
+//                        a RescaleSlope/Intercept that is not a finite number
+//                        or takes a stored value beyond a float's range
 //   inconsistent_series  fewer than 2 slices; mixed series, Rows/Columns,
 //                        PixelSpacing or orientation; two slices at one
 //                        position; a gap over 1.5x the median slice spacing

@@ -1,7 +1,10 @@
 #include "fetch/dicomweb_client.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -52,13 +55,16 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-// One request, for messages: "GET http://127.0.0.1:8042/dicom-web/studies?...".
+// One request, for messages: "GET http://127.0.0.1:8042/dicom-web/studies?AccessionNumber=sha256:...".
+// `shown` is the request's URL with each accession number, patient ID and UID
+// replaced by its reference_of and without the includefield parameters: the
+// request itself (with the values) is never put in a message.
 struct request_context {
   std::string method;
-  std::string url;
+  std::string shown;
 
   [[noreturn]] void fail(fetch_errc code, const std::string& why, bool transient = false) const {
-    throw fetch_error(code, fmt::format("DICOMweb {} {}: {}", method, url, why), transient);
+    throw fetch_error(code, fmt::format("DICOMweb {} {}: {}", method, shown, why), transient);
   }
 
   // A DICOM JSON reading whose shape problem is a bad_response of this request.
@@ -94,21 +100,33 @@ fetch_errc code_of(net::http_errc c) {
   return fetch_errc::bad_response;
 }
 
-net::http_response send(const net::http_client& http, const net::http_request& request, std::size_t max_body) {
+// The HTTP client's error as this request's: its message names the request
+// ("HTTP GET <url with the query's values>: why"), so only the reason is kept.
+[[noreturn]] void fail_transport(const request_context& rq, const net::http_client& http,
+                                 const net::http_request& request, const net::http_error& e) {
+  const std::string prefix = fmt::format("HTTP {} {}{}: ", request.method, http.server().origin(), request.target);
+  const std::string_view what = e.what();
+  rq.fail(code_of(e.code()),
+          what.starts_with(prefix) ? std::string(what.substr(prefix.size())) : std::string(net::to_string(e.code())),
+          e.transient());
+}
+
+net::http_response send(const request_context& rq, const net::http_client& http, const net::http_request& request,
+                        std::size_t max_body) {
   try {
     return http.send(request, max_body);
   } catch (const net::http_error& e) {
-    throw fetch_error(code_of(e.code()), e.what(), e.transient());
+    fail_transport(rq, http, request, e);
   }
 }
 
-void send(const net::http_client& http, const net::http_request& request, std::size_t max_body,
-          const std::function<bool(const net::http_head&)>& on_head,
+void send(const request_context& rq, const net::http_client& http, const net::http_request& request,
+          std::size_t max_body, const std::function<bool(const net::http_head&)>& on_head,
           const std::function<void(std::string_view)>& on_data) {
   try {
     http.send(request, max_body, on_head, on_data);
   } catch (const net::http_error& e) {
-    throw fetch_error(code_of(e.code()), e.what(), e.transient());
+    fail_transport(rq, http, request, e);
   }
 }
 
@@ -124,6 +142,17 @@ std::vector<std::string> all_texts(const request_context& rq, const json::value&
 
 std::optional<double> first_number(const request_context& rq, const json::value& dataset, std::string_view tag) {
   return rq.read([&] { return dicom_json::first_number(dataset, tag); });
+}
+
+// An IS attribute: absent is nullopt; a value that is not a finite integer
+// from `min` to `max` is a bad_response naming the attribute and the value.
+std::optional<long long> bounded_integer(const request_context& rq, const json::value& dataset, std::string_view tag,
+                                         std::string_view name, long long min, long long max) {
+  const auto n = first_number(rq, dataset, tag);
+  if (!n) return std::nullopt;
+  if (!std::isfinite(*n) || *n != std::trunc(*n) || *n < static_cast<double>(min) || *n > static_cast<double>(max))
+    rq.fail(fetch_errc::bad_response, fmt::format("{} ({}) {} is not an integer from {} to {}", name, tag, *n, min, max));
+  return static_cast<long long>(*n);
 }
 
 std::string required_uid(const request_context& rq, const json::value& dataset, std::string_view tag) {
@@ -152,13 +181,12 @@ namespace {
 
 // A QIDO-RS search: the array of result datasets (empty for 204).
 std::vector<json::value> qido(const net::http_client& http, const std::string& authorization, std::size_t max_bytes,
-                              const std::string& target) {
-  const request_context rq{"GET", http.server().origin() + target};
+                              const std::string& target, const request_context& rq) {
   net::http_request request;
   request.target = target;
   request.headers.emplace_back("Accept", std::string(dicom_json_type));
   if (!authorization.empty()) request.headers.emplace_back("Authorization", authorization);
-  const net::http_response response = send(http, request, max_bytes);
+  const net::http_response response = send(rq, http, request, max_bytes);
   if (response.head.status == 204) return {};
   if (response.head.status != 200) fail_status(rq, response.head);
   if (trim(response.body).empty()) return {};
@@ -187,10 +215,11 @@ std::string includes(std::initializer_list<std::string_view> tags) {
 std::string dicomweb_client::find_study_by_accession(std::string_view accession) const {
   const std::string target = fmt::format("{}/studies?AccessionNumber={}{}", prefix_, net::percent_encode(accession),
                                          includes({tag_accession, tag_study_uid}));
-  const request_context rq{"GET", http_->server().origin() + target};
+  const request_context rq{"GET", fmt::format("{}{}/studies?AccessionNumber={}", http_->server().origin(), prefix_,
+                                              reference_of(accession))};
   if (trim(accession).empty()) rq.fail(fetch_errc::not_found, "no accession number given");
   std::vector<std::string> found;
-  for (const auto& study : qido(*http_, authorization_, settings_.max_query_bytes, target)) {
+  for (const auto& study : qido(*http_, authorization_, settings_.max_query_bytes, target, rq)) {
     if (first_text(rq, study, tag_accession) != accession) continue;  // a wildcard match, or a server that ignored the key
     std::string uid = required_uid(rq, study, tag_study_uid);
     if (std::find(found.begin(), found.end(), uid) == found.end()) found.push_back(std::move(uid));
@@ -204,11 +233,12 @@ std::string dicomweb_client::find_study_by_accession(std::string_view accession)
 std::vector<series_info> dicomweb_client::list_series(std::string_view study_uid) const {
   const std::string study_target = fmt::format("{}/studies?StudyInstanceUID={}{}", prefix_, net::percent_encode(study_uid),
                                                includes({tag_study_uid, tag_accession, tag_patient_id}));
-  const request_context study_rq{"GET", http_->server().origin() + study_target};
+  const request_context study_rq{"GET", fmt::format("{}{}/studies?StudyInstanceUID={}", http_->server().origin(),
+                                                    prefix_, reference_of(study_uid))};
   if (!is_uid(study_uid)) study_rq.fail(fetch_errc::not_found, "not a DICOM UID");
 
   const json::value* study = nullptr;
-  const auto studies = qido(*http_, authorization_, settings_.max_query_bytes, study_target);
+  const auto studies = qido(*http_, authorization_, settings_.max_query_bytes, study_target, study_rq);
   for (const auto& s : studies)
     if (first_text(study_rq, s, tag_study_uid) == study_uid) study = &s;
   if (study == nullptr) study_rq.fail(fetch_errc::not_found, "no such study");
@@ -220,9 +250,10 @@ std::vector<series_info> dicomweb_client::list_series(std::string_view study_uid
                   includes({tag_series_uid, tag_modality, tag_body_part, tag_series_description, tag_series_number,
                             tag_series_instances, tag_slice_thickness})
                       .substr(1));
-  const request_context rq{"GET", http_->server().origin() + target};
+  const request_context rq{"GET", fmt::format("{}{}/studies/{}/series", http_->server().origin(), prefix_,
+                                              reference_of(study_uid))};
   std::vector<series_info> result;
-  for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, target)) {
+  for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, target, rq)) {
     series_info info;
     info.identity.study_uid = std::string(study_uid);
     info.identity.series_uid = required_uid(rq, s, tag_series_uid);
@@ -231,10 +262,17 @@ std::vector<series_info> dicomweb_client::list_series(std::string_view study_uid
     info.identity.modality = first_text(rq, s, tag_modality);
     info.identity.body_part = first_text(rq, s, tag_body_part);
     info.identity.series_description = first_text(rq, s, tag_series_description);
-    if (const auto n = first_number(rq, s, tag_series_number)) info.series_number = static_cast<int>(*n);
-    if (const auto n = first_number(rq, s, tag_series_instances); n && *n > 0)
+    // IS holds a 32-bit signed integer (PS3.5 6.2); a count is not negative.
+    constexpr long long is_min = std::numeric_limits<std::int32_t>::min();
+    constexpr long long is_max = std::numeric_limits<std::int32_t>::max();
+    if (const auto n = bounded_integer(rq, s, tag_series_number, "SeriesNumber", is_min, is_max))
+      info.series_number = static_cast<int>(*n);
+    if (const auto n = bounded_integer(rq, s, tag_series_instances, "NumberOfSeriesRelatedInstances", 0, is_max))
       info.instances = static_cast<std::size_t>(*n);
     info.slice_thickness = first_number(rq, s, tag_slice_thickness);
+    if (info.slice_thickness && !std::isfinite(*info.slice_thickness))
+      rq.fail(fetch_errc::bad_response,
+              fmt::format("SliceThickness ({}) {} is not a finite number", tag_slice_thickness, *info.slice_thickness));
     result.push_back(std::move(info));
   }
   std::sort(result.begin(), result.end(), [](const series_info& a, const series_info& b) {
@@ -248,7 +286,8 @@ std::vector<std::string> dicomweb_client::retrieve_series(std::string_view study
                                                           std::string_view series_uid) const {
   const std::string target = fmt::format("{}/studies/{}/series/{}", prefix_, net::percent_encode(study_uid),
                                          net::percent_encode(series_uid));
-  const request_context rq{"GET", http_->server().origin() + target};
+  const request_context rq{"GET", fmt::format("{}{}/studies/{}/series/{}", http_->server().origin(), prefix_,
+                                              reference_of(study_uid), reference_of(series_uid))};
   if (!is_uid(study_uid) || !is_uid(series_uid)) rq.fail(fetch_errc::not_found, "not a DICOM UID");
 
   net::http_request request;
@@ -288,7 +327,7 @@ std::vector<std::string> dicomweb_client::retrieve_series(std::string_view study
   };
 
   send(
-      *http_, request, settings_.max_series_bytes,
+      rq, *http_, request, settings_.max_series_bytes,
       [&](const net::http_head& head) {
         if (head.status == 204) rq.fail(fetch_errc::not_found, "the series has no instances");
         if (head.status != 200) fail_status(rq, head);
@@ -318,15 +357,19 @@ std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patie
                                                           std::string_view body_part,
                                                           std::string_view exclude_study_uid) const {
   std::string target = fmt::format("{}/studies?PatientID={}", prefix_, net::percent_encode(patient_id));
-  if (!modality.empty()) target += fmt::format("&ModalitiesInStudy={}", net::percent_encode(modality));
+  std::string shown = fmt::format("{}{}/studies?PatientID={}", http_->server().origin(), prefix_, reference_of(patient_id));
+  if (!modality.empty()) {
+    target += fmt::format("&ModalitiesInStudy={}", net::percent_encode(modality));
+    shown += fmt::format("&ModalitiesInStudy={}", net::percent_encode(modality));
+  }
   target += includes({tag_study_uid, tag_patient_id, tag_study_date, tag_study_time, tag_accession,
                       tag_study_description, tag_modalities_in_study});
-  const request_context rq{"GET", http_->server().origin() + target};
+  const request_context rq{"GET", std::move(shown)};
   if (trim(patient_id).empty()) rq.fail(fetch_errc::not_found, "no patient ID given");
 
   std::vector<study_summary> candidates;
   std::optional<study_summary> current;
-  for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, target)) {
+  for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, target, rq)) {
     if (first_text(rq, s, tag_patient_id) != patient_id) continue;  // wildcard or ignored key
     study_summary summary{required_uid(rq, s, tag_study_uid), first_text(rq, s, tag_study_date),
                           first_text(rq, s, tag_study_time), first_text(rq, s, tag_accession),
@@ -348,8 +391,9 @@ std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patie
     const std::string current_target =
         fmt::format("{}/studies?StudyInstanceUID={}{}", prefix_, exclude_study_uid,
                     includes({tag_study_uid, tag_patient_id, tag_study_date, tag_study_time}));
-    const request_context current_rq{"GET", http_->server().origin() + current_target};
-    for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, current_target))
+    const request_context current_rq{"GET", fmt::format("{}{}/studies?StudyInstanceUID={}", http_->server().origin(),
+                                                        prefix_, reference_of(exclude_study_uid))};
+    for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, current_target, current_rq))
       if (first_text(current_rq, s, tag_study_uid) == exclude_study_uid &&
           first_text(current_rq, s, tag_patient_id) == patient_id)
         current = study_summary{std::string(exclude_study_uid), first_text(current_rq, s, tag_study_date),
@@ -366,10 +410,15 @@ std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patie
   if (!body_part.empty()) {
     std::erase_if(candidates, [&](const study_summary& s) {
       std::string series_target = fmt::format("{}/studies/{}/series?", prefix_, s.study_uid);
-      if (!modality.empty()) series_target += fmt::format("Modality={}&", net::percent_encode(modality));
+      std::string series_shown =
+          fmt::format("{}{}/studies/{}/series", http_->server().origin(), prefix_, reference_of(s.study_uid));
+      if (!modality.empty()) {
+        series_target += fmt::format("Modality={}&", net::percent_encode(modality));
+        series_shown += fmt::format("?Modality={}", net::percent_encode(modality));
+      }
       series_target += includes({tag_series_uid, tag_modality, tag_body_part}).substr(1);
-      const request_context series_rq{"GET", http_->server().origin() + series_target};
-      for (const auto& series : qido(*http_, authorization_, settings_.max_query_bytes, series_target)) {
+      const request_context series_rq{"GET", std::move(series_shown)};
+      for (const auto& series : qido(*http_, authorization_, settings_.max_query_bytes, series_target, series_rq)) {
         const bool modality_matches = modality.empty() || iequals(first_text(series_rq, series, tag_modality), modality);
         if (modality_matches && iequals(first_text(series_rq, series, tag_body_part), body_part)) return false;
       }

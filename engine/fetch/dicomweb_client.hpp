@@ -24,8 +24,14 @@
 //   401/403 unauthorized; 404 not_found; other statuses http_status;
 //   malformed JSON, multipart or DICOM JSON shapes bad_response (transient
 //   when a multipart body ends before its close delimiter: a connection cut
-//   short looks like that); caps too_large. Messages name the request (method, URL path and query, which
-//   hold IDs and UIDs), never patient names or bodies.
+//   short looks like that); caps too_large. Messages name the request
+//   (method, URL path, query keys) with each accession number, patient ID
+//   and UID replaced by its reference_of (fetch_error.hpp), never those
+//   values, patient names or bodies.
+// - Numbers from the server are checked before use: a SeriesNumber that is
+//   not an integer in IS's 32-bit range, a NumberOfSeriesRelatedInstances
+//   that is not one from 0 up, or a SliceThickness that is not finite
+//   (NaN, inf) is a bad_response naming the attribute and the value.
 //
 // Rules where DICOMweb leaves a choice (documented, tested):
 // - find_study_by_accession: several studies with one accession number is an

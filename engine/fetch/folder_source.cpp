@@ -101,8 +101,8 @@ std::vector<series_info> folder_source::list_series(std::string_view study) cons
     }
   }
   if (out.empty()) {
-    throw fetch_error(fetch_errc::not_found, "no study with StudyInstanceUID or AccessionNumber '" + std::string(study) +
-                                                 "' in the folder " + root_.string());
+    throw fetch_error(fetch_errc::not_found, "no study with StudyInstanceUID or AccessionNumber " +
+                                                 reference_of(study) + " in the folder " + root_.string());
   }
   return out;
 }
@@ -120,7 +120,7 @@ std::vector<std::string> folder_source::read_series(std::string_view series_uid)
                                [&](const series_entry& s) { return s.info.identity.series_uid == series_uid; });
   if (it == series_.end()) {
     throw fetch_error(fetch_errc::not_found,
-                      "no series " + std::string(series_uid) + " in the folder " + root_.string());
+                      "no series " + reference_of(series_uid) + " in the folder " + root_.string());
   }
   std::vector<std::string> out;
   out.reserve(it->files.size());
@@ -128,8 +128,8 @@ std::vector<std::string> folder_source::read_series(std::string_view series_uid)
     std::ifstream in(f.path, std::ios::binary);
     std::ostringstream bytes;
     if (!(in && bytes << in.rdbuf())) {
-      throw fetch_error(fetch_errc::not_found, "the file of instance " + f.sop_instance_uid + " of series " +
-                                                   std::string(series_uid) + " can no longer be read");
+      throw fetch_error(fetch_errc::not_found, "the file of instance " + reference_of(f.sop_instance_uid) +
+                                                   " of series " + reference_of(series_uid) + " can no longer be read");
     }
     out.push_back(std::move(bytes).str());
   }

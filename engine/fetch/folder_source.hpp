@@ -11,7 +11,8 @@
 // added later need a new folder_source. A study is asked for by
 // StudyInstanceUID or AccessionNumber; the key must match, also when the
 // folder holds a single study. Errors are fetch_error(not_found) naming the
-// key, the folder or the instance (never patient data). Const member
+// folder and the key, series or instance by its reference_of (fetch_error.hpp),
+// never by the value itself or patient data. Const member
 // functions may be called from several threads at once.
 #pragma once
 

@@ -5,7 +5,12 @@
 // caller; later from mappings): keep the series whose modality, body part
 // and description match, then prefer the thinnest slices or the most
 // instances; ties go to the lowest SeriesNumber, then the series UID, so the
-// choice is stable. Nothing matching is an error with the reason.
+// choice is stable. Nothing matching is an error with the reason, which
+// describes the candidates by modality, body part, SeriesNumber and instance
+// count, never by their descriptions (free text). A description is searched
+// in its first 64 characters only (SeriesDescription is LO: 64 at most), so
+// a PACS that sends a longer one cannot make the regex engine overflow the
+// stack; what comes after is not seen by the pattern.
 #pragma once
 
 #include <optional>
@@ -28,7 +33,7 @@ enum class prefer { thinnest_slices, most_instances };
 struct series_rule {
   std::vector<std::string> modalities;  // e.g. {"CT"}; empty: any
   std::vector<std::string> body_parts;  // e.g. {"HEAD", "BRAIN"}; case-insensitive; empty: any
-  std::string description_pattern;      // ECMAScript regex, case-insensitive, searched; empty: any
+  std::string description_pattern;      // ECMAScript regex, case-insensitive, searched in the first 64 characters; empty: any
   prefer preference = prefer::thinnest_slices;
 };
 

@@ -60,8 +60,9 @@ void require_same(const read_instance& first, const read_instance& other, std::s
                   const std::string& a, const std::string& b) {
   if (a == b) return;
   throw fetch_error(fetch_errc::inconsistent_series,
-                    fmt::format("instance {} has another {} than instance {}", other.header.sop_instance_uid,
-                                attribute, first.header.sop_instance_uid));
+                    fmt::format("instance {} has another {} than instance {}",
+                                reference_of(other.header.sop_instance_uid), attribute,
+                                reference_of(first.header.sop_instance_uid)));
 }
 
 }  // namespace

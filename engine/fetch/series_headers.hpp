@@ -14,8 +14,8 @@
 // Errors are fetch_error: not_found for no instances; undecodable for bytes that are not a DICOM instance,
 // an instance without SOPClassUID, or one whose character set cannot be
 // converted; inconsistent_series when the instances belong to more than one
-// series, study or patient ID. Messages name instances by number and UID,
-// never by patient data.
+// series, study or patient ID. Messages name instances by number and the
+// reference_of their UID (fetch_error.hpp), never by the UID or patient data.
 #pragma once
 
 #include <string>

@@ -37,14 +37,41 @@ std::string describe(const series_rule& rule) {
   return s.str();
 }
 
-std::string describe(const std::vector<series_info>& candidates) {
+// SeriesDescription is LO, at most 64 characters (PS3.5 6.2). Only that much
+// of a longer value is searched: std::regex_search recurses once per
+// character a pattern like ".*" consumes, so a PACS's description of any
+// length could overflow the stack. Characters are UTF-8 code points (a lead
+// byte and at most 3 continuation bytes), so at most 256 bytes are searched.
+constexpr std::size_t max_description_characters = 64;
+
+std::string_view searched_description(std::string_view d) {
+  const auto continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+  std::size_t end = 0;
+  for (std::size_t n = 0; n < max_description_characters && end < d.size(); ++n) {
+    ++end;
+    for (int k = 0; k < 3 && end < d.size() && continuation(d[end]); ++k) ++end;
+  }
+  return d.substr(0, end);
+}
+
+bool description_matches(const std::regex& pattern, std::string_view description) {
+  const std::string_view searched = searched_description(description);
+  return std::regex_search(searched.data(), searched.data() + searched.size(), pattern);
+}
+
+// The candidates without their descriptions (free text that may name the
+// patient): modality, body part, SeriesNumber, instances, and whether the
+// description matched the rule's pattern when it has one.
+std::string describe(const std::vector<series_info>& candidates, const std::optional<std::regex>& pattern) {
   if (candidates.empty()) return "the study has no series";
   std::ostringstream s;
   s << candidates.size() << " candidate" << (candidates.size() == 1 ? "" : "s") << ":";
   for (const auto& c : candidates) {
     const auto& id = c.identity;
-    s << " [" << (id.modality.empty() ? "?" : id.modality) << ' ' << (id.body_part.empty() ? "?" : id.body_part)
-      << " '" << id.series_description << "']";
+    s << " [series " << c.series_number << ' ' << (id.modality.empty() ? "?" : id.modality) << ' '
+      << (id.body_part.empty() ? "?" : id.body_part) << ", " << c.instances << (c.instances == 1 ? " instance" : " instances");
+    if (pattern) s << ", description " << (description_matches(*pattern, id.series_description) ? "matches" : "does not match");
+    s << ']';
   }
   return s.str();
 }
@@ -78,12 +105,12 @@ const series_info& select_series(const std::vector<series_info>& candidates, con
   const series_info* best = nullptr;
   for (const auto& c : candidates) {
     if (!listed(rule.modalities, c.identity.modality) || !listed(rule.body_parts, c.identity.body_part)) continue;
-    if (pattern && !std::regex_search(c.identity.series_description, *pattern)) continue;
+    if (pattern && !description_matches(*pattern, c.identity.series_description)) continue;
     if (best == nullptr || preferred(c, *best, rule.preference)) best = &c;
   }
   if (best == nullptr) {
     throw fetch_error(fetch_errc::no_matching_series,
-                      "no series matches the rule (" + describe(rule) + "); " + describe(candidates));
+                      "no series matches the rule (" + describe(rule) + "); " + describe(candidates, pattern));
   }
   return *best;
 }

@@ -92,14 +92,14 @@ void model_runner::check_accepts(const fetch::volume& v) const {
   const fetch::series_identity& id = v.identity;
   if (id.modality != s.modality) {
     throw infer_error(infer_errc::wrong_modality,
-                      fmt::format("model {} accepts modality {}; series {} is {}", s.id, s.modality, id.series_uid,
-                                  id.modality.empty() ? "without a modality" : id.modality));
+                      fmt::format("model {} accepts modality {}; series {} is {}", s.id, s.modality,
+                                  reference_of(id.series_uid), id.modality.empty() ? "without a modality" : id.modality));
   }
   if (!id.body_part.empty() && !s.body_parts.empty() &&
       std::find(s.body_parts.begin(), s.body_parts.end(), id.body_part) == s.body_parts.end()) {
     throw infer_error(infer_errc::wrong_body_part, fmt::format("model {} accepts body parts {}; series {} is {}", s.id,
-                                                               fmt::join(s.body_parts, ", "), id.series_uid,
-                                                               id.body_part));
+                                                               fmt::join(s.body_parts, ", "),
+                                                               reference_of(id.series_uid), id.body_part));
   }
 }
 

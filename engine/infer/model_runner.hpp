@@ -9,7 +9,8 @@
 //
 // `run` checks that the volume is what the model accepts (wrong_modality;
 // wrong_body_part when the series names a body part outside the model's
-// list — an empty BodyPartExamined is accepted), prepares the input in C++
+// list — an empty BodyPartExamined is accepted; messages name the series by
+// the reference_of its UID, core/sha256.hpp), prepares the input in C++
 // and infers:
 //   1. resample the whole HU volume to the model's [D, H, W] by trilinear
 //      interpolation (torch's interpolate with align_corners=false, the

@@ -16,6 +16,7 @@
 #include "route/acuity.hpp"
 #include "route/match.hpp"
 #include "route/patient_identity.hpp"
+#include "store/store_error.hpp"
 
 namespace radbridge::jobs {
 
@@ -68,9 +69,6 @@ std::string study_version_of(const fetch::series_headers& headers) {
 std::string versioned_key(const std::string& finding_key, const std::string& study_version) {
   return finding_key + "/" + study_version.substr(0, 16);
 }
-
-// A short hash of an identifier, for audit text that must not carry it.
-std::string hashed(std::string_view identifier) { return "sha256:" + sha256_hex(identifier).substr(0, 12); }
 
 job_outcome fail(std::string reason, std::string detail) {
   job_outcome o;
@@ -221,6 +219,11 @@ job_outcome job_runner::attempt(store::database& db, const store::claimed_job& j
     return fail("build", e.what());
   } catch (const std::bad_alloc&) {
     return retry_or_fail(job, "out_of_memory", "std::bad_alloc");
+  } catch (const store::store_error& e) {
+    // As work_loops logs them: a permanent error's text may quote row values (the study key).
+    return retry_or_fail(job, "database", e.kind() == store::failure::permanent
+                                              ? "a permanent database error (its text may quote row values: not kept)"
+                                              : e.what());
   } catch (const std::exception& e) {
     return retry_or_fail(job, "exception", e.what());
   }
@@ -287,8 +290,8 @@ job_outcome job_runner::run_route(store::database& db, const store::claimed_job&
     // After a merge the PACS may still file the study under an identifier the patient held before.
     const std::vector<std::string> before = route::identifiers_by(job.patient_prior_ids, r.patient);
     if (std::all_of(before.begin(), before.end(), [&](const std::string& id) { return study_patient(id).has_value(); })) {
-      return fail("patient_mismatch", fmt::format("{} (order {}, study {})", *why, hashed(*order_patient),
-                                                  hashed(fetched.headers.patient_id)));
+      return fail("patient_mismatch", fmt::format("{} (order {}, study {})", *why, reference_of(*order_patient),
+                                                  reference_of(fetched.headers.patient_id)));
     }
   }
 

@@ -29,8 +29,11 @@
 //   entered-in-error) is built too and kept for an order cancel.
 // Every write names the job's lease; a worker whose lease was lost logs
 // lease_lost and drops its work. Returns false when no job was due. Store
-// errors propagate. Logs carry job ids, routes and reason words, never
-// patient data.
+// errors outside an attempt propagate; within one they end it like any
+// exception (a permanent one's text, which may quote row values, is not
+// kept). Logs carry job ids, routes and reason words; jobs.error the reason
+// word and what failed (step, HTTP status, attribute), naming identifiers
+// only by fetch::reference_of: never patient data, accession numbers or UIDs.
 #pragma once
 
 #include <map>

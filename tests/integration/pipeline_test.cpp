@@ -5,7 +5,10 @@
 // test then checks what every receiver got, the audit trail, a silent route,
 // a receiver that is down and comes up (everything delivered, in order), AE
 // answers going to the dead letter and `radbridge requeue` sending them
-// again, and that serve refuses to start on a broken mapping.
+// again, and that serve refuses to start on a broken mapping. Each flow ends
+// with check_no_patient_data: no patient name, identifier, accession number
+// or date of birth of the samples, of the messages received or of the studies in
+// any log line or any database column but those meant to hold them.
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -19,11 +22,13 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "integration/patient_data.hpp"
 #include "json/json_document.hpp"
 #include "support.hpp"
 #include "support/delivery_peers.hpp"
@@ -230,6 +235,126 @@ pid_t worker_pid(const engine& e, pid_t other = 0) {
   return 0;
 }
 
+// The columns that are meant to hold patient data, and why; every other text, JSON, array
+// and bytea column of every table is searched.
+const std::set<std::string>& columns_holding_patient_data() {
+  static const std::set<std::string> exempt{
+      "inbound_messages.payload",   // the message as received: what is routed, replayed and audited
+      "jobs.study_key",             // the accession (or Study UID) the job finds its study by; `radbridge audit` asks by it
+      "jobs.patient_ids",           // the order's patient identifiers, matched against ADT merges and updates
+      "jobs.patient_prior_ids",     // identifiers the patient held before a merge, matched against the study's
+      "outbound_messages.payload",  // the message or resource for the receiver
+      "outbound_messages.response", // the receiver's answer as received (a FHIR server echoes the Observation)
+      "withdrawals.payload",        // the withdrawal message or resource for the receiver
+  };
+  return exempt;
+}
+
+// Every value of every searched column, one "<table>.<column> row <id>\t<text>" line each.
+std::vector<std::string> stored_texts(const test::postgres_server& pg) {
+  const std::string columns = pg.psql(
+      "SELECT c.table_name || '|' || c.column_name || '|' || c.data_type || '|' || "
+      "EXISTS (SELECT 1 FROM information_schema.columns i WHERE i.table_schema = 'public' "
+      "AND i.table_name = c.table_name AND i.column_name = 'id') "
+      "FROM information_schema.columns c JOIN information_schema.tables t "
+      "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+      "WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' "
+      "AND c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY', 'bytea') "
+      "ORDER BY c.table_name, c.ordinal_position");
+  std::string query;
+  std::size_t searched = 0;
+  std::set<std::string> exempt_seen;
+  std::istringstream in(columns);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string x; std::getline(fields, x, '|');) f.push_back(x);
+    REQUIRE_MESSAGE(f.size() == 4, line);
+    const std::string& table = f[0];
+    const std::string& column = f[1];
+    if (columns_holding_patient_data().contains(table + "." + column)) {
+      exempt_seen.insert(table + "." + column);
+      continue;
+    }
+    const std::string value = f[2] == "bytea"   ? "encode(" + column + ", 'escape')"
+                              : f[2] == "ARRAY" ? "array_to_string(" + column + ", ' ')"
+                                                : column + "::text";
+    const std::string row = f[3] == "true" ? "id::text" : "ctid::text";
+    query += (query.empty() ? "" : "\nUNION ALL ") +
+             ("SELECT '" + table + "." + column + " row ' || " + row + " || chr(9) || translate(" + value +
+              ", E'\\r\\n', '  ') FROM " + table + " WHERE " + column + " IS NOT NULL");
+    ++searched;
+  }
+  // The queue, job and audit tables' columns at least (a schema that moved them would search nothing),
+  // and no exemption for a column that is not there (a renamed one must be looked at again).
+  REQUIRE_MESSAGE(searched >= 20, columns);
+  REQUIRE_MESSAGE(exempt_seen == columns_holding_patient_data(), columns);
+  std::vector<std::string> out;
+  std::istringstream rows(pg.psql(query));
+  for (std::string line; std::getline(rows, line);) out.push_back(line);
+  return out;
+}
+
+// Every message the engine stored, as received (CR-separated segments; one after the other).
+std::string received_messages(const test::postgres_server& pg) {
+  std::istringstream rows(pg.psql("SELECT encode(payload, 'hex') FROM inbound_messages ORDER BY id"));
+  std::string all;
+  for (std::string hex; std::getline(rows, hex);) {
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) all += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    all += '\r';
+  }
+  return all;
+}
+
+// No patient name, identifier, accession number or date of birth of the samples, of the
+// messages this engine received or of the given synthetic studies in any line of its logs or
+// in any searched column (the last check of each flow). Failures name the log line or the
+// row and column, and the kind of value, not the value.
+void check_no_patient_data(const engine& e, const std::vector<fs::path>& study_roots,
+                           const std::vector<fs::path>& more_logs = {}) {
+  static const std::set<test::patient_datum> samples = [] {
+    std::set<test::patient_datum> out;
+    test::sample_identifiers(out);
+    return out;
+  }();
+  // Every kind was read from the samples, and from each study folder (a value is kept once, under
+  // the first field it was found in).
+  const auto count = [](const std::set<test::patient_datum>& data, const std::string& kind) {
+    return std::count_if(data.begin(), data.end(), [&](const test::patient_datum& d) { return d.kind.starts_with(kind); });
+  };
+  for (const std::string kind : {"patient name (", "patient identifier (", "date of birth (", "accession number ("}) {
+    REQUIRE_MESSAGE(count(samples, kind) >= 5, kind);
+  }
+  std::set<test::patient_datum> data = samples;
+  test::hl7_identifiers(received_messages(e.pg), "a message the engine received", data);
+  for (const fs::path& root : study_roots) {
+    std::set<test::patient_datum> study;
+    test::study_identifiers(root, study);
+    for (const std::string kind : {"patient name (PatientName)", "patient identifier (PatientID)",
+                                   "accession number (AccessionNumber)", "date of birth (PatientBirthDate)"}) {
+      REQUIRE_MESSAGE(count(study, kind) >= 1, root.string() << ": " << kind);
+    }
+    data.insert(study.begin(), study.end());
+  }
+
+  std::vector<std::string> lines;
+  std::vector<fs::path> logs{e.dir.path() / "engine.log"};
+  logs.insert(logs.end(), more_logs.begin(), more_logs.end());
+  for (const fs::path& log : logs) {
+    std::istringstream in(test::read_file(log));
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) {
+      lines.push_back(log.filename().string() + " line " + std::to_string(++n) + "\t" + line);
+    }
+  }
+  const std::vector<std::string> stored = stored_texts(e.pg);
+  lines.insert(lines.end(), stored.begin(), stored.end());
+
+  std::string report;
+  for (const std::string& p : test::find_patient_data(lines, data)) report += "  " + p + "\n";
+  CHECK_MESSAGE(report.empty(), "patient data where it must not be:\n" << report);
+}
+
 }  // namespace
 
 TEST_CASE("pipeline: study-complete orders become results at every receiver, audited; a silent route sends nothing") {
@@ -304,6 +429,7 @@ TEST_CASE("pipeline: study-complete orders become results at every receiver, aud
   CHECK(missing.err == "radbridge audit: no job for study key 'NO-SUCH-ACC'\n");
   // Logs carry identifiers, never patient names.
   CHECK(e.log().find("TESTPATIENT") == std::string::npos);
+  check_no_patient_data(e, {studies.root});
 }
 
 TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE goes to the dead letter, requeue resends") {
@@ -348,6 +474,7 @@ TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE
   CHECK(requeue.out == "requeued " + adts + (adts == "1" ? " dead letter\n" : " dead letters\n"));
   REQUIRE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE destination = 'ehr_acuity' AND status = 'sent'", adts) == adts);
   CHECK(static_cast<int>(fixed.records().size()) == std::stoi(adts));
+  check_no_patient_data(e, {studies.root});
 }
 
 TEST_CASE("pipeline: serve refuses to start on a broken mapping, saying where, before it touches the database") {
@@ -391,6 +518,7 @@ TEST_CASE("pipeline: a study the PACS does not have is waited for, then the job 
   CHECK(audit.out.find("job 1 route stroke_ct_head_ich (active): failed, started by message ORD-X") != std::string::npos);
   CHECK_MESSAGE(audit.out.find("  error after 1 attempt(s): study_not_ready: after ") != std::string::npos, audit.out);
   CHECK(ris.records().empty());
+  check_no_patient_data(e, {});
 }
 
 TEST_CASE("pipeline: an order for another patient, or naming another study, fails the job; nothing reaches any receiver") {
@@ -428,6 +556,7 @@ TEST_CASE("pipeline: an order for another patient, or naming another study, fail
   }
   CHECK_MESSAGE(e.log().find("job_failed job_id=1 route=stroke_ct_head_ich reason=patient_mismatch") != std::string::npos,
                 e.log());
+  check_no_patient_data(e, {studies.root});
 }
 
 TEST_CASE("pipeline: a study uploaded in two halves around its trigger gets one result, on the whole series") {
@@ -460,6 +589,7 @@ TEST_CASE("pipeline: a study uploaded in two halves around its trigger gets one 
   CHECK_MESSAGE(e.log().find("job_waiting_for_study job_id=1 instances=32") != std::string::npos, e.log());
   CHECK(ris.records().size() == 1);
   CHECK(ehr.records().size() == studies.positives({2}));
+  check_no_patient_data(e, {studies.root});
 }
 
 // The job lifecycle's cases run as a second CTest test (pipeline_lifecycle_test),
@@ -542,6 +672,7 @@ TEST_CASE("pipeline: a repeated trigger sends nothing new; new images with other
   const std::size_t predecessors = dump.out.find("PredecessorDocumentsSequence");
   REQUIRE_MESSAGE(predecessors != std::string::npos, dump.out);
   CHECK_MESSAGE(dump.out.find(first_sr, predecessors) != std::string::npos, dump.out);
+  check_no_patient_data(e, {studies.root});
 }
 
 TEST_CASE("pipeline: an order cancel ends a waiting job; after results it withdraws them") {
@@ -589,6 +720,7 @@ TEST_CASE("pipeline: an order cancel ends a waiting job; after results it withdr
   CHECK(audit.status == 0);
   CHECK_MESSAGE(audit.out.find("  results withdrawn by message CAN-R\n") != std::string::npos, audit.out);
   CHECK_MESSAGE(audit.out.find("outbound oru withdrawal ") != std::string::npos, audit.out);
+  check_no_patient_data(e, {studies.root});
 }
 
 
@@ -636,6 +768,7 @@ TEST_CASE("pipeline: an ADT^A40 merge while the job waits: every output carries 
   // The SR stays with its study in the PACS, under the PatientID the PACS files it by.
   CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages WHERE output = 'sr'") == "2");
   CHECK_MESSAGE(e.log().find("patient_move inbound_id=2 control_id=ADT-M1 moves=1") != std::string::npos, e.log());
+  check_no_patient_data(e, {studies.root});
 }
 
 TEST_CASE("pipeline: a worker that segfaults on a job is restarted; the listener still ACKs; the job fails after its attempts") {
@@ -673,6 +806,7 @@ TEST_CASE("pipeline: a worker that segfaults on a job is restarted; the listener
   CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages") == "0");
   CHECK_MESSAGE(e.log().find("worker_leases_released pid=" + std::to_string(worker) + " jobs=1") != std::string::npos,
                 e.log());
+  check_no_patient_data(e, {});
 }
 
 TEST_CASE("pipeline: two engines on one database share 20 studies; one killed with -9 midway: every job done once, "
@@ -742,6 +876,7 @@ TEST_CASE("pipeline: two engines on one database share 20 studies; one killed wi
   CHECK(fhir.control("GET", "/control/state").find("observations")->as_number() == 60);
   b.signal(SIGTERM);
   CHECK(b.wait_for(60s) == std::optional<int>(0));
+  check_no_patient_data(a, {studies_dir.path()}, {a.dir.path() / "engine-b.log"});
 }
 
 TEST_SUITE_END();

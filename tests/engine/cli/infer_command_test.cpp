@@ -91,8 +91,9 @@ TEST_CASE("cli infer: a folder with two studies needs a key; an unknown one is n
   CHECK(chosen.code == 0);
   const outcome missing = infer({"--model", "ich_classifier", "--dir", s.both.string(), "--accession", "NOPE"});
   CHECK(missing.code == 1);
-  CHECK(missing.err == "radbridge infer: not_found: no study with StudyInstanceUID or AccessionNumber 'NOPE' in the folder " +
-                           s.both.string() + "\n");
+  // The key by its reference (sha256: and 12 hex digits of SHA-256("NOPE")), as every fetch error names it.
+  CHECK(missing.err == "radbridge infer: not_found: no study with StudyInstanceUID or AccessionNumber sha256:bcc85c758a66 "
+                       "in the folder " + s.both.string() + "\n");
 }
 
 TEST_CASE("cli infer: from Orthanc over DICOMweb by accession and by study UID") {

@@ -13,6 +13,7 @@
 #include "support/synthetic_studies.hpp"
 #include "fetch/dicom_decode.hpp"
 #include "fetch/fetch_error.hpp"
+#include "fetch/series_headers.hpp"
 
 namespace fetch = radbridge::fetch;
 namespace test = radbridge::test;
@@ -146,6 +147,20 @@ std::vector<std::string> modified(const test::temp_folder& tmp, const std::strin
   const auto files = test::copy_series(tmp.path() / name);
   shell("dcmodify -nb " + edit + " " + quoted(files.at(static_cast<std::size_t>(only))));
   return test::read_all(files);
+}
+
+// How errors name one instance: "instance 4 (SOPInstanceUID sha256:...)", the UID by its reference.
+std::string label_of(const std::string& instance, int number) {
+  const auto headers = fetch::read_series_headers({instance});
+  return "instance " + std::to_string(number) + " (SOPInstanceUID " +
+         fetch::reference_of(headers.instances.at(0).sop_instance_uid) + ")";
+}
+
+// The exact message a decode ends with.
+std::string decode_message(const std::vector<std::string>& instances) {
+  const auto e = decode_error(instances);
+  CHECK(e.code() == fetch::fetch_errc::undecodable);
+  return e.what();
 }
 
 }  // namespace
@@ -311,15 +326,17 @@ TEST_CASE("decode: what is not a decodable instance is undecodable, naming the i
     check_error(variant(tmp, "jpeg2000"), fetch::fetch_errc::undecodable, "JPEG 2000");
   }
   SUBCASE("multi-frame") {
-    check_error(modified(tmp, "frames", "-i '(0028,0008)=2'", 6), fetch::fetch_errc::undecodable,
-                "instance 7 (SOPInstanceUID 2.25.");
+    const auto frames = modified(tmp, "frames", "-i '(0028,0008)=2'", 6);
+    CHECK(decode_message(frames) == label_of(frames[6], 7) + ": multi-frame instances (2 frames) are not supported");
   }
   SUBCASE("colour") {
     check_error(modified(tmp, "rgb", "-m '(0028,0002)=3'", 1), fetch::fetch_errc::undecodable, "not a grayscale");
   }
   SUBCASE("no ImagePositionPatient") {
-    check_error(modified(tmp, "noipp", "-e '(0020,0032)'", 3), fetch::fetch_errc::undecodable,
-                "instance 4 (SOPInstanceUID 2.25.");
+    const auto noipp = modified(tmp, "noipp", "-e '(0020,0032)'", 3);
+    CHECK(decode_message(noipp) ==
+          label_of(noipp[3], 4) + ": ImagePositionPatient is missing or does not have 3 values");
+    CHECK(decode_message(noipp).find("2.25.") == std::string::npos);  // no UID
   }
   SUBCASE("no pixel data") {
     check_error(modified(tmp, "nopixels", "-e '(7fe0,0010)'", 0), fetch::fetch_errc::undecodable, "no pixel data");
@@ -339,8 +356,12 @@ TEST_CASE("decode: a series that is not one evenly spaced stack is inconsistent_
     check_error(variant(tmp, "resized"), fetch::fetch_errc::inconsistent_series, "is 32x32 pixels");
   }
   SUBCASE("a slice of another series") {
-    check_error(modified(tmp, "other", "-m '(0020,000e)=1.2.3.4'", 5), fetch::fetch_errc::inconsistent_series,
-                "belongs to series 1.2.3.4");
+    const auto other = modified(tmp, "other", "-m '(0020,000e)=1.2.3.4'", 5);
+    const auto e = decode_error(other);
+    CHECK(e.code() == fetch::fetch_errc::inconsistent_series);
+    const std::string series_uid = fetch::read_series_headers({series[0]}).series_uid;
+    CHECK(std::string(e.what()) == label_of(other[5], 6) + " belongs to series " + fetch::reference_of("1.2.3.4") +
+                                       ", not " + fetch::reference_of(series_uid) + " like " + label_of(series[0], 1));
   }
   SUBCASE("the same slice twice") {
     auto twice = series;
@@ -383,4 +404,34 @@ TEST_CASE("decode: limits on slices and voxels are too_large, checked before dec
   check_error(series, fetch::fetch_errc::too_large, "32768 voxels", voxels);
   voxels.max_voxels = depth * per_slice;
   CHECK(fetch::decode_series(series, voxels).slices == depth);
+}
+
+TEST_CASE("decode: a RescaleSlope or RescaleIntercept that is not a finite number, or too large for a float, is "
+          "undecodable") {
+  test::temp_folder tmp;
+  SUBCASE("a slope of 1e39 takes every stored value but 0 beyond a float's range (3.4e38)") {
+    const auto huge = modified(tmp, "slope", "-m '(0028,1053)=1e39'", 3);
+    CHECK(decode_message(huge) == label_of(huge[3], 4) +
+                                      ": RescaleSlope 1e+39 and RescaleIntercept 0 take stored value -32768 to "
+                                      "-3.2768e+43, beyond a float's range");
+  }
+  SUBCASE("an intercept of 1e39") {
+    const auto shifted = modified(tmp, "intercept", "-m '(0028,1052)=1e39'", 0);
+    CHECK(decode_message(shifted) == label_of(shifted[0], 1) +
+                                         ": RescaleSlope 1 and RescaleIntercept 1e+39 take stored value -32768 to "
+                                         "1e+39, beyond a float's range");
+  }
+  SUBCASE("not a number") {
+    const auto nan = modified(tmp, "nan", "-m '(0028,1053)=NaN'", 2);
+    CHECK(decode_message(nan) == label_of(nan[2], 3) + ": RescaleSlope is not a finite number");
+    const auto inf = modified(tmp, "inf", "-m '(0028,1052)=-inf'", 5);
+    CHECK(decode_message(inf) == label_of(inf[5], 6) + ": RescaleIntercept is not a finite number");
+  }
+  SUBCASE("large but within range decodes") {
+    const auto large = converted(tmp, "large", "dcmodify -nb -m '(0028,1053)=1e30' -m '(0028,1052)=0'");
+    const fetch::volume v = fetch::decode_series(large);
+    check_voxels(v, [](const std::vector<float>& ref, std::size_t z, std::size_t i) {
+      return static_cast<float>(static_cast<double>(ref[z * per_slice + i]) * 1e30);
+    });
+  }
 }

@@ -255,10 +255,11 @@ TEST_CASE("dicomweb: find_study_by_accession") {
       CHECK(e.code() == fetch_errc::not_found);
       CHECK_FALSE(e.transient());
     }
+    // The accession number by its reference, never itself.
     const auto e = error_of([&] { client.find_study_by_accession("NO-SUCH-ACCESSION"); });
     CHECK(std::string(e.what()) == "DICOMweb GET " + radbridge::test::shared_orthanc().dicomweb_url() +
-                                       "/studies?AccessionNumber=NO-SUCH-ACCESSION&includefield=00080050"
-                                       "&includefield=0020000D: no study with that accession number");
+                                       "/studies?AccessionNumber=" + radbridge::fetch::reference_of("NO-SUCH-ACCESSION") +
+                                       ": no study with that accession number");
   }
   SUBCASE("two studies with one accession: bad_response naming the count") {
     const auto e = error_of([&] { client.find_study_by_accession("DUP-1"); });

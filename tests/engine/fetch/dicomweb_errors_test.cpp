@@ -28,6 +28,7 @@
 #include "net/http_auth.hpp"
 #include "engine/net/test_certs.hpp"
 
+using radbridge::fetch::reference_of;
 using radbridge::test::error_of;
 
 namespace {
@@ -327,12 +328,21 @@ TEST_CASE("dicomweb: HTTP statuses map to error codes") {
       CHECK(std::string(e.what()).find("HTTP " + std::string(c.status)) != std::string::npos);
     }
   }
-  SUBCASE("the message names the request, not the body") {
+  SUBCASE("the message names the request, its identifiers by their reference, not the body") {
     canned_server server(http_answer("503 Service Unavailable", "text/plain", "SECRET^PATIENT"));
     const dicomweb_client client(settings_for(server.url()));
     const auto e = error_of([&] { client.retrieve_series(study_uid, series_uid); });
-    CHECK(std::string(e.what()) == "DICOMweb GET " + server.url() + "/studies/" + study_uid + "/series/" + series_uid +
-                                       ": HTTP 503 Service Unavailable");
+    CHECK(std::string(e.what()) == "DICOMweb GET " + server.url() + "/studies/" + reference_of(study_uid) + "/series/" +
+                                       reference_of(series_uid) + ": HTTP 503 Service Unavailable");
+    CHECK(std::string(error_of([&] { client.find_study_by_accession("ACC-7"); }).what()) ==
+          "DICOMweb GET " + server.url() + "/studies?AccessionNumber=" + reference_of("ACC-7") +
+              ": HTTP 503 Service Unavailable");
+    CHECK(std::string(error_of([&] { client.list_series(study_uid); }).what()) ==
+          "DICOMweb GET " + server.url() + "/studies?StudyInstanceUID=" + reference_of(study_uid) +
+              ": HTTP 503 Service Unavailable");
+    CHECK(std::string(error_of([&] { client.prior_studies("MRN-7", "CT", "HEAD", study_uid); }).what()) ==
+          "DICOMweb GET " + server.url() + "/studies?PatientID=" + reference_of("MRN-7") +
+              "&ModalitiesInStudy=CT: HTTP 503 Service Unavailable");
   }
   SUBCASE("204 No Content: nothing found") {
     canned_server server("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
@@ -380,6 +390,51 @@ TEST_CASE("dicomweb: malformed QIDO answers are bad_response") {
     CHECK(series[0].series_number == 7);
     CHECK(series[0].instances == 12);
     CHECK(series[0].slice_thickness.value_or(0) == doctest::Approx(0.625));
+  }
+}
+
+TEST_CASE("dicomweb: numbers a series query answers out of range are bad_response, never cast") {
+  // Each answer is the study query's and the series query's (the canned server gives both the same).
+  const auto answer = [](const std::string& attributes) {
+    return json_answer(R"([{"0020000D": {"vr": "UI", "Value": ["1.2.3"]}, "0020000E": {"vr": "UI", "Value": ["1.2.3.4"]}, )" +
+                       attributes + "}]");
+  };
+  const auto message = [&](const std::string& attributes) {
+    canned_server server(answer(attributes));
+    const dicomweb_client client(settings_for(server.url()));
+    const auto e = error_of([&] { client.list_series("1.2.3"); });
+    CHECK(e.code() == fetch_errc::bad_response);
+    CHECK_FALSE(e.transient());
+    const std::string prefix = "DICOMweb GET " + server.url() + "/studies/" + reference_of("1.2.3") + "/series: ";
+    const std::string what = e.what();
+    REQUIRE_MESSAGE(what.starts_with(prefix), what);
+    return what.substr(prefix.size());
+  };
+  CHECK(message(R"("00200011": {"vr": "IS", "Value": [1e300]})") ==
+        "SeriesNumber (00200011) 1e+300 is not an integer from -2147483648 to 2147483647");
+  CHECK(message(R"("00200011": {"vr": "IS", "Value": ["NaN"]})") ==
+        "SeriesNumber (00200011) nan is not an integer from -2147483648 to 2147483647");
+  CHECK(message(R"("00200011": {"vr": "IS", "Value": ["-inf"]})") ==
+        "SeriesNumber (00200011) -inf is not an integer from -2147483648 to 2147483647");
+  CHECK(message(R"("00200011": {"vr": "IS", "Value": [2147483648]})") ==
+        "SeriesNumber (00200011) 2147483648 is not an integer from -2147483648 to 2147483647");
+  CHECK(message(R"("00200011": {"vr": "IS", "Value": [2.5]})") ==
+        "SeriesNumber (00200011) 2.5 is not an integer from -2147483648 to 2147483647");
+  CHECK(message(R"("00201209": {"vr": "IS", "Value": [1e300]})") ==
+        "NumberOfSeriesRelatedInstances (00201209) 1e+300 is not an integer from 0 to 2147483647");
+  CHECK(message(R"("00201209": {"vr": "IS", "Value": [-1]})") ==
+        "NumberOfSeriesRelatedInstances (00201209) -1 is not an integer from 0 to 2147483647");
+  CHECK(message(R"("00180050": {"vr": "DS", "Value": ["NaN"]})") == "SliceThickness (00180050) nan is not a finite number");
+
+  SUBCASE("the ends of the ranges are read") {
+    canned_server server(answer(R"("00200011": {"vr": "IS", "Value": ["-2147483648"]},
+                                   "00201209": {"vr": "IS", "Value": [2147483647]},
+                                   "00180050": {"vr": "DS", "Value": ["1e300"]})"));
+    const auto series = dicomweb_client(settings_for(server.url())).list_series("1.2.3");
+    REQUIRE(series.size() == 1);
+    CHECK(series[0].series_number == -2147483648LL);
+    CHECK(series[0].instances == 2147483647U);
+    CHECK(series[0].slice_thickness == 1e300);
   }
 }
 
@@ -449,10 +504,12 @@ TEST_CASE("dicomweb: a server that accepts and never answers times out (transien
   auto s = settings_for(silent.url());
   s.read_timeout = 300ms;
   const dicomweb_client client(s);
-  const auto e = error_of([&] { client.find_study_by_accession("A1"); });
+  const auto e = error_of([&] { client.find_study_by_accession("ACC-7"); });
   CHECK(e.code() == fetch_errc::timeout);
   CHECK(e.transient());
-  CHECK(std::string(e.what()).find("no complete response within 300 ms") != std::string::npos);
+  // The HTTP client's reason, under the request as fetch names it (no accession number).
+  CHECK(std::string(e.what()) == "DICOMweb GET " + silent.url() + "/studies?AccessionNumber=" + reference_of("ACC-7") +
+                                     ": no complete response within 300 ms");
   CHECK(error_of([&] { client.retrieve_series(study_uid, series_uid); }).code() == fetch_errc::timeout);
 }
 
@@ -461,7 +518,9 @@ TEST_CASE("dicomweb: nothing listening is unreachable (transient)") {
   const auto e = error_of([&] { client.list_series(study_uid); });
   CHECK(e.code() == fetch_errc::unreachable);
   CHECK(e.transient());
-  CHECK(std::string(e.what()).find("cannot connect") != std::string::npos);
+  CHECK(std::string(e.what()).find("/studies?StudyInstanceUID=" + reference_of(study_uid) + ": cannot connect") !=
+        std::string::npos);
+  CHECK(std::string(e.what()).find(study_uid) == std::string::npos);
 
   SUBCASE("a server that closes without answering is unreachable too") {
     canned_server closer("", plain(behaviour::close_at_once));

@@ -146,8 +146,11 @@ TEST_CASE("series_headers: what is not one series of readable instances is an er
     // Both are instance 1: the tie goes to the lower SOPInstanceUID, which is compared first.
     const std::string uid0 = dump_value(s.study(0) / "IM0001.dcm", "0008,0018");
     const std::string uid1 = dump_value(s.study(1) / "IM0001.dcm", "0008,0018");
-    const std::string expected = uid0 < uid1 ? "instance " + uid1 + " has another SeriesInstanceUID than instance " + uid0
-                                             : "instance " + uid0 + " has another SeriesInstanceUID than instance " + uid1;
+    // Instances are named by the reference of their UID, never the UID.
+    const std::string ref0 = fetch::reference_of(uid0);
+    const std::string ref1 = fetch::reference_of(uid1);
+    const std::string expected = uid0 < uid1 ? "instance " + ref1 + " has another SeriesInstanceUID than instance " + ref0
+                                             : "instance " + ref0 + " has another SeriesInstanceUID than instance " + ref1;
     CHECK(std::string(e.what()) == expected);
   }
   SUBCASE("bytes that are not DICOM") {
@@ -161,6 +164,6 @@ TEST_CASE("series_headers: what is not one series of readable instances is an er
     const auto e = error_of([&] { fetch::read_series_headers({test::read_file(file)}); });
     CHECK(e.code() == fetch::fetch_errc::undecodable);
     CHECK(std::string(e.what()) ==
-          "instance 2 (SOPInstanceUID " + dump_value(file, "0008,0018") + "): no SOPClassUID");
+          "instance 2 (SOPInstanceUID " + fetch::reference_of(dump_value(file, "0008,0018")) + "): no SOPClassUID");
   }
 }

@@ -105,11 +105,20 @@ TEST_CASE("select_series: ties go to the lowest SeriesNumber, then the lowest se
 }
 
 TEST_CASE("select_series: no match is no_matching_series, naming the rule and the candidates") {
-  const std::string why = no_match(study, rule({"MR", "CT"}, {"CHEST"}, "lung"));
-  CHECK(why.find("modality MR|CT, body part CHEST, description /lung/i") != std::string::npos);
-  CHECK(why.find("6 candidates: [CT HEAD 'Topogram 0.6 T20s'] [CT HEAD 'Head 5.0 H30s AXIAL']") != std::string::npos);
-  CHECK(why.find("[SR ? 'Dose Report']") != std::string::npos);
-  CHECK(why.find("PATIENT") == std::string::npos);  // no patient data
+  // The candidates without their descriptions (free text that may name the patient).
+  const std::string why = no_match(study, rule({"MR", "CT"}, {"CHEST"}, "lung|mpr"));
+  CHECK(why ==
+        "no series matches the rule (modality MR|CT, body part CHEST, description /lung|mpr/i); 6 candidates: "
+        "[series 1 CT HEAD, 2 instances, description does not match] "
+        "[series 2 CT HEAD, 32 instances, description does not match] "
+        "[series 3 CT HEAD, 200 instances, description does not match] "
+        "[series 4 CT HEAD, 200 instances, description does not match] "
+        "[series 5 CT head, 90 instances, description matches] "
+        "[series 99 SR ?, 1 instance, description does not match]");
+  CHECK(no_match(study, rule({"MR"}, {}, "")) ==
+        "no series matches the rule (modality MR, body part any, description any); 6 candidates: "
+        "[series 1 CT HEAD, 2 instances] [series 2 CT HEAD, 32 instances] [series 3 CT HEAD, 200 instances] "
+        "[series 4 CT HEAD, 200 instances] [series 5 CT head, 90 instances] [series 99 SR ?, 1 instance]");
 
   // a body part must be there to match one
   CHECK(no_match(study, rule({"SR"}, {"HEAD"}, "")).find("6 candidates") != std::string::npos);
@@ -120,4 +129,29 @@ TEST_CASE("select_series: no match is no_matching_series, naming the rule and th
 
   const std::string bad = no_match(study, rule({"CT"}, {}, "head ("));
   CHECK(bad.find("the description pattern /head (/ is invalid") != std::string::npos);
+}
+
+TEST_CASE("select_series: a description is searched in its first 64 characters only (LO), whatever its length") {
+  // 1 MB from a PACS: std::regex_search on all of it with ".*" recursed once per character and
+  // overflowed the stack.
+  const std::string megabyte(std::size_t{1} << 20, 'x');
+  const std::vector<fetch::series_info> huge = {
+      series("1.5.1", "CT", "HEAD", "Head 5.0 axial " + megabyte, 1, 10, 5.0),  // matches within its first 64
+      series("1.5.2", "CT", "HEAD", "Head 0.5 " + megabyte + " axial", 2, 10, 0.5)};  // "axial" past 64: not seen
+  CHECK(fetch::select_series(huge, rule({"CT"}, {}, "head.*axial")).identity.series_uid == "1.5.1");
+  CHECK(fetch::select_series(huge, rule({"CT"}, {}, "^head.*x$")).identity.series_uid == "1.5.2");
+  CHECK(no_match({huge[1]}, rule({"CT"}, {}, "head.*axial")) ==
+        "no series matches the rule (modality CT, body part any, description /head.*axial/i); 1 candidate: "
+        "[series 2 CT HEAD, 10 instances, description does not match]");
+
+  // Characters, not bytes: 60 two-byte characters and "axial" are 65 characters, of which "axia" is searched.
+  std::string accented;
+  for (int i = 0; i < 60; ++i) accented += "\xc3\xa9";  // U+00E9
+  const std::vector<fetch::series_info> utf8 = {series("1.6.1", "CT", "HEAD", accented + "axial", 1, 10, 1.0)};
+  CHECK(fetch::select_series(utf8, rule({}, {}, "axia$")).identity.series_uid == "1.6.1");
+  CHECK(no_match(utf8, rule({}, {}, "axial")).ends_with("description does not match]"));
+  // A lead byte followed by a run of continuation bytes counts as one character of at most 4 bytes.
+  const std::vector<fetch::series_info> broken = {
+      series("1.7.1", "CT", "HEAD", "\xc3" + std::string(100000, '\x80') + "axial", 1, 10, 1.0)};
+  CHECK(no_match(broken, rule({}, {}, "axial")).ends_with("description does not match]"));
 }
