@@ -38,9 +38,13 @@ void worker_supervisor::start() { thread_ = std::thread([this] { run(); }); }
 pid_t worker_supervisor::spawn() {
   std::vector<std::string> env_text;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "RADBRIDGE_DB=", 13) != 0) env_text.emplace_back(*e);
+    if (std::strncmp(*e, "RADBRIDGE_DB=", 13) != 0 && std::strncmp(*e, "RADBRIDGE_SUPERVISOR_PID=", 25) != 0) {
+      env_text.emplace_back(*e);
+    }
   }
   env_text.push_back("RADBRIDGE_DB=" + conninfo_);
+  // The worker checks that we are still its parent once it follows our lifetime (worker_command.cpp).
+  env_text.push_back("RADBRIDGE_SUPERVISOR_PID=" + std::to_string(getpid()));
   std::vector<char*> envp;
   for (std::string& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);
