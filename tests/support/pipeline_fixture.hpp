@@ -11,6 +11,7 @@
 // fails the test case (doctest REQUIRE) with the engine's log.
 // Not provided: isolation between objects sharing generated_studies (it is
 // read-only). The includer defines RADBRIDGE_BINARY (the radbridge binary).
+// order_for and wait_for are [[maybe_unused]]: not every includer needs them.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -62,7 +63,8 @@ std::vector<study_truth> read_truth(const fs::path& file) {
 // A study-complete order of the stroke (or trauma) sample for a study: its
 // accession, its patient (PID-3, GENHOSP) and, for the stroke sample, its
 // Study Instance UID (ZDS-1).
-std::string order_for(const study_truth& study, const std::string& control_id, bool trauma = false) {
+[[maybe_unused]] std::string order_for(const study_truth& study, const std::string& control_id,
+                                       bool trauma = false) {
   const std::string sample = trauma ? "orm_o01_ct_whole_body_trauma_sc_complete.hl7" : "orm_o01_ct_head_sc_complete.hl7";
   std::string text = test::read_file(test::source_dir() / "samples/hl7" / sample);
   text = test::replace_all(text, trauma ? "ACC2024031600007" : "ACC2024031200101", study.accession);
@@ -72,8 +74,8 @@ std::string order_for(const study_truth& study, const std::string& control_id, b
 }
 
 // Polls `query` until it returns `expected` (bounded), and returns its last answer.
-std::string wait_for(const test::postgres_server& pg, const std::string& query, const std::string& expected,
-                     std::chrono::seconds limit = 180s) {
+[[maybe_unused]] std::string wait_for(const test::postgres_server& pg, const std::string& query,
+                                      const std::string& expected, std::chrono::seconds limit = 180s) {
   const auto give_up = std::chrono::steady_clock::now() + limit;
   std::string got;
   while (std::chrono::steady_clock::now() < give_up) {
