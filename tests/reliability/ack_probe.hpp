@@ -35,7 +35,10 @@ class ack_probe {
 
   ack_probe(std::uint16_t port, std::string source, std::string prefix, std::chrono::milliseconds interval,
             std::chrono::milliseconds timeout, bool fresh_connection = false)
-      : peer_(std::move(source), port), prefix_(std::move(prefix)), interval_(interval), timeout_(timeout),
+      : peer_(std::move(source), port),
+        prefix_(std::move(prefix)),
+        interval_(interval),
+        timeout_(timeout),
         fresh_(fresh_connection) {
     thread_ = std::thread([this] { run(); });
   }

@@ -96,7 +96,8 @@ TEST_CASE("reliability attack: slowloris, a connection flood and a 100 MB frame;
   // First the big frame, alone (with the caps full it would be refused at once, before any frame).
   const rel::big_frame_result big =
       rel::send_big_frame("127.0.0.4", e.port, static_cast<std::size_t>(frame_mb), std::chrono::seconds(attack_s));
-  rel::connection_swarm slow("127.0.0.2", e.port, static_cast<std::size_t>(slowloris), 200, std::chrono::seconds(byte_s));
+  rel::connection_swarm slow("127.0.0.2", e.port, static_cast<std::size_t>(slowloris), 200,
+                             std::chrono::seconds(byte_s));
   rel::connection_swarm flooding("127.0.0.3", e.port, static_cast<std::size_t>(flood), static_cast<double>(flood_rate),
                                  std::chrono::milliseconds(0));
   long peak_rss_kb = 0;
@@ -129,16 +130,17 @@ TEST_CASE("reliability attack: slowloris, a connection flood and a 100 MB frame;
   rel::figure("attack", "ris_before", "\"" + describe(before) + "\"");
   rel::figure("attack", "ris_during", "\"" + describe(during) + "\"");
   rel::figure("attack", "fresh_connections_during", "\"" + describe(fresh_during) + "\"");
-  rel::figure("attack", "slowloris", "\"held at most " + std::to_string(slow_peak.open) + ", opened " +
-                                         std::to_string(slow_counts.opened) + ", closed by the engine " +
-                                         std::to_string(slow_counts.closed_by_engine) + ", bytes " +
-                                         std::to_string(slow_counts.bytes_sent) + "\"");
-  rel::figure("attack", "flood", "\"held at most " + std::to_string(flood_peak.open) + ", opened " +
-                                     std::to_string(flood_counts.opened) + ", closed by the engine " +
-                                     std::to_string(flood_counts.closed_by_engine) + ", failed connects " +
-                                     std::to_string(flood_counts.failed_connects) + "\"");
-  rel::figure("attack", "big_frame", "\"" + std::to_string(big.bytes_sent) + " bytes sent in " + rel::fixed1(big.seconds) +
-                                         " s, closed by the engine: " + (big.closed_by_engine ? "yes" : "no") + "\"");
+  rel::figure("attack", "slowloris",
+              "\"held at most " + std::to_string(slow_peak.open) + ", opened " + std::to_string(slow_counts.opened) +
+                  ", closed by the engine " + std::to_string(slow_counts.closed_by_engine) + ", bytes " +
+                  std::to_string(slow_counts.bytes_sent) + "\"");
+  rel::figure("attack", "flood",
+              "\"held at most " + std::to_string(flood_peak.open) + ", opened " + std::to_string(flood_counts.opened) +
+                  ", closed by the engine " + std::to_string(flood_counts.closed_by_engine) + ", failed connects " +
+                  std::to_string(flood_counts.failed_connects) + "\"");
+  rel::figure("attack", "big_frame",
+              "\"" + std::to_string(big.bytes_sent) + " bytes sent in " + rel::fixed1(big.seconds) +
+                  " s, closed by the engine: " + (big.closed_by_engine ? "yes" : "no") + "\"");
   rel::figure("attack", "serve_peak_rss_mb", rel::fixed1(static_cast<double>(peak_rss_kb) / 1024));
   rel::figure("attack", "serve_peak_fds", std::to_string(peak_fds));
 
@@ -147,12 +149,14 @@ TEST_CASE("reliability attack: slowloris, a connection flood and a 100 MB frame;
   CHECK_MESSAGE(during.p99 <= 50.0, "the persistent peer: " << describe(during));
   CHECK_MESSAGE(fresh_during.messages > 0, describe(fresh_during));
   CHECK_MESSAGE(fresh_during.acked == fresh_during.messages, "fresh connections: " << describe(fresh_during));
-  CHECK_MESSAGE(big.closed_by_engine, "the " << frame_mb << " MB frame was not refused: " << big.bytes_sent << " bytes sent");
+  CHECK_MESSAGE(big.closed_by_engine,
+                "the " << frame_mb << " MB frame was not refused: " << big.bytes_sent << " bytes sent");
   CHECK_MESSAGE(peak_rss_kb < 512 * 1024, "serve's VmHWM: " << peak_rss_kb << " kB");
 
   rel::key_figure("attack", "during: persistent peer " + describe(during) + "; fresh connections " +
                                 std::to_string(fresh_during.acked) + "/" + std::to_string(fresh_during.messages) +
                                 " AA; serve VmHWM " + rel::fixed1(static_cast<double>(peak_rss_kb) / 1024) + " MB (" +
-                                rel::fixed1(std::chrono::duration<double>(clock_type::now() - started).count()) + " s)");
+                                rel::fixed1(std::chrono::duration<double>(clock_type::now() - started).count()) +
+                                " s)");
   e.process->stop(std::chrono::seconds(10));
 }

@@ -57,7 +57,8 @@ void connection_swarm::run() {
   };
   while (!stopping_) {
     const auto now = clock_type::now();
-    open_budget = std::min(open_budget + std::chrono::duration<double>(now - last).count() * opens_per_s_, opens_per_s_ / 10 + 1);
+    open_budget =
+        std::min(open_budget + std::chrono::duration<double>(now - last).count() * opens_per_s_, opens_per_s_ / 10 + 1);
     last = now;
     // Open what is missing, as fast as the rate allows.
     for (slot& s : slots) {
@@ -78,7 +79,8 @@ void connection_swarm::run() {
     if (byte_interval_.count() > 0) {
       for (slot& s : slots) {
         if (!s.fd || clock_type::now() < s.next_byte) continue;
-        const char byte = trickle[s.position < trickle.size() ? s.position : 2 + (s.position - 2) % (trickle.size() - 2)];
+        const char byte =
+            trickle[s.position < trickle.size() ? s.position : 2 + (s.position - 2) % (trickle.size() - 2)];
         if (::send(s.fd.get(), &byte, 1, MSG_NOSIGNAL) == 1) {
           ++s.position;
           ++bytes_;
@@ -120,9 +122,10 @@ big_frame_result send_big_frame(const std::string& source, std::uint16_t port, s
   const std::string filler(1 << 16, 'A');
   const std::size_t total = megabytes << 20;
   while (result.bytes_sent < total && clock_type::now() < deadline) {
-    const std::string_view chunk = result.bytes_sent < head.size()
-                                       ? std::string_view(head).substr(result.bytes_sent)
-                                       : std::string_view(filler).substr(0, std::min(filler.size(), total - result.bytes_sent));
+    const std::string_view chunk =
+        result.bytes_sent < head.size()
+            ? std::string_view(head).substr(result.bytes_sent)
+            : std::string_view(filler).substr(0, std::min(filler.size(), total - result.bytes_sent));
     const ssize_t n = ::send(fd.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
     if (n > 0) {
       result.bytes_sent += static_cast<std::size_t>(n);

@@ -26,8 +26,8 @@ namespace radbridge::reliability {
 class connection_swarm {
  public:
   struct counts {
-    std::size_t open = 0;            // connections held now
-    std::size_t opened = 0;          // connects that succeeded, in all
+    std::size_t open = 0;    // connections held now
+    std::size_t opened = 0;  // connects that succeeded, in all
     std::size_t closed_by_engine = 0;
     std::size_t failed_connects = 0;
     std::size_t bytes_sent = 0;

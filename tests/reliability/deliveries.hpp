@@ -46,8 +46,10 @@ inline std::ostream& operator<<(std::ostream& out, const lane_report& r) {
 // The destination's outbound identities, in lane order.
 inline std::vector<std::string> lane_identities(const test::postgres_server& pg, const std::string& destination) {
   std::vector<std::string> out;
-  std::istringstream in(pg.psql("SELECT string_agg(identity, ' ' ORDER BY lane_position) FROM outbound_messages "
-                                "WHERE destination = '" + destination + "'"));
+  std::istringstream in(
+      pg.psql("SELECT string_agg(identity, ' ' ORDER BY lane_position) FROM outbound_messages "
+              "WHERE destination = '" +
+              destination + "'"));
   for (std::string id; in >> id;) out.push_back(id);
   return out;
 }

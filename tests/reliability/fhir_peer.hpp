@@ -28,8 +28,9 @@ class fhir_peer {
   void start() {
     if (child_) return;
     const std::filesystem::path dir = test::source_dir() / "tests/support/fhir";
-    auto [child, port] = test::deliver::start_peer({test::deliver::node_binary().string(), (dir / "fhir_server.mjs").string()},
-                                                   folder_.path(), "FHIR test server", port_);
+    auto [child, port] =
+        test::deliver::start_peer({test::deliver::node_binary().string(), (dir / "fhir_server.mjs").string()},
+                                  folder_.path(), "FHIR test server", port_);
     (void)port;
     child_.emplace(std::move(child));
   }
@@ -47,7 +48,8 @@ class fhir_peer {
     request.method = "GET";
     request.target = "/control/state";
     const net::http_response response = client.send(request, 64 << 20);
-    if (response.head.status != 200) throw std::runtime_error("FHIR /control/state: HTTP " + std::to_string(response.head.status));
+    if (response.head.status != 200)
+      throw std::runtime_error("FHIR /control/state: HTTP " + std::to_string(response.head.status));
     auto doc = json::parse_document(response.body);
     if (!doc) throw std::runtime_error("FHIR /control/state: not JSON");
     return doc.value();

@@ -114,11 +114,13 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
   for (const double moment : moments) {
     const auto at = replay_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                        std::chrono::duration<double>(moment) + downtime);
-    while (std::chrono::steady_clock::now() < at && replay.running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (std::chrono::steady_clock::now() < at && replay.running())
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (!replay.running()) break;
     // What the kill interrupts: a job running, results waiting to go out.
-    std::istringstream busy(e.pg.psql("SELECT (SELECT count(*) FROM jobs WHERE status = 'running') || ' ' || "
-                                      "(SELECT count(*) FROM outbound_messages WHERE status = 'pending')"));
+    std::istringstream busy(
+        e.pg.psql("SELECT (SELECT count(*) FROM jobs WHERE status = 'running') || ' ' || "
+                  "(SELECT count(*) FROM outbound_messages WHERE status = 'pending')"));
     long running = 0, pending = 0;
     busy >> running >> pending;
     kills_during_jobs += running > 0;
@@ -163,19 +165,20 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
 
   // Everything settles: every job finished, every outbound row out of the pending state.
   const std::string n = std::to_string(orders);
-  const std::string settled =
-      wait_for(e.pg,
-               "SELECT (SELECT count(*) FROM jobs WHERE status NOT IN ('queued', 'waiting_for_study', 'running')) || ' ' || "
-               "(SELECT count(*) FROM outbound_messages WHERE status = 'pending') || ' ' || "
-               "(SELECT count(*) FROM inbound_messages WHERE status = 'received')",
-               n + " 0 0", std::chrono::seconds(60 * 20));
+  const std::string settled = wait_for(
+      e.pg,
+      "SELECT (SELECT count(*) FROM jobs WHERE status NOT IN ('queued', 'waiting_for_study', 'running')) || ' ' || "
+      "(SELECT count(*) FROM outbound_messages WHERE status = 'pending') || ' ' || "
+      "(SELECT count(*) FROM inbound_messages WHERE status = 'received')",
+      n + " 0 0", std::chrono::seconds(60 * 20));
   rel::figure("kill", "settled_after_last_restart_s",
               rel::fixed1(std::chrono::duration<double>(std::chrono::steady_clock::now() - last_restart).count()));
   CHECK_MESSAGE(settled == n + " 0 0", "finished jobs, pending outbound, unrouted inbound: " << settled);
 
   // Each study: exactly one job, done, one inference per model.
-  CHECK(e.pg.psql("SELECT count(*) || ' ' || count(DISTINCT study_key) || ' ' || count(*) FILTER (WHERE status = 'done') "
-                  "FROM jobs") == n + " " + n + " " + n);
+  CHECK(
+      e.pg.psql("SELECT count(*) || ' ' || count(DISTINCT study_key) || ' ' || count(*) FILTER (WHERE status = 'done') "
+                "FROM jobs") == n + " " + n + " " + n);
   CHECK(e.pg.psql("SELECT count(*) || ' ' || count(DISTINCT (job_id, model)) FROM inference_audit") ==
         std::to_string(2 * orders) + " " + std::to_string(2 * orders));
   rel::figure("kill", "job_attempts_total", e.pg.psql("SELECT sum(attempts) FROM jobs"));
@@ -185,9 +188,9 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
 
   // Every output at its receiver, at least once, in lane order; repeats only of the same message.
   std::size_t duplicates = 0;
-  for (const rel::lane_report& r : {rel::check_mllp_lane(e.pg, "ris", ris.records()),
-                                    rel::check_mllp_lane(e.pg, "ehr_acuity", pager.records()),
-                                    rel::check_fhir_lane(e.pg, "fhir", {fhir.control("GET", "/control/state")})}) {
+  for (const rel::lane_report& r :
+       {rel::check_mllp_lane(e.pg, "ris", ris.records()), rel::check_mllp_lane(e.pg, "ehr_acuity", pager.records()),
+        rel::check_fhir_lane(e.pg, "fhir", {fhir.control("GET", "/control/state")})}) {
     CHECK_MESSAGE(r.ok(), r);
     CHECK_MESSAGE(r.expected > 0, r);
     MESSAGE(r);
@@ -196,7 +199,8 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
   }
   CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages WHERE destination = 'ris'") == n);
   // SRs: each in the PACS (STOW-RS) and in the folder.
-  std::istringstream srs(e.pg.psql("SELECT identity FROM outbound_messages WHERE output = 'sr' AND destination = 'pacs'"));
+  std::istringstream srs(
+      e.pg.psql("SELECT identity FROM outbound_messages WHERE output = 'sr' AND destination = 'pacs'"));
   std::size_t sr_count = 0, sr_found = 0;
   for (std::string uid; srs >> uid; ++sr_count) {
     const auto found = orthanc.request("POST", "/tools/lookup", uid);
@@ -204,7 +208,8 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
   }
   CHECK(sr_count == static_cast<std::size_t>(orders));
   CHECK(sr_found == sr_count);
-  std::istringstream files(e.pg.psql("SELECT identity FROM outbound_messages WHERE output = 'sr' AND destination = 'outbox'"));
+  std::istringstream files(
+      e.pg.psql("SELECT identity FROM outbound_messages WHERE output = 'sr' AND destination = 'outbox'"));
   std::size_t file_count = 0, file_found = 0;
   for (std::string uid; files >> uid; ++file_count) file_found += fs::exists(e.dir.path() / "outbox" / (uid + ".dcm"));
   CHECK(file_count == static_cast<std::size_t>(orders));
@@ -222,11 +227,11 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
       "(SELECT count(*) FROM inbound_messages WHERE status = 'received')");
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  rel::key_figure("kill", std::to_string(done_kills) + " kills (seed " + std::to_string(seed) + "): " +
-                              std::to_string(aa) + "/" + std::to_string(total) + " AA, " + std::to_string(stored.size()) +
-                              " stored once, " + e.pg.psql("SELECT count(*) FROM jobs WHERE status = 'done'") + "/" + n +
-                              " jobs done once, " + std::to_string(duplicates) + " duplicate deliveries, " + stuck + " stuck, " +
-                              std::to_string(orphans) + " orphans (" +
-                              rel::fixed1(seconds) + " s)");
+  rel::key_figure("kill", std::to_string(done_kills) + " kills (seed " + std::to_string(seed) +
+                              "): " + std::to_string(aa) + "/" + std::to_string(total) + " AA, " +
+                              std::to_string(stored.size()) + " stored once, " +
+                              e.pg.psql("SELECT count(*) FROM jobs WHERE status = 'done'") + "/" + n +
+                              " jobs done once, " + std::to_string(duplicates) + " duplicate deliveries, " + stuck +
+                              " stuck, " + std::to_string(orphans) + " orphans (" + rel::fixed1(seconds) + " s)");
   e.process->stop(std::chrono::seconds(10));
 }

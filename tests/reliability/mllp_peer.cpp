@@ -102,8 +102,9 @@ ack_answer mllp_peer::exchange(std::string_view message, std::chrono::millisecon
     const std::size_t end = received.find("\x1c\r");
     if (end != std::string::npos) {
       const std::size_t begin = received.find('\x0b');
-      answer.code = msa_code(begin == std::string::npos || begin > end ? std::string_view()
-                                                                        : std::string_view(received).substr(begin + 1, end - begin - 1));
+      answer.code = msa_code(begin == std::string::npos || begin > end
+                                 ? std::string_view()
+                                 : std::string_view(received).substr(begin + 1, end - begin - 1));
       answer.ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
       if (answer.code.empty()) close();
       return answer;

@@ -3,8 +3,10 @@
 // - refused (down: connects refused, open connections reset) for
 //   PACS_OUTAGE_S (60) seconds while two study-complete orders arrive;
 // - hung (connections accepted, nothing answered; the engine's PACS timeout
-//   is 5 s) for the same time, two more orders;
-// - slow (PACS_SLOW_KBPS, 64 KiB/s, from Orthanc to the engine), two more.
+//   is 15 s) for the same time, two more orders;
+// - slow (PACS_SLOW_KBPS, 64 KiB/s, from Orthanc to the engine: a study's
+//   0.5 MB take about 9 s, within the timeout, which bounds a whole request,
+//   not the time between bytes), two more.
 // Then a study that never completes: 8 of the 16 instances the route expects
 // (readiness expected_instances 16, max_wait_ms PACS_MAX_WAIT_S (120) s,
 // which must exceed the outages: the wait counts from the order, and a study
@@ -71,14 +73,17 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
   test::deliver::hl7_receiver ris, pager;
   test::deliver::fhir_server fhir;
   engine e;
-  e.configure(ris.address(), pager.address(), fhir.base_url(),
-              "http://127.0.0.1:" + std::to_string(proxy.port()) + "/dicom-web",
-              R"("job_attempts": 30, "job_backoff_ms": 1000, "job_lease_ms": 10000)",
-              R"({"settle_ms": 200, "expected_instances": 16, "max_wait_ms": )" + std::to_string(max_wait_s * 1000) + "}");
+  e.configure(
+      ris.address(), pager.address(), fhir.base_url(),
+      "http://127.0.0.1:" + std::to_string(proxy.port()) + "/dicom-web",
+      R"("job_attempts": 30, "job_backoff_ms": 1000, "job_lease_ms": 10000)",
+      R"({"settle_ms": 200, "expected_instances": 16, "max_wait_ms": )" + std::to_string(max_wait_s * 1000) + "}");
   const fs::path config = e.dir.path() / "radbridge.json";
-  const std::string pacs_entry = "\"pacs\": {\"dicomweb\": \"http://127.0.0.1:" + std::to_string(proxy.port()) + "/dicom-web\"";
+  const std::string pacs_entry =
+      "\"pacs\": {\"dicomweb\": \"http://127.0.0.1:" + std::to_string(proxy.port()) + "/dicom-web\"";
   REQUIRE(test::read_file(config).find(pacs_entry) != std::string::npos);
-  test::write_file(config, test::replace_all(test::read_file(config), pacs_entry, pacs_entry + ", \"timeout_ms\": 5000"));
+  test::write_file(config,
+                   test::replace_all(test::read_file(config), pacs_entry, pacs_entry + ", \"timeout_ms\": 15000"));
   const fs::path log = e.dir.path() / "engine.log";
   const rel::kept_log kept_engine_log("pacs", log);
   e.process.emplace(rel::start_serve(config, e.pg.conninfo(), log));
@@ -102,9 +107,11 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
     const auto back = clock_type::now();
     wait_for(e.pg, "SELECT count(*) FROM jobs WHERE id IN (" + ids + ") AND status IN ('done', 'failed', 'cancelled')",
              "2", std::chrono::seconds(600));
-    CHECK_MESSAGE(statuses(e, ids) == "done,done",
-                  name << ": jobs " << statuses(e, ids) << ", errors: "
-                       << e.pg.psql("SELECT string_agg(coalesce(error, '-'), ' | ' ORDER BY id) FROM jobs WHERE id IN (" + ids + ")"));
+    CHECK_MESSAGE(
+        statuses(e, ids) == "done,done",
+        name << ": jobs " << statuses(e, ids) << ", errors: "
+             << e.pg.psql("SELECT string_agg(coalesce(error, '-'), ' | ' ORDER BY id) FROM jobs WHERE id IN (" + ids +
+                          ")"));
     rel::figure("pacs", name + "_done_after_return_s", rel::fixed1(since(back)));
     return since(back);
   };
@@ -124,8 +131,8 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
   // The study that never completes.
   send_orders(e, studies, {6});
   const auto ordered = clock_type::now();
-  const std::string ended = wait_for(e.pg, "SELECT status FROM jobs WHERE id = 7", "failed",
-                                     std::chrono::seconds(max_wait_s + 300));
+  const std::string ended =
+      wait_for(e.pg, "SELECT status FROM jobs WHERE id = 7", "failed", std::chrono::seconds(max_wait_s + 300));
   const double failed_after_s = since(ordered);
   rel::figure("pacs", "incomplete_failed_after_s", rel::fixed1(failed_after_s));
   CHECK_MESSAGE(ended == "failed", "the incomplete study's job: " << ended);
@@ -143,10 +150,11 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
   CHECK(e.pg.psql("SELECT count(*) FROM jobs WHERE status = 'done'") == "6");
   CHECK(ris.records().size() == 6);
 
-  rel::key_figure("pacs", "refused " + std::to_string(outage_s) + " s: done " + rel::fixed1(refused_s) +
-                              " s after its return; hung " + std::to_string(outage_s) + " s: done " + rel::fixed1(hung_s) +
-                              " s after; slow (" + std::to_string(slow_kbps) + " KiB/s): done in " + rel::fixed1(slow_s) +
-                              " s; incomplete study failed study_not_ready after " + rel::fixed1(failed_after_s) +
-                              " s (max_wait " + std::to_string(max_wait_s) + " s) (" + rel::fixed1(since(started)) + " s)");
+  rel::key_figure(
+      "pacs", "refused " + std::to_string(outage_s) + " s: done " + rel::fixed1(refused_s) +
+                  " s after its return; hung " + std::to_string(outage_s) + " s: done " + rel::fixed1(hung_s) +
+                  " s after; slow (" + std::to_string(slow_kbps) + " KiB/s): done in " + rel::fixed1(slow_s) +
+                  " s; incomplete study failed study_not_ready after " + rel::fixed1(failed_after_s) + " s (max_wait " +
+                  std::to_string(max_wait_s) + " s) (" + rel::fixed1(since(started)) + " s)");
   e.process->stop(std::chrono::seconds(10));
 }

@@ -122,9 +122,10 @@ void postgres_outage(const std::string& scenario, bool kill) {
   }
   const int replay_exit = replay.wait_for(std::chrono::seconds(900)).value_or(-1);
   probe.stop();
-  MESSAGE("replay:\n" << rel::summary_field(replay_log, "AA") << " AA, none " << rel::summary_field(replay_log, "none")
-                      << ", resent " << rel::summary_field(replay_log, "resent") << ", reconnects "
-                      << rel::summary_field(replay_log, "reconnects"));
+  MESSAGE("replay:\n"
+          << rel::summary_field(replay_log, "AA") << " AA, none " << rel::summary_field(replay_log, "none")
+          << ", resent " << rel::summary_field(replay_log, "resent") << ", reconnects "
+          << rel::summary_field(replay_log, "reconnects"));
   CHECK_MESSAGE(e.process->running(), "serve exited");
   REQUIRE_MESSAGE(recovery_s.has_value(), "no AA within 120 s of PostgreSQL's return");
   rel::figure(scenario, "recovery_s", rel::fixed1(*recovery_s));
@@ -158,12 +159,11 @@ void postgres_outage(const std::string& scenario, bool kill) {
   rel::figure(scenario, "replay_resent", rel::summary_field(replay_log, "resent"));
 
   // No operator action: the pipeline catches up by itself.
-  const std::string settled =
-      wait_for(e.pg,
-               "SELECT (SELECT count(*) FROM jobs WHERE status = 'done') || ' ' || "
-               "(SELECT count(*) FROM outbound_messages WHERE status <> 'sent') || ' ' || "
-               "(SELECT count(*) FROM inbound_messages WHERE status = 'received')",
-               "4 0 0", std::chrono::seconds(600));
+  const std::string settled = wait_for(e.pg,
+                                       "SELECT (SELECT count(*) FROM jobs WHERE status = 'done') || ' ' || "
+                                       "(SELECT count(*) FROM outbound_messages WHERE status <> 'sent') || ' ' || "
+                                       "(SELECT count(*) FROM inbound_messages WHERE status = 'received')",
+                                       "4 0 0", std::chrono::seconds(600));
   CHECK_MESSAGE(settled == "4 0 0", "jobs done, outbound not sent, inbound unrouted: " << settled);
   for (const rel::lane_report& r : {rel::check_mllp_lane(e.pg, "ris", ris.records()),
                                     rel::check_fhir_lane(e.pg, "fhir", {fhir.control("GET", "/control/state")})}) {

@@ -62,10 +62,14 @@ TEST_CASE("reliability receivers: RIS, pager and FHIR server down for 5 minutes 
   e.configure(ris->address(), pager->address(), fhir.base_url(), orthanc.dicomweb_url(),
               R"("job_attempts": 10, "job_lease_ms": 10000)", rel::lenient_readiness);
   const fs::path config = e.dir.path() / "radbridge.json";
-  const std::string delivery = R"("delivery": {"attempts": 1000, "first_backoff_ms": 100, "max_backoff_ms": 400, "timeout_ms": 3000})";
+  const std::string delivery =
+      R"("delivery": {"attempts": 1000, "first_backoff_ms": 100, "max_backoff_ms": 400, "timeout_ms": 3000})";
   REQUIRE(test::read_file(config).find(delivery) != std::string::npos);
-  test::write_file(config, test::replace_all(test::read_file(config), delivery,
-                                             R"("delivery": {"attempts": 100000, "first_backoff_ms": 500, "max_backoff_ms": 5000, "timeout_ms": 3000})"));
+  test::write_file(
+      config,
+      test::replace_all(
+          test::read_file(config), delivery,
+          R"("delivery": {"attempts": 100000, "first_backoff_ms": 500, "max_backoff_ms": 5000, "timeout_ms": 3000})"));
   const fs::path log = e.dir.path() / "engine.log";
   const rel::kept_log kept_engine_log("receivers", log);
   e.process.emplace(rel::start_serve(config, e.pg.conninfo(), log));
@@ -111,18 +115,18 @@ TEST_CASE("reliability receivers: RIS, pager and FHIR server down for 5 minutes 
 
   // Back, on the same ports.
   const std::string waiting = e.pg.psql(
-      "SELECT count(*) FROM outbound_messages WHERE status = 'pending' AND destination IN ('ris', 'ehr_acuity', 'fhir')");
+      "SELECT count(*) FROM outbound_messages WHERE status = 'pending' AND destination IN ('ris', 'ehr_acuity', "
+      "'fhir')");
   const std::string dead_during = e.pg.psql("SELECT count(*) FROM outbound_messages WHERE status = 'dead'");
   ris.emplace(ris_port, "AA");
   pager.emplace(pager_port, "AA");
   fhir.start();
   const auto back = clock_type::now();
   // Jobs of the last orders may still be running: wait for them, then for every output.
-  const std::string settled =
-      wait_for(e.pg,
-               "SELECT (SELECT count(*) FROM jobs WHERE status = 'done') || ' ' || "
-               "(SELECT count(*) FROM outbound_messages WHERE status <> 'sent')",
-               std::to_string(orders) + " 0", std::chrono::seconds(900));
+  const std::string settled = wait_for(e.pg,
+                                       "SELECT (SELECT count(*) FROM jobs WHERE status = 'done') || ' ' || "
+                                       "(SELECT count(*) FROM outbound_messages WHERE status <> 'sent')",
+                                       std::to_string(orders) + " 0", std::chrono::seconds(900));
   const double drain_s = since(back);
   rel::figure("receivers", "outputs_waiting_at_return", waiting);
   rel::figure("receivers", "drain_s", rel::fixed1(drain_s));
@@ -134,17 +138,17 @@ TEST_CASE("reliability receivers: RIS, pager and FHIR server down for 5 minutes 
   for (const auto& r : pager->records()) pager_records.push_back(r);
   fhir_states.push_back(fhir.state());
   std::size_t delivered = 0;
-  for (const rel::lane_report& r : {rel::check_mllp_lane(e.pg, "ris", ris_records),
-                                    rel::check_mllp_lane(e.pg, "ehr_acuity", pager_records),
-                                    rel::check_fhir_lane(e.pg, "fhir", fhir_states)}) {
+  for (const rel::lane_report& r :
+       {rel::check_mllp_lane(e.pg, "ris", ris_records), rel::check_mllp_lane(e.pg, "ehr_acuity", pager_records),
+        rel::check_fhir_lane(e.pg, "fhir", fhir_states)}) {
     CHECK_MESSAGE(r.ok(), r);
     CHECK_MESSAGE(r.expected > 0, r);
     MESSAGE(r);
     delivered += r.received;
   }
   rel::key_figure("receivers", "down " + rel::fixed1(since(down) - drain_s) + " s with " + std::to_string(orders - 2) +
-                                   " orders arriving: " + waiting + " outputs waiting, all " + std::to_string(delivered) +
-                                   " delivered in lane order " + rel::fixed1(drain_s) + " s after the receivers returned (" +
-                                   rel::fixed1(since(started)) + " s)");
+                                   " orders arriving: " + waiting + " outputs waiting, all " +
+                                   std::to_string(delivered) + " delivered in lane order " + rel::fixed1(drain_s) +
+                                   " s after the receivers returned (" + rel::fixed1(since(started)) + " s)");
   e.process->stop(std::chrono::seconds(10));
 }

@@ -94,7 +94,8 @@ inline double percentile(std::vector<double> samples, double q) {
 }
 
 inline double mean(const std::vector<double>& samples) {
-  return samples.empty() ? 0 : std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(samples.size());
+  return samples.empty() ? 0
+                         : std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(samples.size());
 }
 
 // "12.3" with one decimal, for figures.

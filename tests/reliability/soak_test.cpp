@@ -52,8 +52,8 @@ struct row {
 
 std::string format_row(const row& r) {
   char line[256];
-  std::snprintf(line, sizeof line, "%7.2f %9.1f %10.1f %5.0f %8.0f %5.0f %9.0f %8.2f %7ld/%ld", r.minute, r.serve_rss_mb,
-                r.worker_rss_mb, r.fds, r.inbound, r.jobs, r.outbound, r.p99_ms, r.aa, r.messages);
+  std::snprintf(line, sizeof line, "%7.2f %9.1f %10.1f %5.0f %8.0f %5.0f %9.0f %8.2f %7ld/%ld", r.minute,
+                r.serve_rss_mb, r.worker_rss_mb, r.fds, r.inbound, r.jobs, r.outbound, r.p99_ms, r.aa, r.messages);
   return line;
 }
 
@@ -67,9 +67,10 @@ double quarter_mean(const std::vector<row>& rows, std::size_t from, std::size_t 
 
 }  // namespace
 
-TEST_CASE("reliability soak: 300 msgs/s with a study-complete order every 30 s; memory, descriptors, queues and "
-          "latency stay flat" *
-          doctest::test_suite("soak")) {
+TEST_CASE(
+    "reliability soak: 300 msgs/s with a study-complete order every 30 s; memory, descriptors, queues and "
+    "latency stay flat" *
+    doctest::test_suite("soak")) {
   const long minutes = rel::setting("SOAK_MINUTES", 60);
   const long rate = rel::setting("SOAK_RATE", 300);
   const long order_s = rel::setting("SOAK_ORDER_S", 30);
@@ -102,8 +103,8 @@ TEST_CASE("reliability soak: 300 msgs/s with a study-complete order every 30 s; 
       if (stop_orders) break;
       next += std::chrono::seconds(order_s);
       studies.upload(orthanc, static_cast<std::size_t>(k));
-      const auto answer = peer.exchange(order_for(studies.truth[static_cast<std::size_t>(k)], "ORD-" + std::to_string(k)),
-                                        std::chrono::seconds(30));
+      const auto answer = peer.exchange(
+          order_for(studies.truth[static_cast<std::size_t>(k)], "ORD-" + std::to_string(k)), std::chrono::seconds(30));
       ++orders_sent;
       orders_acked += answer.code == "AA";
     }
@@ -121,7 +122,8 @@ TEST_CASE("reliability soak: 300 msgs/s with a study-complete order every 30 s; 
     const fs::path file = e.dir.path() / "chunk.hl7";
     const fs::path replay_log = e.dir.path() / ("replay-" + std::to_string(i) + ".log");
     rel::write_messages(file, chunk);
-    test::child_process replay = rel::start_replay(e.port, file, e.dir.path() / "acks.log", replay_log, {4, rate, 600, 30000});
+    test::child_process replay =
+        rel::start_replay(e.port, file, e.dir.path() / "acks.log", replay_log, {4, rate, 600, 30000});
     const int exit = replay.wait_for(std::chrono::seconds(sample_s * 10 + 120)).value_or(-1);
     row r;
     r.minute = std::chrono::duration<double>(clock_type::now() - started).count() / 60;
@@ -134,11 +136,12 @@ TEST_CASE("reliability soak: 300 msgs/s with a study-complete order every 30 s; 
       r.serve_rss_mb = static_cast<double>(p->rss_kb) / 1024;
       r.fds = static_cast<double>(p->fds);
     }
-    if (const auto w = rel::proc_figures_of(rel::worker_pid_in(log))) r.worker_rss_mb = static_cast<double>(w->rss_kb) / 1024;
-    std::istringstream depths(e.pg.psql(
-        "SELECT (SELECT count(*) FROM inbound_messages WHERE status = 'received') || ' ' || "
-        "(SELECT count(*) FROM jobs WHERE status IN ('queued', 'waiting_for_study', 'running')) || ' ' || "
-        "(SELECT count(*) FROM outbound_messages WHERE status = 'pending')"));
+    if (const auto w = rel::proc_figures_of(rel::worker_pid_in(log)))
+      r.worker_rss_mb = static_cast<double>(w->rss_kb) / 1024;
+    std::istringstream depths(
+        e.pg.psql("SELECT (SELECT count(*) FROM inbound_messages WHERE status = 'received') || ' ' || "
+                  "(SELECT count(*) FROM jobs WHERE status IN ('queued', 'waiting_for_study', 'running')) || ' ' || "
+                  "(SELECT count(*) FROM outbound_messages WHERE status = 'pending')"));
     depths >> r.inbound >> r.jobs >> r.outbound;
     rows.push_back(r);
     std::cout << format_row(r) << std::endl;
@@ -175,9 +178,10 @@ TEST_CASE("reliability soak: 300 msgs/s with a study-complete order every 30 s; 
     const bool ok = last <= limit;
     flat = flat && ok;
     rel::figure("soak", std::string("flat_") + s.name,
-                "\"second quarter " + rel::fixed1(second) + ", last " + rel::fixed1(last) + ", limit " + rel::fixed1(limit) +
-                    (ok ? ", flat\"" : ", GROWING\""));
-    CHECK_MESSAGE(ok, s.name << ": second quarter mean " << second << ", last quarter mean " << last << ", limit " << limit);
+                "\"second quarter " + rel::fixed1(second) + ", last " + rel::fixed1(last) + ", limit " +
+                    rel::fixed1(limit) + (ok ? ", flat\"" : ", GROWING\""));
+    CHECK_MESSAGE(
+        ok, s.name << ": second quarter mean " << second << ", last quarter mean " << last << ", limit " << limit);
     if (!ok) flat_summary += std::string(flat_summary.empty() ? "" : ", ") + s.name + " grew";
   }
   std::cout << header << "\n";
@@ -191,17 +195,18 @@ TEST_CASE("reliability soak: 300 msgs/s with a study-complete order every 30 s; 
                                        "(SELECT count(*) FROM outbound_messages WHERE status <> 'sent')",
                                        std::to_string(orders_sent) + " 0", std::chrono::seconds(900));
   CHECK_MESSAGE(settled == std::to_string(orders_sent) + " 0", "jobs done, outbound not sent: " << settled);
-  for (const rel::lane_report& r : {rel::check_mllp_lane(e.pg, "ris", ris.records()),
-                                    rel::check_mllp_lane(e.pg, "ehr_acuity", pager.records()),
-                                    rel::check_fhir_lane(e.pg, "fhir", {fhir.control("GET", "/control/state")})}) {
+  for (const rel::lane_report& r :
+       {rel::check_mllp_lane(e.pg, "ris", ris.records()), rel::check_mllp_lane(e.pg, "ehr_acuity", pager.records()),
+        rel::check_fhir_lane(e.pg, "fhir", {fhir.control("GET", "/control/state")})}) {
     CHECK_MESSAGE(r.ok(), r);
     MESSAGE(r);
   }
   const row& last = rows.back();
   rel::key_figure("soak", std::to_string(minutes) + " min at " + std::to_string(rate) + " msgs/s, " +
-                              std::to_string(orders_sent) + " orders: " + (flat ? "flat" : flat_summary) + "; last row: serve " +
-                              rel::fixed1(last.serve_rss_mb) + " MiB, worker " + rel::fixed1(last.worker_rss_mb) + " MiB, " +
-                              rel::fixed1(last.fds) + " fds, p99 " + rel::fixed1(last.p99_ms) + " ms (" +
+                              std::to_string(orders_sent) + " orders: " + (flat ? "flat" : flat_summary) +
+                              "; last row: serve " + rel::fixed1(last.serve_rss_mb) + " MiB, worker " +
+                              rel::fixed1(last.worker_rss_mb) + " MiB, " + rel::fixed1(last.fds) + " fds, p99 " +
+                              rel::fixed1(last.p99_ms) + " ms (" +
                               rel::fixed1(std::chrono::duration<double>(clock_type::now() - started).count()) + " s)");
   e.process->stop(std::chrono::seconds(10));
 }

@@ -49,9 +49,7 @@ struct pipe_pair {
   bool client_eof = false;
   bool server_eof = false;
   bool failed = false;
-  bool done() const {
-    return failed || (server_eof && to_client.empty()) || (client_eof && to_server.empty());
-  }
+  bool done() const { return failed || (server_eof && to_client.empty()) || (client_eof && to_server.empty()); }
 };
 
 enum class read_result { data, eof, error };
@@ -134,9 +132,9 @@ void tcp_proxy::run() {
       current = wanted;
     }
     const auto now = clock_type::now();
-    slow_budget = std::min(slow_budget + std::chrono::duration<double>(now - last).count() *
-                                             static_cast<double>(slow_bytes_per_s_),
-                           static_cast<double>(slow_bytes_per_s_) / 10);
+    slow_budget = std::min(
+        slow_budget + std::chrono::duration<double>(now - last).count() * static_cast<double>(slow_bytes_per_s_),
+        static_cast<double>(slow_bytes_per_s_) / 10);
     last = now;
 
     const bool flowing = current == mode::pass || current == mode::slow;
@@ -147,7 +145,8 @@ void tcp_proxy::run() {
       short server_events = 0;
       if (flowing) {
         if (p.to_server.empty() && !p.client_eof) client_events |= POLLIN;
-        if (p.to_client.empty() && !p.server_eof && (current == mode::pass || slow_budget >= 1)) server_events |= POLLIN;
+        if (p.to_client.empty() && !p.server_eof && (current == mode::pass || slow_budget >= 1))
+          server_events |= POLLIN;
         if (!p.to_client.empty()) client_events |= POLLOUT;
         if (!p.to_server.empty()) server_events |= POLLOUT;
       }
@@ -181,14 +180,20 @@ void tcp_proxy::run() {
       }
       const auto read_from = [&](int fd, std::string& into, std::size_t limit, bool& eof) {
         switch (pull(fd, into, limit)) {
-          case read_result::data: break;
-          case read_result::eof: eof = true; break;
-          case read_result::error: p.failed = true; break;
+          case read_result::data:
+            break;
+          case read_result::eof:
+            eof = true;
+            break;
+          case read_result::error:
+            p.failed = true;
+            break;
         }
       };
       if (client_events & (POLLIN | POLLHUP | POLLERR)) read_from(p.client, p.to_server, 16384, p.client_eof);
       if (server_events & (POLLIN | POLLHUP | POLLERR)) {
-        const std::size_t limit = current == mode::slow ? std::max<std::size_t>(static_cast<std::size_t>(slow_budget), 1) : 16384;
+        const std::size_t limit =
+            current == mode::slow ? std::max<std::size_t>(static_cast<std::size_t>(slow_budget), 1) : 16384;
         const std::size_t before = p.to_client.size();
         read_from(p.server, p.to_client, limit, p.server_eof);
         if (current == mode::slow) slow_budget -= static_cast<double>(p.to_client.size() - before);
@@ -203,7 +208,8 @@ void tcp_proxy::run() {
         p.client = p.server = -1;
       }
     }
-    pairs.erase(std::remove_if(pairs.begin(), pairs.end(), [](const pipe_pair& p) { return p.client < 0; }), pairs.end());
+    pairs.erase(std::remove_if(pairs.begin(), pairs.end(), [](const pipe_pair& p) { return p.client < 0; }),
+                pairs.end());
   }
   for (pipe_pair& p : pairs) {
     ::close(p.client);

@@ -53,9 +53,12 @@ struct replay_options {
 // summary (stdout) and errors go to `log`.
 inline test::child_process start_replay(std::uint16_t port, const fs::path& file, const fs::path& ack_log,
                                         const fs::path& log, const replay_options& o = {}) {
-  std::vector<std::string> argv{RADBRIDGE_BINARY, "replay", "--to", "127.0.0.1:" + std::to_string(port),
-                                "--connections", std::to_string(o.connections), "--give-up-s", std::to_string(o.give_up_s),
-                                "--timeout-ms", std::to_string(o.timeout_ms), "--ack-log", ack_log.string()};
+  std::vector<std::string> argv{RADBRIDGE_BINARY, "replay",
+                                "--to",           "127.0.0.1:" + std::to_string(port),
+                                "--connections",  std::to_string(o.connections),
+                                "--give-up-s",    std::to_string(o.give_up_s),
+                                "--timeout-ms",   std::to_string(o.timeout_ms),
+                                "--ack-log",      ack_log.string()};
   if (o.rate > 0) argv.insert(argv.end(), {"--rate", std::to_string(o.rate)});
   argv.push_back(file.string());
   test::spawn_options options;
