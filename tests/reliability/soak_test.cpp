@@ -10,7 +10,9 @@
 // done and every output delivered in lane order; and the figures are flat:
 // comparing the mean of the last quarter of the rows with the mean of the
 // second quarter (the first is warm-up),
-//   resident memory (serve, worker)  last <= second * 1.10 + 8 MB
+//   resident memory of serve         last <= second * 1.10 + 8 MB
+//   resident memory of the worker    last <= second * 1.10 + 64 MB (libtorch's
+//                                    allocator grows in steps of tens of MB)
 //   open descriptors                 last <= second + 5
 //   inbound not routed               last <= second + SOAK_RATE (a second's worth)
 //   jobs not finished                last <= second + 2
@@ -162,7 +164,7 @@ TEST_CASE(
   const double rate_slack = static_cast<double>(rate);
   const std::vector<series> checks = {
       {"serve_rss_mb", [](const row& r) { return r.serve_rss_mb; }, 1.10, 8},
-      {"worker_rss_mb", [](const row& r) { return r.worker_rss_mb; }, 1.10, 8},
+      {"worker_rss_mb", [](const row& r) { return r.worker_rss_mb; }, 1.10, 64},
       {"fds", [](const row& r) { return r.fds; }, 1.0, 5},
       {"inbound_not_routed", [](const row& r) { return r.inbound; }, 1.0, rate_slack},
       {"jobs_not_finished", [](const row& r) { return r.jobs; }, 1.0, 2},
