@@ -1,6 +1,7 @@
 #include "cli/worker_command.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -42,9 +43,16 @@ int run_jobs(std::span<const std::string_view> args, std::ostream& out, std::ost
     err << usage;
     return exit_usage;
   }
-  // Die with the engine that started us (a kill -9 of serve leaves no orphan holding leases).
+  // Die with the engine that started us (a kill -9 of serve leaves no orphan holding leases). An
+  // engine that died before this line (loading libtorch takes a while) did not take us along: then
+  // our parent is no longer the pid it gave us, and we leave.
   if (supervised && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
     err << "radbridge-worker jobs: cannot follow the engine's lifetime (prctl)\n";
+    return exit_failure;
+  }
+  if (const char* engine = std::getenv("RADBRIDGE_SUPERVISOR_PID");
+      supervised && engine != nullptr && std::to_string(getppid()) != engine) {
+    err << "radbridge-worker jobs: the engine that started this worker (pid " << engine << ") is gone\n";
     return exit_failure;
   }
 

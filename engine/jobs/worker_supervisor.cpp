@@ -38,9 +38,13 @@ void worker_supervisor::start() { thread_ = std::thread([this] { run(); }); }
 pid_t worker_supervisor::spawn() {
   std::vector<std::string> env_text;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "RADBRIDGE_DB=", 13) != 0) env_text.emplace_back(*e);
+    if (std::strncmp(*e, "RADBRIDGE_DB=", 13) != 0 && std::strncmp(*e, "RADBRIDGE_SUPERVISOR_PID=", 25) != 0) {
+      env_text.emplace_back(*e);
+    }
   }
   env_text.push_back("RADBRIDGE_DB=" + conninfo_);
+  // The worker checks that we are still its parent once it follows our lifetime (worker_command.cpp).
+  env_text.push_back("RADBRIDGE_SUPERVISOR_PID=" + std::to_string(getpid()));
   std::vector<char*> envp;
   for (std::string& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -48,8 +52,15 @@ pid_t worker_supervisor::spawn() {
   std::vector<char*> argv;
   for (std::string& a : args_text) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // Nothing of ours beyond 0-2: sockets (Boost.Asio opens them without close-on-exec) would stay
+  // open in the worker, keeping the listener's port bound after serve dies and connections the
+  // listener closed open.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, binary_.c_str(), nullptr, nullptr, argv.data(), envp.data());
+  const int rc = posix_spawn(&pid, binary_.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     log::error("worker_spawn_failed", {{"binary", binary_}, {"error", std::strerror(rc)}});
     return 0;

@@ -1,8 +1,11 @@
 // Runs the job worker as a child process (`radbridge-worker jobs --config
 // FILE --supervised`, the database in RADBRIDGE_DB so it shows in no command
-// line) and starts it again whenever it exits unasked: an out-of-memory kill
-// or a segfault in a decoder or in libtorch never stops the MLLP listener or
-// delivery, which run in this process. When the worker dies, the leases it
+// line, our pid in RADBRIDGE_SUPERVISOR_PID so that a worker whose engine
+// died before it could follow the engine's lifetime leaves, no descriptor of
+// ours beyond 0-2) and starts it again whenever it
+// exits unasked: an out-of-memory kill or a segfault in a decoder or in
+// libtorch never stops the MLLP listener or delivery, which run in this
+// process. When the worker dies, the leases it
 // held (owner "host:pid") run out at once (store::release_leases_of), so its
 // job is claimed again and counts an attempt; a job that kills every worker
 // ends as attempts_exhausted. Restarts back off from 200 ms, doubling to
