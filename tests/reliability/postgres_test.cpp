@@ -174,7 +174,8 @@ void postgres_outage(const std::string& scenario, bool kill) {
   rel::key_figure(scenario, std::string(kill ? "postmaster killed -9, down " : "stopped ") +
                                 rel::fixed1(seconds_between(down, back)) + " s: AA again " + rel::fixed1(*recovery_s) +
                                 " s after its return, " + std::to_string(aa_not_stored) + " of " + std::to_string(aa) +
-                                " AA not stored, 4/4 jobs done (" + rel::fixed1(seconds) + " s)");
+                                " AA not stored, " + settled.substr(0, settled.find(' ')) + "/4 jobs done (" +
+                                rel::fixed1(seconds) + " s)");
   e.process->stop(std::chrono::seconds(10));
 }
 
