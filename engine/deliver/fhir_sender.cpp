@@ -30,17 +30,21 @@ attempt_result result_of(unsigned status) {
 
 }  // namespace
 
-fhir_sender::fhir_sender(fhir_sender_options options) {
+namespace {
+
+net::http_endpoint endpoint_of(const fhir_sender_options& options) {
   if (options.timeout.count() <= 0) throw std::invalid_argument("FHIR sender: the timeout must be positive");
-  net::http_endpoint endpoint = net::make_http_endpoint(
-      {options.base_url, options.auth, options.ca_file, true, options.cert_file, options.key_file, options.timeout,
-       options.timeout},
-      "FHIR");
-  http_ = std::move(endpoint.client);
-  authorization_ = std::move(endpoint.authorization);
-  target_ = endpoint.prefix + "/Observation";
-  url_ = http_->server().origin() + target_;
+  return net::make_http_endpoint({options.base_url, options.auth, options.ca_file, true, options.cert_file,
+                                  options.key_file, options.timeout, options.timeout},
+                                 "FHIR");
 }
+
+}  // namespace
+
+fhir_sender::fhir_sender(fhir_sender_options options)
+    : endpoint_(endpoint_of(options)),
+      target_(endpoint_.prefix + "/Observation"),
+      url_(endpoint_.client->server().origin() + target_) {}
 
 fhir_sender::~fhir_sender() = default;
 
@@ -64,10 +68,10 @@ attempt_outcome fhir_sender::send(const outbound_item& item) {
   request.headers.emplace_back("Content-Type", std::string(fhir_json));
   request.headers.emplace_back("Accept", std::string(fhir_json));
   if (!update) request.headers.emplace_back("If-None-Exist", if_none_exist(item.identity));
-  if (!authorization_.empty()) request.headers.emplace_back("Authorization", authorization_);
+  endpoint_.authorize(request);
   request.body = item.payload;
   try {
-    net::http_response response = http_->send(request, max_response_bytes);
+    net::http_response response = endpoint_.client->send(request, max_response_bytes);
     const unsigned status = response.head.status;
     std::string detail =
         fmt::format("FHIR {} {}: HTTP {} {}", request.method, url_, status, printable(response.head.reason));

@@ -33,10 +33,7 @@
 
 #include "deliver/sender.hpp"
 #include "net/http_auth.hpp"
-
-namespace radbridge::net {
-class http_client;
-}
+#include "net/http_endpoint.hpp"
 
 namespace radbridge::deliver {
 
@@ -68,10 +65,9 @@ class fhir_sender final : public sender {
   static std::string if_none_exist(std::string_view identity);
 
  private:
-  std::unique_ptr<net::http_client> http_;
-  std::string target_;         // "{path}/Observation"
-  std::string url_;            // origin + target, for details
-  std::string authorization_;  // the Authorization header's value, or empty
+  net::http_endpoint endpoint_;
+  std::string target_;  // "{path}/Observation"
+  std::string url_;     // origin + target, for details
 };
 
 }  // namespace radbridge::deliver

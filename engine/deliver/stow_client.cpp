@@ -127,23 +127,20 @@ std::string_view to_string(stow_errc c) noexcept {
   return "unknown";
 }
 
-stow_client::stow_client(stow_settings settings) : settings_(std::move(settings)) {
-  net::http_endpoint endpoint = net::make_http_endpoint(
-      {settings_.base_url, settings_.auth, settings_.ca_file, settings_.verify_peer, settings_.cert_file,
-       settings_.key_file, settings_.connect_timeout, settings_.read_timeout},
-      "DICOMweb");
-  prefix_ = std::move(endpoint.prefix);
-  authorization_ = std::move(endpoint.authorization);
-  http_ = std::move(endpoint.client);
-  studies_url_ = http_->server().origin() + prefix_ + "/studies";
-}
+stow_client::stow_client(stow_settings settings)
+    : settings_(std::move(settings)),
+      endpoint_(net::make_http_endpoint({settings_.base_url, settings_.auth, settings_.ca_file, settings_.verify_peer,
+                                         settings_.cert_file, settings_.key_file, settings_.connect_timeout,
+                                         settings_.read_timeout},
+                                        "DICOMweb")),
+      studies_url_(endpoint_.client->server().origin() + endpoint_.prefix + "/studies") {}
 
 stow_client::~stow_client() = default;
 
 store_result stow_client::store(const std::vector<std::string>& part10_files, std::string_view study_uid) const {
-  std::string target = prefix_ + "/studies";
+  std::string target = endpoint_.prefix + "/studies";
   if (!study_uid.empty()) target += "/" + net::percent_encode(study_uid);
-  const request_context rq{http_->server().origin() + target};
+  const request_context rq{endpoint_.client->server().origin() + target};
   if (!study_uid.empty() && !dicom_json::is_uid(study_uid)) rq.fail(stow_errc::not_found, "not a DICOM UID");
   if (part10_files.empty()) throw std::invalid_argument("DICOMweb store: no instances to store");
   for (std::size_t i = 0; i < part10_files.size(); ++i)
@@ -157,12 +154,12 @@ store_result stow_client::store(const std::vector<std::string>& part10_files, st
   request.headers.emplace_back(
       "Content-Type", fmt::format("multipart/related; type=\"{}\"; boundary={}", dicom_media_type, boundary));
   request.headers.emplace_back("Accept", std::string(dicom_json_type));
-  if (!authorization_.empty()) request.headers.emplace_back("Authorization", authorization_);
+  endpoint_.authorize(request);
   request.body = multipart_body(part10_files, boundary);
 
   net::http_response response;
   try {
-    response = http_->send(request, settings_.max_response_bytes);
+    response = endpoint_.client->send(request, settings_.max_response_bytes);
   } catch (const net::http_error& e) {
     throw stow_error(code_of(e.code()), e.what(), e.transient());
   }

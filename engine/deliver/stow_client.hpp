@@ -33,10 +33,7 @@
 #include <vector>
 
 #include "net/http_auth.hpp"
-
-namespace radbridge::net {
-class http_client;
-}
+#include "net/http_endpoint.hpp"
 
 namespace radbridge::deliver {
 
@@ -102,10 +99,8 @@ class stow_client {
 
  private:
   stow_settings settings_;
-  std::string prefix_;         // the base URL's path, e.g. "/dicom-web"
+  net::http_endpoint endpoint_;
   std::string studies_url_;
-  std::string authorization_;  // the Authorization header value, or empty
-  std::unique_ptr<net::http_client> http_;
 };
 
 }  // namespace radbridge::deliver

@@ -48,7 +48,7 @@ constexpr std::size_t part10_magic_offset = 128;
 using dicom_json::is_uid;
 using dicom_json::trim;
 
-// A reason phrase fit for a log line: printable ASCII, bounded.
+// A server-supplied header value fit for a message: printable ASCII, bounded.
 std::string printable(std::string_view s) {
   std::string out;
   for (const char c : s.substr(0, 64)) out += (c >= 0x20 && c < 0x7F) ? c : '?';
@@ -80,11 +80,11 @@ struct request_context {
 
 // Maps an HTTP status other than 200 to the error it means.
 [[noreturn]] void fail_status(const request_context& rq, const net::http_head& head) {
-  const std::string why = fmt::format("HTTP {} {}", head.status, printable(head.reason));
-  if (head.status == 401 || head.status == 403) rq.fail(fetch_errc::unauthorized, why);
-  if (head.status == 404) rq.fail(fetch_errc::not_found, why);
-  if (head.status == 408 || head.status == 429 || head.status >= 500) rq.fail(fetch_errc::http_status, why, true);
-  rq.fail(fetch_errc::http_status, why);
+  const net::status_meaning meaning = net::meaning_of(head.status);
+  const fetch_errc code = meaning.kind == net::status_kind::unauthorized ? fetch_errc::unauthorized
+                          : meaning.kind == net::status_kind::not_found  ? fetch_errc::not_found
+                                                                         : fetch_errc::http_status;
+  rq.fail(code, net::status_line(head), meaning.transient);
 }
 
 // The HTTP client's transport errors as fetch errors of the same name; the
@@ -100,23 +100,14 @@ fetch_errc code_of(net::http_errc c) {
   return fetch_errc::bad_response;
 }
 
-// The HTTP client's error as this request's: its message names the request
-// ("HTTP GET <url with the query's values>: why"), so only the reason is kept.
-[[noreturn]] void fail_transport(const request_context& rq, const net::http_client& http,
-                                 const net::http_request& request, const net::http_error& e) {
-  const std::string prefix = fmt::format("HTTP {} {}{}: ", request.method, http.server().origin(), request.target);
-  const std::string_view what = e.what();
-  rq.fail(code_of(e.code()),
-          what.starts_with(prefix) ? std::string(what.substr(prefix.size())) : std::string(net::to_string(e.code())),
-          e.transient());
-}
 
 net::http_response send(const request_context& rq, const net::http_client& http, const net::http_request& request,
                         std::size_t max_body) {
   try {
     return http.send(request, max_body);
   } catch (const net::http_error& e) {
-    fail_transport(rq, http, request, e);
+    // Its message names the target with the query's values: the reason only.
+    rq.fail(code_of(e.code()), e.reason(), e.transient());
   }
 }
 
@@ -126,7 +117,8 @@ void send(const request_context& rq, const net::http_client& http, const net::ht
   try {
     http.send(request, max_body, on_head, on_data);
   } catch (const net::http_error& e) {
-    fail_transport(rq, http, request, e);
+    // Its message names the target with the query's values: the reason only.
+    rq.fail(code_of(e.code()), e.reason(), e.transient());
   }
 }
 
@@ -165,28 +157,29 @@ bool iequals(std::string_view a, std::string_view b) { return multipart::iequals
 
 }  // namespace
 
-dicomweb_client::dicomweb_client(dicomweb_settings settings) : settings_(std::move(settings)) {
-  net::http_endpoint endpoint = net::make_http_endpoint(
-      {settings_.base_url, settings_.auth, settings_.ca_file, settings_.verify_peer, settings_.cert_file,
-       settings_.key_file, settings_.connect_timeout, settings_.read_timeout},
-      "DICOMweb");
-  prefix_ = std::move(endpoint.prefix);
-  authorization_ = std::move(endpoint.authorization);
-  http_ = std::move(endpoint.client);
-}
+dicomweb_client::dicomweb_client(dicomweb_settings settings)
+    : settings_(std::move(settings)),
+      endpoint_(net::make_http_endpoint({settings_.base_url, settings_.auth, settings_.ca_file, settings_.verify_peer,
+                                         settings_.cert_file, settings_.key_file, settings_.connect_timeout,
+                                         settings_.read_timeout},
+                                        "DICOMweb")) {}
 
 dicomweb_client::~dicomweb_client() = default;
+
+std::string dicomweb_client::shown(std::string_view rest) const {
+  return endpoint_.client->server().origin() + endpoint_.prefix + std::string(rest);
+}
 
 namespace {
 
 // A QIDO-RS search: the array of result datasets (empty for 204).
-std::vector<json::value> qido(const net::http_client& http, const std::string& authorization, std::size_t max_bytes,
-                              const std::string& target, const request_context& rq) {
+std::vector<json::value> qido(const net::http_endpoint& endpoint, std::size_t max_bytes, const std::string& target,
+                              const request_context& rq) {
   net::http_request request;
   request.target = target;
   request.headers.emplace_back("Accept", std::string(dicom_json_type));
-  if (!authorization.empty()) request.headers.emplace_back("Authorization", authorization);
-  const net::http_response response = send(rq, http, request, max_bytes);
+  endpoint.authorize(request);
+  const net::http_response response = send(rq, *endpoint.client, request, max_bytes);
   if (response.head.status == 204) return {};
   if (response.head.status != 200) fail_status(rq, response.head);
   if (trim(response.body).empty()) return {};
@@ -213,13 +206,12 @@ std::string includes(std::initializer_list<std::string_view> tags) {
 }  // namespace
 
 std::string dicomweb_client::find_study_by_accession(std::string_view accession) const {
-  const std::string target = fmt::format("{}/studies?AccessionNumber={}{}", prefix_, net::percent_encode(accession),
+  const std::string target = fmt::format("{}/studies?AccessionNumber={}{}", endpoint_.prefix, net::percent_encode(accession),
                                          includes({tag_accession, tag_study_uid}));
-  const request_context rq{"GET", fmt::format("{}{}/studies?AccessionNumber={}", http_->server().origin(), prefix_,
-                                              reference_of(accession))};
+  const request_context rq{"GET", shown(fmt::format("/studies?AccessionNumber={}", reference_of(accession)))};
   if (trim(accession).empty()) rq.fail(fetch_errc::not_found, "no accession number given");
   std::vector<std::string> found;
-  for (const auto& study : qido(*http_, authorization_, settings_.max_query_bytes, target, rq)) {
+  for (const auto& study : qido(endpoint_, settings_.max_query_bytes, target, rq)) {
     if (first_text(rq, study, tag_accession) != accession) continue;  // a wildcard match, or a server that ignored the key
     std::string uid = required_uid(rq, study, tag_study_uid);
     if (std::find(found.begin(), found.end(), uid) == found.end()) found.push_back(std::move(uid));
@@ -231,14 +223,13 @@ std::string dicomweb_client::find_study_by_accession(std::string_view accession)
 }
 
 std::vector<series_info> dicomweb_client::list_series(std::string_view study_uid) const {
-  const std::string study_target = fmt::format("{}/studies?StudyInstanceUID={}{}", prefix_, net::percent_encode(study_uid),
+  const std::string study_target = fmt::format("{}/studies?StudyInstanceUID={}{}", endpoint_.prefix, net::percent_encode(study_uid),
                                                includes({tag_study_uid, tag_accession, tag_patient_id}));
-  const request_context study_rq{"GET", fmt::format("{}{}/studies?StudyInstanceUID={}", http_->server().origin(),
-                                                    prefix_, reference_of(study_uid))};
+  const request_context study_rq{"GET", shown(fmt::format("/studies?StudyInstanceUID={}", reference_of(study_uid)))};
   if (!is_uid(study_uid)) study_rq.fail(fetch_errc::not_found, "not a DICOM UID");
 
   const json::value* study = nullptr;
-  const auto studies = qido(*http_, authorization_, settings_.max_query_bytes, study_target, study_rq);
+  const auto studies = qido(endpoint_, settings_.max_query_bytes, study_target, study_rq);
   for (const auto& s : studies)
     if (first_text(study_rq, s, tag_study_uid) == study_uid) study = &s;
   if (study == nullptr) study_rq.fail(fetch_errc::not_found, "no such study");
@@ -246,14 +237,13 @@ std::vector<series_info> dicomweb_client::list_series(std::string_view study_uid
   const std::string patient_id = first_text(study_rq, *study, tag_patient_id);
 
   const std::string target =
-      fmt::format("{}/studies/{}/series?{}", prefix_, study_uid,
+      fmt::format("{}/studies/{}/series?{}", endpoint_.prefix, study_uid,
                   includes({tag_series_uid, tag_modality, tag_body_part, tag_series_description, tag_series_number,
                             tag_series_instances, tag_slice_thickness})
                       .substr(1));
-  const request_context rq{"GET", fmt::format("{}{}/studies/{}/series", http_->server().origin(), prefix_,
-                                              reference_of(study_uid))};
+  const request_context rq{"GET", shown(fmt::format("/studies/{}/series", reference_of(study_uid)))};
   std::vector<series_info> result;
-  for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, target, rq)) {
+  for (const auto& s : qido(endpoint_, settings_.max_query_bytes, target, rq)) {
     series_info info;
     info.identity.study_uid = std::string(study_uid);
     info.identity.series_uid = required_uid(rq, s, tag_series_uid);
@@ -284,16 +274,15 @@ std::vector<series_info> dicomweb_client::list_series(std::string_view study_uid
 
 std::vector<std::string> dicomweb_client::retrieve_series(std::string_view study_uid,
                                                           std::string_view series_uid) const {
-  const std::string target = fmt::format("{}/studies/{}/series/{}", prefix_, net::percent_encode(study_uid),
+  const std::string target = fmt::format("{}/studies/{}/series/{}", endpoint_.prefix, net::percent_encode(study_uid),
                                          net::percent_encode(series_uid));
-  const request_context rq{"GET", fmt::format("{}{}/studies/{}/series/{}", http_->server().origin(), prefix_,
-                                              reference_of(study_uid), reference_of(series_uid))};
+  const request_context rq{"GET", shown(fmt::format("/studies/{}/series/{}", reference_of(study_uid), reference_of(series_uid)))};
   if (!is_uid(study_uid) || !is_uid(series_uid)) rq.fail(fetch_errc::not_found, "not a DICOM UID");
 
   net::http_request request;
   request.target = target;
   request.headers.emplace_back("Accept", std::string(accept_dicom_series));
-  if (!authorization_.empty()) request.headers.emplace_back("Authorization", authorization_);
+  endpoint_.authorize(request);
 
   multipart::limits limits;
   limits.max_bytes = settings_.max_series_bytes;
@@ -327,7 +316,7 @@ std::vector<std::string> dicomweb_client::retrieve_series(std::string_view study
   };
 
   send(
-      rq, *http_, request, settings_.max_series_bytes,
+      rq, *endpoint_.client, request, settings_.max_series_bytes,
       [&](const net::http_head& head) {
         if (head.status == 204) rq.fail(fetch_errc::not_found, "the series has no instances");
         if (head.status != 200) fail_status(rq, head);
@@ -356,20 +345,20 @@ std::vector<std::string> dicomweb_client::retrieve_series(std::string_view study
 std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patient_id, std::string_view modality,
                                                           std::string_view body_part,
                                                           std::string_view exclude_study_uid) const {
-  std::string target = fmt::format("{}/studies?PatientID={}", prefix_, net::percent_encode(patient_id));
-  std::string shown = fmt::format("{}{}/studies?PatientID={}", http_->server().origin(), prefix_, reference_of(patient_id));
+  std::string target = fmt::format("{}/studies?PatientID={}", endpoint_.prefix, net::percent_encode(patient_id));
+  std::string described = shown(fmt::format("/studies?PatientID={}", reference_of(patient_id)));
   if (!modality.empty()) {
     target += fmt::format("&ModalitiesInStudy={}", net::percent_encode(modality));
-    shown += fmt::format("&ModalitiesInStudy={}", net::percent_encode(modality));
+    described += fmt::format("&ModalitiesInStudy={}", net::percent_encode(modality));
   }
   target += includes({tag_study_uid, tag_patient_id, tag_study_date, tag_study_time, tag_accession,
                       tag_study_description, tag_modalities_in_study});
-  const request_context rq{"GET", std::move(shown)};
+  const request_context rq{"GET", std::move(described)};
   if (trim(patient_id).empty()) rq.fail(fetch_errc::not_found, "no patient ID given");
 
   std::vector<study_summary> candidates;
   std::optional<study_summary> current;
-  for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, target, rq)) {
+  for (const auto& s : qido(endpoint_, settings_.max_query_bytes, target, rq)) {
     if (first_text(rq, s, tag_patient_id) != patient_id) continue;  // wildcard or ignored key
     study_summary summary{required_uid(rq, s, tag_study_uid), first_text(rq, s, tag_study_date),
                           first_text(rq, s, tag_study_time), first_text(rq, s, tag_accession),
@@ -389,11 +378,10 @@ std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patie
   if (!current && !exclude_study_uid.empty() && is_uid(exclude_study_uid)) {
     // The current study may lack the modality asked for; its date still bounds the priors.
     const std::string current_target =
-        fmt::format("{}/studies?StudyInstanceUID={}{}", prefix_, exclude_study_uid,
+        fmt::format("{}/studies?StudyInstanceUID={}{}", endpoint_.prefix, exclude_study_uid,
                     includes({tag_study_uid, tag_patient_id, tag_study_date, tag_study_time}));
-    const request_context current_rq{"GET", fmt::format("{}{}/studies?StudyInstanceUID={}", http_->server().origin(),
-                                                        prefix_, reference_of(exclude_study_uid))};
-    for (const auto& s : qido(*http_, authorization_, settings_.max_query_bytes, current_target, current_rq))
+    const request_context current_rq{"GET", shown(fmt::format("/studies?StudyInstanceUID={}", reference_of(exclude_study_uid)))};
+    for (const auto& s : qido(endpoint_, settings_.max_query_bytes, current_target, current_rq))
       if (first_text(current_rq, s, tag_study_uid) == exclude_study_uid &&
           first_text(current_rq, s, tag_patient_id) == patient_id)
         current = study_summary{std::string(exclude_study_uid), first_text(current_rq, s, tag_study_date),
@@ -409,16 +397,15 @@ std::vector<study_summary> dicomweb_client::prior_studies(std::string_view patie
 
   if (!body_part.empty()) {
     std::erase_if(candidates, [&](const study_summary& s) {
-      std::string series_target = fmt::format("{}/studies/{}/series?", prefix_, s.study_uid);
-      std::string series_shown =
-          fmt::format("{}{}/studies/{}/series", http_->server().origin(), prefix_, reference_of(s.study_uid));
+      std::string series_target = fmt::format("{}/studies/{}/series?", endpoint_.prefix, s.study_uid);
+      std::string series_shown = shown(fmt::format("/studies/{}/series", reference_of(s.study_uid)));
       if (!modality.empty()) {
         series_target += fmt::format("Modality={}&", net::percent_encode(modality));
         series_shown += fmt::format("?Modality={}", net::percent_encode(modality));
       }
       series_target += includes({tag_series_uid, tag_modality, tag_body_part}).substr(1);
       const request_context series_rq{"GET", std::move(series_shown)};
-      for (const auto& series : qido(*http_, authorization_, settings_.max_query_bytes, series_target, series_rq)) {
+      for (const auto& series : qido(endpoint_, settings_.max_query_bytes, series_target, series_rq)) {
         const bool modality_matches = modality.empty() || iequals(first_text(series_rq, series, tag_modality), modality);
         if (modality_matches && iequals(first_text(series_rq, series, tag_body_part), body_part)) return false;
       }

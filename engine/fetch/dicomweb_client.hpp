@@ -61,10 +61,7 @@
 
 #include "fetch/series.hpp"
 #include "net/http_auth.hpp"
-
-namespace radbridge::net {
-class http_client;
-}
+#include "net/http_endpoint.hpp"
 
 namespace radbridge::fetch {
 
@@ -118,9 +115,10 @@ class dicomweb_client {
 
  private:
   dicomweb_settings settings_;
-  std::string prefix_;         // the base URL's path, e.g. "/dicom-web"
-  std::string authorization_;  // the Authorization header value, or empty
-  std::unique_ptr<net::http_client> http_;
+  net::http_endpoint endpoint_;
+
+  // "{origin}{path}{rest}": a request as messages show it.
+  std::string shown(std::string_view rest) const;
 };
 
 }  // namespace radbridge::fetch

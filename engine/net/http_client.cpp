@@ -62,7 +62,7 @@ struct exchange_state {
   std::string where() const { return fmt::format("{} {}{}", request.method, server.origin(), request.target); }
 
   [[noreturn]] void fail(http_errc code, const std::string& why, bool transient) const {
-    throw http_error(code, fmt::format("HTTP {}: {}", where(), why), transient);
+    throw http_error(code, where(), why, transient);
   }
   [[noreturn]] void connect_timed_out() const {
     fail(http_errc::timeout, fmt::format("no connection within {} ms", connect_timeout.count()), true);

@@ -2,13 +2,16 @@
 // can act on and whether trying again later may succeed. Only transport
 // failures are errors: an HTTP status, 4xx and 5xx included, is an answer,
 // and the caller decides what it means. Stages that speak HTTP translate
-// these into their own errors (fetch_error, a delivery outcome) and keep the
-// message, which names the request (method, origin, target), never bodies.
+// these into their own errors (fetch_error, a delivery outcome). The
+// message names the request (method, origin, target with its query) and the
+// reason; `reason` is the reason alone, for a caller whose target holds
+// values it must not repeat. Never bodies.
 #pragma once
 
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace radbridge::net {
 
@@ -23,13 +26,16 @@ std::string_view to_string(http_errc c) noexcept;
 
 class http_error : public std::runtime_error {
  public:
-  http_error(http_errc code, const std::string& what, bool transient)
-      : std::runtime_error(what), code_(code), transient_(transient) {}
+  http_error(http_errc code, const std::string& request, std::string reason, bool transient)
+      : std::runtime_error("HTTP " + request + ": " + reason), code_(code), reason_(std::move(reason)),
+        transient_(transient) {}
   http_errc code() const noexcept { return code_; }
+  const std::string& reason() const noexcept { return reason_; }
   bool transient() const noexcept { return transient_; }
 
  private:
   http_errc code_;
+  std::string reason_;
   bool transient_;
 };
 
