@@ -108,12 +108,10 @@ interface_settings read_interface(json_checker& c, const json::value& v) {
       {"processing_ids", [&](const json::value& x) { c.strings(x, iface.processing_ids); }},
       {"versions", [&](const json::value& x) { c.strings(x, iface.versions); }},
       {"max_frame_bytes", [&](const json::value& x) {
-         if (x.is_number() && x.is_integer() && x.as_int64() > static_cast<std::int64_t>(max_frame_bytes_limit)) {
-           return c.problem(x, fmt::format("\"max_frame_bytes\" must be at most {}: the router parses stored "
-                                           "messages up to that size",
-                                           max_frame_bytes_limit));
-         }
-         c.count(x, iface.max_frame_bytes, 64, static_cast<std::int64_t>(max_frame_bytes_limit));
+         c.count(x, iface.max_frame_bytes, 64, static_cast<std::int64_t>(max_frame_bytes_limit),
+                 fmt::format("\"max_frame_bytes\" must be at most {}: the router parses stored messages up to "
+                             "that size",
+                             max_frame_bytes_limit));
        }},
       {"idle_timeout_ms", [&](const json::value& x) { c.millis(x, iface.idle_timeout); }},
       {"partial_frame_timeout_ms", [&](const json::value& x) { c.millis(x, iface.partial_frame_timeout); }},
@@ -229,13 +227,10 @@ engine_settings parse_config(std::string_view text, std::string_view name, const
        }},
       {"application_name", [&](const json::value& x) { c.string(x, settings.application_name); }},
       {"max_commit_group", [&](const json::value& x) {
-         if (x.is_number() && x.is_integer() && x.as_int64() > static_cast<std::int64_t>(max_commit_group_limit)) {
-           return c.problem(x, fmt::format("\"max_commit_group\" must be at most {}: each message takes {} bind "
-                                           "parameters and PostgreSQL allows {} in one statement",
-                                           max_commit_group_limit, inbound_parameters_per_row,
-                                           postgres_max_parameters));
-         }
-         c.count(x, settings.max_commit_group, 1, static_cast<std::int64_t>(max_commit_group_limit));
+         c.count(x, settings.max_commit_group, 1, static_cast<std::int64_t>(max_commit_group_limit),
+                 fmt::format("\"max_commit_group\" must be at most {}: each message takes {} bind parameters and "
+                             "PostgreSQL allows {} in one statement",
+                             max_commit_group_limit, inbound_parameters_per_row, postgres_max_parameters));
        }},
       {"commit_workers", [&](const json::value& x) { c.count(x, settings.commit_workers, 1, 64); }},
       {"drain_timeout_ms", [&](const json::value& x) { c.millis(x, settings.drain_timeout); }},

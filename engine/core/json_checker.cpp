@@ -53,7 +53,9 @@ void json_checker::boolean(const json::value& v, bool& out) {
   out = v.as_bool();
 }
 
-void json_checker::count(const json::value& v, std::size_t& out, std::int64_t min, std::int64_t max) {
+void json_checker::count(const json::value& v, std::size_t& out, std::int64_t min, std::int64_t max,
+                         std::string_view over_max) {
+  if (!over_max.empty() && v.is_number() && v.is_integer() && v.as_int64() > max) return problem(v, std::string(over_max));
   if (!v.is_number() || !v.is_integer() || v.as_int64() < min || v.as_int64() > max) {
     return problem(v, fmt::format("expected a whole number from {} to {}", min, max));
   }

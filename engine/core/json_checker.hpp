@@ -41,7 +41,10 @@ class json_checker {
   void string(const json::value& v, std::string& out, bool non_empty = true);
   void file(const json::value& v, std::string& out);  // a path, made absolute against base_dir
   void boolean(const json::value& v, bool& out);
-  void count(const json::value& v, std::size_t& out, std::int64_t min, std::int64_t max);
+  // `over_max`, when given, is the problem for a whole number above `max`
+  // (a limit with a reason the generic range would not say).
+  void count(const json::value& v, std::size_t& out, std::int64_t min, std::int64_t max,
+             std::string_view over_max = {});
   void number(const json::value& v, double& out, double min, double max);
   void millis(const json::value& v, std::chrono::milliseconds& out);
   void strings(const json::value& v, std::vector<std::string>& out);
