@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/file_descriptor.hpp"
 #include "core/log.hpp"
 
 namespace radbridge::secrets {
@@ -17,25 +18,11 @@ namespace {
 
 [[noreturn]] void fail(std::string message) { throw secret_file_error(std::move(message)); }
 
-class descriptor {
- public:
-  explicit descriptor(int fd) : fd_(fd) {}
-  ~descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  descriptor(const descriptor&) = delete;
-  descriptor& operator=(const descriptor&) = delete;
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 std::string read_secret_file(const std::string& path) {
   // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
-  descriptor in(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  file_descriptor in(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (in.get() < 0) fail(fmt::format("cannot read the secret file {}: {}", path, std::strerror(errno)));
   struct stat st {};
   if (::fstat(in.get(), &st) != 0) fail(fmt::format("cannot read the secret file {}: {}", path, std::strerror(errno)));
@@ -44,17 +31,9 @@ std::string read_secret_file(const std::string& path) {
     fail(fmt::format("the secret file {} is over {} bytes", path, max_secret_bytes));
 
   std::string value;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(in.get(), buffer, sizeof buffer);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail(fmt::format("cannot read the secret file {}: {}", path, std::strerror(errno)));
-    }
-    value.append(buffer, static_cast<std::size_t>(n));
-    if (value.size() > max_secret_bytes) fail(fmt::format("the secret file {} is over {} bytes", path, max_secret_bytes));
-  }
+  if (const int error = read_up_to(in.get(), value, max_secret_bytes))
+    fail(fmt::format("cannot read the secret file {}: {}", path, std::strerror(error)));
+  if (value.size() > max_secret_bytes) fail(fmt::format("the secret file {} is over {} bytes", path, max_secret_bytes));
   if (value.ends_with('\n')) value.pop_back();
   if (value.ends_with('\r')) value.pop_back();
   if (value.empty()) fail(fmt::format("the secret file {} is empty", path));

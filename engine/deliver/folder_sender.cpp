@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "core/file_descriptor.hpp"
 #include "deliver/text.hpp"
 
 namespace radbridge::deliver {
@@ -24,26 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 std::atomic<unsigned long> temp_counter{0};
-
-// Closes on scope exit; close() reports its own error.
-class file {
- public:
-  explicit file(int fd) : fd_(fd) {}
-  ~file() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  file(const file&) = delete;
-  file& operator=(const file&) = delete;
-  int get() const { return fd_; }
-  bool close() {
-    const int fd = fd_;
-    fd_ = -1;
-    return ::close(fd) == 0;
-  }
-
- private:
-  int fd_;
-};
 
 std::string errno_text(int error) { return std::strerror(error); }
 
@@ -83,7 +64,7 @@ existing_file look_at(const fs::path& path, const std::string& name, std::string
     return out;
   }
   if (!S_ISREG(st.st_mode)) return refuse(st.st_mode);
-  file in(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  file_descriptor in(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (in.get() < 0) {
     if (errno == ENOENT) return out;
     if (errno == ELOOP) return refuse(S_IFLNK);
@@ -105,19 +86,11 @@ existing_file look_at(const fs::path& path, const std::string& name, std::string
   if (size != payload.size()) return out;
   std::string bytes;
   bytes.reserve(payload.size());
-  char buffer[64 * 1024];
-  for (;;) {
-    const ssize_t n = ::read(in.get(), buffer, sizeof buffer);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      out.error = fmt::format("cannot read {}: {}", name, errno_text(errno));
-      return out;
-    }
-    bytes.append(buffer, static_cast<std::size_t>(n));
-    if (bytes.size() > payload.size()) return out;  // grew meanwhile: not the same
+  if (const int error = read_up_to(in.get(), bytes, payload.size())) {
+    out.error = fmt::format("cannot read {}: {}", name, errno_text(error));
+    return out;
   }
-  out.same_bytes = bytes == payload;
+  out.same_bytes = bytes == payload;  // not when it grew meanwhile
   return out;
 }
 
@@ -191,7 +164,7 @@ attempt_outcome folder_sender::send(const outbound_item& item) {
   const fs::path temp = folder_ / temp_name;
   {
     const auto mode = static_cast<mode_t>(options_.file_mode);
-    file out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    file_descriptor out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
     if (out.get() < 0) return retry(fmt::format("cannot create {}: {}", temp_name, errno_text(errno)));
     const char* step = nullptr;
     if (::fchmod(out.get(), mode) != 0) {  // the umask took bits away
@@ -215,7 +188,7 @@ attempt_outcome folder_sender::send(const outbound_item& item) {
     return retry(fmt::format("cannot rename {} to {}: {}", temp_name, name, errno_text(saved)));
   }
   // The rename is durable once the folder's entry is.
-  file dir(::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  file_descriptor dir(::open(folder_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
     return retry(fmt::format("cannot fsync the folder: {}", errno_text(errno)));
   }
