@@ -173,10 +173,10 @@ asio::awaitable<void> listener::run_session(tcp::socket socket, std::shared_ptr<
         if (const auto r = net::refusal_of(stream.native_handle(), ec)) {
           log_security_event({r->kind, iface_.name, s->id, s->peer, r->subject, r->detail, {}});
         }
-      } else if (s->client = grant_for(iface_.tls, net::peer_identity(stream.native_handle())); !s->client) {
+      } else if (const auto id = net::peer_identity(stream.native_handle());
+                 (s->client = grant_for(iface_.tls, id)) == std::nullopt) {
         // The handshake checks the allow-list; this is the net under it.
         ++stats_.tls_failures;
-        const auto id = net::peer_identity(stream.native_handle());
         log_security_event({"client_cert_not_allowed", iface_.name, s->id, s->peer, id ? id->subject : "",
                             "not on the allow-list", {}});
       } else {
