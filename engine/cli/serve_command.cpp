@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -22,7 +21,6 @@
 #include "jobs/pipeline.hpp"
 #include "route/mapping_loader.hpp"
 #include "net/asio.hpp"
-#include "net/http_client.hpp"
 #include "net/loopback.hpp"
 #include "net/tls.hpp"
 #include "store/database.hpp"
@@ -75,14 +73,8 @@ void warn_at_start(const config::engine_settings& s) {
   secrets::warn_if_readable_by_others("pacs password_file", s.pipeline->pacs.password_file);
   secrets::warn_if_readable_by_others("pacs token_file", s.pipeline->pacs.token_file);
   secrets::warn_if_readable_by_others("pacs key_file", s.pipeline->pacs.key_file);
-  if (s.pipeline->pacs.dicomweb_url.empty()) return;
-  try {
-    const net::http_url url = net::parse_http_url(s.pipeline->pacs.dicomweb_url);
-    if (!url.tls && !net::is_loopback_host(url.host))
-      log::warn("pacs_plain_text", {{"address", s.pipeline->pacs.dicomweb_url}});
-  } catch (const std::invalid_argument&) {
-    // The job worker refuses the URL with its reason.
-  }
+  if (net::plain_http_off_host(s.pipeline->pacs.dicomweb_url))
+    log::warn("pacs_plain_text", {{"address", s.pipeline->pacs.dicomweb_url}});
 }
 
 bool apply_listen(std::string_view text, config::interface_settings& iface) {

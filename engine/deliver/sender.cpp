@@ -52,19 +52,6 @@ std::unique_ptr<sender> build(const route::destination& d, std::chrono::millisec
   throw std::invalid_argument("unknown destination type");
 }
 
-// The host of an mllp address or an http(s) URL; empty when it has none.
-std::string host_of(const route::destination& d) {
-  if (d.type == route::destination::kind::mllp) {
-    const auto address = parse_host_port(d.address);
-    return address ? address->host : std::string();
-  }
-  try {
-    return net::parse_http_url(d.address).host;
-  } catch (const std::invalid_argument&) {
-    return {};
-  }
-}
-
 }  // namespace
 
 bool uses_tls(const route::destination& d) {
@@ -81,9 +68,12 @@ bool uses_tls(const route::destination& d) {
 }
 
 bool plain_text_off_host(const route::destination& d) {
-  if (d.type == route::destination::kind::folder || uses_tls(d)) return false;
-  const std::string host = host_of(d);
-  return !host.empty() && !net::is_loopback_host(host);
+  using kind = route::destination::kind;
+  if (d.type == kind::folder) return false;
+  if (d.type != kind::mllp) return net::plain_http_off_host(d.address);
+  if (uses_tls(d)) return false;
+  const auto address = parse_host_port(d.address);
+  return address && !address->host.empty() && !net::is_loopback_host(address->host);
 }
 
 std::unique_ptr<sender> make_sender(const route::destination& d, std::chrono::milliseconds timeout) {

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 #include <string>
+
+#include "net/http_client.hpp"
 
 namespace radbridge::net {
 
@@ -20,6 +23,15 @@ bool is_loopback_host(std::string_view host) {
   static constexpr unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   if (std::equal(v6, v6 + 16, loopback)) return true;
   return std::equal(v6, v6 + 12, v4_mapped) && v6[12] == 127;
+}
+
+bool plain_http_off_host(std::string_view url) {
+  try {
+    const http_url parsed = parse_http_url(url);
+    return !parsed.tls && !is_loopback_host(parsed.host);
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
 }
 
 }  // namespace radbridge::net

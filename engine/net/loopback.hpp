@@ -12,4 +12,8 @@ namespace radbridge::net {
 
 bool is_loopback_host(std::string_view host);
 
+// An http:// URL (not https) to a host that is not loopback; false too for a
+// URL parse_http_url refuses (whoever uses it reports that).
+bool plain_http_off_host(std::string_view url);
+
 }  // namespace radbridge::net
