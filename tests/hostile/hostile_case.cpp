@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "mllp/framer.hpp"
+
 namespace radbridge::test::hostile {
 
 namespace {
@@ -17,17 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char vt = '\x0b';
-constexpr char fs_byte = '\x1c';
-
-std::string framed(std::string_view payload) {
-  std::string out;
-  out.reserve(payload.size() + 3);
-  out += vt;
-  out += payload;
-  out += fs_byte;
-  out += '\r';
-  return out;
-}
 
 std::string header(std::string_view control_id, std::string_view type) {
   return "MSH|^~\\&|HOSTILE|EVILCORP|RADBRIDGE|AI|20260101120000||" + std::string(type) + "|" +
@@ -69,54 +60,59 @@ const std::map<std::string_view, std::function<std::string(std::size_t)>>& gener
        [](std::size_t max) {
          std::string p = header("OL-1", "SIU^S12") + "NTE|1||";
          p.append(max + 1 - p.size(), 'x');
-         return framed(p);
+         return mllp::wrap(p);
        }},
       // A start block and 8 MiB of 'A', never ended.
       {"over_limit_unterminated", [](std::size_t) { return vt + std::string(std::size_t{8} << 20, 'A'); }},
       // A payload of exactly max bytes of 'A'.
-      {"at_limit_garbage", [](std::size_t max) { return framed(std::string(max, 'A')); }},
+      {"at_limit_garbage", [](std::size_t max) { return mllp::wrap(std::string(max, 'A')); }},
       // An SIU^S12 of exactly max bytes, its last segment without a CR.
       {"at_limit_message",
        [](std::size_t max) {
          std::string p = header("AT-1", "SIU^S12") + "NTE|1||";
          p.append(max - p.size(), 'x');
-         return framed(p);
+         return mllp::wrap(p);
        }},
       // MSH, PID, ORC and 9,998 NTE: 10,001 segments.
       {"too_many_segments",
        [](std::size_t) {
          std::string p = order("TS-1");
          for (int i = 1; i <= 9998; ++i) p += "NTE|" + std::to_string(i) + "\r";
-         return framed(p);
+         return mllp::wrap(p);
        }},
       // An order whose NTE-3 is 900,000 'A' and then \Q\ (an unknown escape).
       {"huge_field_bad_escape",
-       [](std::size_t) { return framed(order("HF-1") + "NTE|1||" + std::string(900'000, 'A') + "\\Q\\\r"); }},
+       [](std::size_t) { return mllp::wrap(order("HF-1") + "NTE|1||" + std::string(900'000, 'A') + "\\Q\\\r"); }},
       // An SIU^S12 with a 1,000,000-byte OBX-5.
       {"huge_field_unsupported_type",
        [](std::size_t) {
-         return framed(header("HF-2", "SIU^S12") + "OBX|1|TX|T||" + std::string(1'000'000, 'x') + "\r");
+         return mllp::wrap(header("HF-2", "SIU^S12") + "OBX|1|TX|T||" + std::string(1'000'000, 'x') + "\r");
        }},
       // An SIU^S12 whose OBX-5 is 200,000 '^'.
       {"many_components",
-       [](std::size_t) { return framed(header("MC-1", "SIU^S12") + "OBX|1|ST|C||" + std::string(200'000, '^') + "\r"); }},
+       [](std::size_t) {
+         return mllp::wrap(header("MC-1", "SIU^S12") + "OBX|1|ST|C||" + std::string(200'000, '^') + "\r");
+       }},
       // An SIU^S12 whose OBX-5 is 200,000 '&'.
       {"many_subcomponents",
-       [](std::size_t) { return framed(header("MS-1", "SIU^S12") + "OBX|1|ST|C||" + std::string(200'000, '&') + "\r"); }},
+       [](std::size_t) {
+         return mllp::wrap(header("MS-1", "SIU^S12") + "OBX|1|ST|C||" + std::string(200'000, '&') + "\r");
+       }},
       // An SIU^S12 and 500,000 CRs.
-      {"blank_line_flood", [](std::size_t) { return framed(header("BL-1", "SIU^S12") + std::string(500'000, '\r')); }},
+      {"blank_line_flood",
+       [](std::size_t) { return mllp::wrap(header("BL-1", "SIU^S12") + std::string(500'000, '\r')); }},
       // 300,000 CRLFs.
       {"crlf_flood",
        [](std::size_t) {
          std::string p;
          for (int i = 0; i < 300'000; ++i) p += "\r\n";
-         return framed(p);
+         return mllp::wrap(p);
        }},
       // An order with NTE-3 = an escape character, 60,000 'A' and the segment's CR.
       {"long_unterminated_escape",
-       [](std::size_t) { return framed(order("EL-1") + "NTE|1||\\" + std::string(60'000, 'A') + "\r"); }},
+       [](std::size_t) { return mllp::wrap(order("EL-1") + "NTE|1||\\" + std::string(60'000, 'A') + "\r"); }},
       // An SIU^S12 with a 65,536-byte MSH-10.
-      {"long_control_id", [](std::size_t) { return framed(header(std::string(65'536, 'C'), "SIU^S12")); }},
+      {"long_control_id", [](std::size_t) { return mllp::wrap(header(std::string(65'536, 'C'), "SIU^S12")); }},
   };
   return table;
 }
@@ -268,7 +264,7 @@ std::vector<hostile_case> load_corpus(const fs::path& folder, std::size_t max_fr
     c.description = std::move(parsed.description);
     c.expect = std::move(parsed.expect);
     if (has_frame) {
-      c.bytes = framed(read_bytes(folder / (name + ".frame")));
+      c.bytes = mllp::wrap(read_bytes(folder / (name + ".frame")));
     } else if (has_stream) {
       c.bytes = read_bytes(folder / (name + ".stream"));
     } else {

@@ -19,17 +19,15 @@
 #include <string>
 #include <vector>
 
+#include "engine/ingest/listener_checks.hpp"
 #include "engine/ingest/listener_support.hpp"
 #include "hostile/hostile_case.hpp"
-#include "store/database.hpp"
 #include "support.hpp"
-#include "support/postgres_server.hpp"
 
 namespace config = radbridge::config;
 namespace hl7 = radbridge::hl7;
 namespace ingest = radbridge::ingest;
 namespace mllp = radbridge::mllp;
-namespace store = radbridge::store;
 namespace hostile = radbridge::test::hostile;
 using namespace radbridge::test;  // NOLINT: test helpers
 using outcome = mllp_test_client::outcome;
@@ -120,11 +118,6 @@ std::string probe_answer(std::size_t n) {
   return "ack=AR err3=200 locator=MSH-9.1 msa2=PROBE-" + std::to_string(n);
 }
 
-std::string order(const std::string& control_id) {
-  return "MSH|^~\\&|HOSTILE-AFTER|GENHOSP|RADBRIDGE|AI|20261123120000||ORM^O01|" + control_id +
-         "|P|2.5.1\rPID|1||MRN1^^^GENHOSP^MR||TESTPATIENT^ALPHA\rORC|NW|" + control_id + "\r";
-}
-
 struct stats_snapshot {
   std::uint64_t discarded, oversize;
   explicit stats_snapshot(const ingest::listener_stats& s)
@@ -137,8 +130,7 @@ TEST_CASE("hostile corpus: every input gets its exact NAK, silence or close; a g
   const auto cases = hostile::load_corpus(source_dir() / "tests/hostile/cases", max_frame_bytes);
   REQUIRE(cases.size() >= 100);
 
-  postgres_server& pg = shared_postgres();
-  store::database(pg.conninfo()).migrate();
+  postgres_server& pg = shared_db();
   listener_fixture fx(pg.conninfo());
   ingest::listener& l = fx.add(hostile_interface());
   const auto ep = l.local_endpoint();
@@ -172,7 +164,7 @@ TEST_CASE("hostile corpus: every input gets its exact NAK, silence or close; a g
       (void)sent;
       const auto r = client.read_frame(reply_limit);
       CHECK_MESSAGE(r.what == outcome::closed, "expected a close without ACK, got ", describe(r, true));
-      CHECK(eventually([&] { return stats.oversize_frames.load() == before.oversize + 1; }, reply_limit));
+      CHECK(reaches(stats.oversize_frames, before.oversize + 1, reply_limit) == before.oversize + 1);
       continue;
     }
     REQUIRE_MESSAGE(!sent, "sending failed: ", sent.message());
@@ -198,7 +190,7 @@ TEST_CASE("hostile corpus: every input gets its exact NAK, silence or close; a g
     const auto r = client->read_frame(std::chrono::seconds(30));
     CHECK_MESSAGE(r.what == outcome::closed, "expected a close at the timeout, got ", describe(r, true));
   }
-  CHECK(eventually([&] { return stats.timeouts.load() == waiting.size(); }, reply_limit));
+  CHECK(reaches(stats.timeouts, waiting.size(), reply_limit) == waiting.size());
 
   // Nothing hostile was stored.
   CHECK(stats.stored.load() == 0);
@@ -207,7 +199,7 @@ TEST_CASE("hostile corpus: every input gets its exact NAK, silence or close; a g
   // A well-formed message on a fresh connection is still accepted and stored.
   mllp_test_client good;
   REQUIRE_FALSE(good.connect(ep));
-  const auto r = good.exchange(order("AFTER-1"), reply_limit);
+  const auto r = good.exchange(order("HOSTILE-AFTER", "AFTER-1"), reply_limit);
   CHECK(describe(r, true) == "ack=AA err3=none locator=none msa2=AFTER-1");
   CHECK(pg.psql("SELECT string_agg(control_id, ',') FROM inbound_messages") == "AFTER-1");
   good.close();

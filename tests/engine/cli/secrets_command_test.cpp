@@ -160,8 +160,8 @@ TEST_CASE("serve warns at start about readable secret files and plain text off t
   CHECK_MESSAGE(warnings == 6, r.err);  // not pacs.pw (0600), not ehr_acuity (loopback), not the pacs destination (https)
   for (const char* value : {"SECRET1", "SECRET2", "SECRET3", "SECRET4"}) {
     CAPTURE(value);
-    CHECK(r.err.find(value) == std::string::npos);
-    CHECK(r.out.find(value) == std::string::npos);
+    CHECK_MESSAGE(r.err.find(value) == std::string::npos, r.err);
+    CHECK_MESSAGE(r.out.find(value) == std::string::npos, r.out);
   }
 }
 
@@ -169,17 +169,18 @@ TEST_CASE("a password in --db is warned about (ps shows it); the warning does no
   const std::string conninfo =
       "host=127.0.0.1 port=" + std::to_string(test::free_tcp_port()) + " password=hunter2-SECRET connect_timeout=2";
   const auto r = test::run_captured({RADBRIDGE_BINARY, "migrate", "--db", conninfo}, {}, "", 60s);
-  CHECK(r.status == 1);
+  CHECK_MESSAGE(r.status == 1, r.err);
   const std::vector<std::string> lines = lines_of(r.err);
   CHECK_MESSAGE(has_line(lines, "warn database_password_on_command_line hint=\"use --db-file or RADBRIDGE_DB: ps shows --db\""),
                 r.err);
-  CHECK(r.err.find("hunter2-SECRET") == std::string::npos);
+  CHECK_MESSAGE(r.err.find("hunter2-SECRET") == std::string::npos, r.err);
   const auto uri = test::run_captured(
       {RADBRIDGE_BINARY, "migrate", "--db", "postgresql://rb:hunter2-SECRET@127.0.0.1:" + std::to_string(test::free_tcp_port()) + "/rb?connect_timeout=2"},
       {}, "", 60s);
-  CHECK(uri.err.find("warn database_password_on_command_line") != std::string::npos);
+  CHECK_MESSAGE(uri.err.find("warn database_password_on_command_line") != std::string::npos, uri.err);
+  CHECK_MESSAGE(uri.err.find("hunter2-SECRET") == std::string::npos, uri.err);
   const auto plain = test::run_captured(
       {RADBRIDGE_BINARY, "migrate", "--db", "host=127.0.0.1 port=" + std::to_string(test::free_tcp_port()) + " connect_timeout=2"},
       {}, "", 60s);
-  CHECK(plain.err.find("database_password_on_command_line") == std::string::npos);
+  CHECK_MESSAGE(plain.err.find("database_password_on_command_line") == std::string::npos, plain.err);
 }

@@ -6,17 +6,18 @@
 // without; which destinations count as plain text off the host.
 #include <doctest/doctest.h>
 
-#include <sys/stat.h>
-
 #include <chrono>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "deliver/sender.hpp"
 #include "fetch/dicomweb_client.hpp"
 #include "fetch/fetch_error.hpp"
 #include "engine/net/test_certs.hpp"
-#include "infer/model_registry.hpp"
+#include "engine/route/destination_files.hpp"
 #include "json/json_document.hpp"
 #include "route/mapping_loader.hpp"
 #include "support.hpp"
@@ -25,7 +26,6 @@
 
 namespace {
 
-namespace fs = std::filesystem;
 namespace test = radbridge::test;
 namespace deliver = radbridge::deliver;
 namespace route = radbridge::route;
@@ -39,17 +39,7 @@ using namespace std::chrono_literals;
 // The destinations of a mapping file written into `dir` (one per line),
 // loaded as serve loads them.
 route::mapping_set load_destinations(const test::temp_folder& dir, const std::vector<std::string>& lines) {
-  std::string text = "{\"destinations\": [\n";
-  for (std::size_t i = 0; i < lines.size(); ++i) text += lines[i] + (i + 1 < lines.size() ? ",\n" : "\n");
-  test::write_file(dir.path() / "destinations.json", text + "]}\n");
-  static const auto registry =
-      radbridge::infer::load_registry((test::source_dir() / "models" / "registry.json").string());
-  return route::load_mappings({(dir.path() / "destinations.json").string()}, registry);
-}
-
-void secret(const test::temp_folder& dir, const std::string& name, const std::string& text) {
-  test::write_file(dir.path() / name, text);
-  REQUIRE(::chmod((dir.path() / name).c_str(), 0600) == 0);
+  return route::load_mappings({test::destinations_file(dir, lines)}, test::shipped_registry());
 }
 
 outbound_item observation_item(const std::string& id) {
@@ -70,6 +60,20 @@ outbound_item oru(const std::string& control_id) {
   return item;
 }
 
+// A destination of `type` at `address` that trusts the test CA and presents
+// the test client certificate.
+route::destination with_client_cert(const std::string& name, route::destination::kind type,
+                                    const std::string& address) {
+  route::destination d;
+  d.name = name;
+  d.type = type;
+  d.address = address;
+  d.ca_file = test::certs().ca;
+  d.cert_file = test::certs().client_cert;
+  d.key_file = test::certs().client_key;
+  return d;
+}
+
 // The Authorization header of each request the FHIR test server recorded ("(none)" when absent).
 std::vector<std::string> authorizations(const fhir_server& server) {
   std::vector<std::string> out;
@@ -88,9 +92,9 @@ TEST_CASE("credentials: bearer and basic secrets read from files arrive exactly 
   // records every request it gets, also the STOW-RS POST it has no route
   // for (404, so that sender rejects it), which is enough to see the header.
   const test::temp_folder dir("radbridge-credentials");
-  secret(dir, "fhir.token", "tok-3f9a.b_c~\n");
-  secret(dir, "fhir.pw", "open sesame\n");
-  secret(dir, "pacs.token", "pacs-tok-1\n");
+  test::secret_file(dir, "fhir.token", "tok-3f9a.b_c~\n");
+  test::secret_file(dir, "fhir.pw", "open sesame\n");
+  test::secret_file(dir, "pacs.token", "pacs-tok-1\n");
   fhir_server server;
   const std::string origin = "http://127.0.0.1:" + std::to_string(server.port());
   const route::mapping_set m = load_destinations(
@@ -102,12 +106,12 @@ TEST_CASE("credentials: bearer and basic secrets read from files arrive exactly 
             R"({"name": "pacs", "type": "dicomweb", "address": ")" + origin +
                 R"(/dicom-web", "auth": {"scheme": "bearer", "token_file": "pacs.token"}})"});
 
-  CHECK(deliver::make_sender(*m.find_destination("bearer"), 10s)->send(observation_item("a1")).result ==
-        attempt_result::sent);
-  CHECK(deliver::make_sender(*m.find_destination("basic"), 10s)->send(observation_item("a2")).result ==
-        attempt_result::sent);
-  CHECK(deliver::make_sender(*m.find_destination("none"), 10s)->send(observation_item("a3")).result ==
-        attempt_result::sent);
+  for (const auto& [name, id] :
+       std::initializer_list<std::pair<const char*, const char*>>{{"bearer", "a1"}, {"basic", "a2"}, {"none", "a3"}}) {
+    CAPTURE(name);
+    const auto sent = deliver::make_sender(*m.find_destination(name), 10s)->send(observation_item(id));
+    CHECK_MESSAGE(sent.result == attempt_result::sent, sent.detail);
+  }
   outbound_item sr;
   sr.type = radbridge::work::output_kind::sr;
   sr.identity = "1.2.3.4";
@@ -124,14 +128,7 @@ TEST_CASE("credentials: bearer and basic secrets read from files arrive exactly 
 TEST_CASE("client certificates: an MLLP-over-TLS receiver that requires one takes the sender with it, refuses it without") {
   const auto& certs = test::certs();
   hl7_receiver peer(true, certs.server_cert, certs.server_key, certs.ca);
-  route::destination d;
-  d.name = "ris";
-  d.type = route::destination::kind::mllp;
-  d.address = peer.address();
-  d.ca_file = certs.ca;
-
-  d.cert_file = certs.client_cert;
-  d.key_file = certs.client_key;
+  route::destination d = with_client_cert("ris", route::destination::kind::mllp, peer.address());
   const auto outcome = deliver::make_sender(d, 10s)->send(oru("RB0101"));
   CHECK(outcome.result == attempt_result::sent);
   CHECK(outcome.detail == "MLLP " + peer.address() + ": ACK AA");
@@ -157,14 +154,7 @@ TEST_CASE("client certificates: an MLLP-over-TLS receiver that requires one take
 TEST_CASE("client certificates: an https FHIR receiver that requires one takes the sender with it, refuses it without") {
   const auto& certs = test::certs();
   fhir_server server(certs.server_cert, certs.server_key, certs.ca);
-  route::destination d;
-  d.name = "fhir";
-  d.type = route::destination::kind::fhir;
-  d.address = server.base_url();
-  d.ca_file = certs.ca;
-
-  d.cert_file = certs.client_cert;
-  d.key_file = certs.client_key;
+  route::destination d = with_client_cert("fhir", route::destination::kind::fhir, server.base_url());
   const auto outcome = deliver::make_sender(d, 10s)->send(observation_item("b1"));
   CHECK(outcome.result == attempt_result::sent);
   CHECK(outcome.detail == "FHIR POST " + server.base_url() + "/Observation: HTTP 201 Created");
@@ -194,12 +184,13 @@ TEST_CASE("client certificates: an https FHIR receiver that requires one takes t
     return radbridge::fetch::fetch_error(radbridge::fetch::fetch_errc::bad_response, "", false);
   };
   const radbridge::fetch::fetch_error with_cert = error_of(pacs);
-  CHECK(with_cert.code() == radbridge::fetch::fetch_errc::not_found);
+  CHECK_MESSAGE(with_cert.code() == radbridge::fetch::fetch_errc::not_found, with_cert.what());
   pacs.cert_file.clear();
   pacs.key_file.clear();
   const radbridge::fetch::fetch_error without_cert = error_of(pacs);
-  CHECK(without_cert.code() == radbridge::fetch::fetch_errc::unreachable);
-  CHECK(std::string(without_cert.what()).ends_with(": TLS handshake failed: sslv3 alert handshake failure"));
+  CHECK_MESSAGE(without_cert.code() == radbridge::fetch::fetch_errc::unreachable, without_cert.what());
+  CHECK_MESSAGE(std::string(without_cert.what()).ends_with(": TLS handshake failed: sslv3 alert handshake failure"),
+                without_cert.what());
 }
 
 TEST_CASE("client certificates: a certificate needs its key, and https for HTTP destinations") {

@@ -114,12 +114,15 @@ TEST_CASE("folder sender: files are 0640 whatever the umask (or the destination'
   const ::mode_t saved = ::umask(0);  // nothing taken away: 0644 would stay 0644
   const fs::path folder = temp.path() / "out";
   deliver::folder_sender sender(folder);
-  CHECK(sender.send(item_for(output_kind::oru, "RB0020", "MSH|a")).result == attempt_result::sent);
+  auto check_sent = [](const deliver::attempt_outcome& o) {
+    CHECK_MESSAGE(o.result == attempt_result::sent, o.detail);
+  };
+  check_sent(sender.send(item_for(output_kind::oru, "RB0020", "MSH|a")));
   ::umask(077);  // everything but the owner's taken away
-  CHECK(sender.send(item_for(output_kind::oru, "RB0021", "MSH|b")).result == attempt_result::sent);
-  CHECK(sender.send(item_for(output_kind::oru, "RB0020", "MSH|a, rebuilt")).result == attempt_result::sent);
+  check_sent(sender.send(item_for(output_kind::oru, "RB0021", "MSH|b")));
+  check_sent(sender.send(item_for(output_kind::oru, "RB0020", "MSH|a, rebuilt")));
   deliver::folder_sender private_sender(temp.path() / "private", {0600});
-  CHECK(private_sender.send(item_for(output_kind::oru, "RB0022", "MSH|c")).result == attempt_result::sent);
+  check_sent(private_sender.send(item_for(output_kind::oru, "RB0022", "MSH|c")));
   ::umask(saved);
   CHECK(mode_of(folder) == 0750u);
   CHECK(mode_of(folder / "RB0020.hl7") == 0640u);

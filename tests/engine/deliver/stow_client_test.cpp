@@ -229,7 +229,7 @@ TEST_CASE("stow client: basic authentication is sent; without it the server's 40
   item.study_uid = headers.study_uid;
   item.payload = files.at(0);
   const auto sent = radbridge::deliver::make_sender(d, std::chrono::seconds(60))->send(item);
-  CHECK(sent.result == radbridge::deliver::attempt_result::sent);
+  CHECK_MESSAGE(sent.result == radbridge::deliver::attempt_result::sent, sent.detail);
   d.auth.password = "not-the-password";
   const auto refused = radbridge::deliver::make_sender(d, std::chrono::seconds(60))->send(item);
   CHECK(refused.result == radbridge::deliver::attempt_result::rejected);

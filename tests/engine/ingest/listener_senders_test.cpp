@@ -11,49 +11,19 @@
 #include <vector>
 
 #include "engine/net/test_certs.hpp"
+#include "engine/net/test_client_context.hpp"
 #include "ingest/client_policy.hpp"
+#include "listener_checks.hpp"
 #include "listener_support.hpp"
 #include "log_capture.hpp"
 #include "net/tls.hpp"
-#include "store/database.hpp"
-#include "support/postgres_server.hpp"
 
 namespace config = radbridge::config;
 namespace ingest = radbridge::ingest;
 namespace net = radbridge::net;
-namespace store = radbridge::store;
 using namespace radbridge::test;  // NOLINT: test helpers
-using outcome = mllp_test_client::outcome;
 
 namespace {
-
-postgres_server& migrated_db() {
-  postgres_server& pg = shared_postgres();
-  static const bool migrated = [&pg] {
-    store::database(pg.conninfo()).migrate();
-    return true;
-  }();
-  (void)migrated;
-  return pg;
-}
-
-std::string order(const std::string& app, const std::string& facility, const std::string& control_id,
-                  const std::string& note = "") {
-  return "MSH|^~\\&|" + app + "|" + facility + "|RADBRIDGE|AI|20261123120000||ORM^O01|" + control_id +
-         "|P|2.5.1\rPID|1||MRN1^^^GENHOSP^MR\rORC|NW|" + control_id + "\r" + (note.empty() ? "" : "NTE|1||" + note + "\r");
-}
-
-std::string count(const postgres_server& pg, const std::string& iface, const std::string& control_id) {
-  return pg.psql("SELECT count(*) FROM inbound_messages WHERE interface = '" + iface + "' AND control_id = '" +
-                 control_id + "'");
-}
-
-void check_ack(const mllp_test_client::reply& r, const std::string& code, const std::string& control_id) {
-  CAPTURE(control_id);
-  REQUIRE_MESSAGE(r.what == outcome::frame, "got ", to_string(r.what), " (", r.ec.message(), ") instead of an ACK");
-  CHECK(hl7_value(r.payload, "MSA-1") == code);
-  CHECK(hl7_value(r.payload, "MSA-2") == control_id);
-}
 
 config::tls_settings mutual_tls() {
   config::tls_settings t;
@@ -74,27 +44,19 @@ config::allowed_client allowed(config::allowed_client::field match, std::string 
   return a;
 }
 
-// A client presenting `cert` (none when empty), at most TLS `max_version`.
-net::asio::ssl::context client_context(const std::string& cert, const std::string& key,
-                                       int max_version = TLS1_3_VERSION) {
-  net::tls_options o;
-  o.ca_file = certs().ca;
-  o.server_name = "127.0.0.1";
-  o.cert_file = cert;
-  o.key_file = key;
-  auto ctx = net::make_client_context(o);
-  REQUIRE(SSL_CTX_set_max_proto_version(ctx.native_handle(), max_version) == 1);
-  return ctx;
-}
-
-// Connects with `ctx` and expects the server to refuse: with TLS 1.2 the
-// handshake fails; with TLS 1.3 the client may finish its side first and
-// learn of the refusal when it reads. Nothing may be answered.
-void check_refused(const net::tcp::endpoint& ep, net::asio::ssl::context& ctx, const std::string& control_id) {
-  mllp_test_client c;
-  if (c.connect_tls(ep, ctx)) return;
-  const auto r = c.exchange(order("RIS", "GENHOSP", control_id));
-  CHECK_MESSAGE(r.what == outcome::closed, "got ", to_string(r.what), " instead of a refusal");
+// Connects with `cert`, over TLS 1.2 and then over TLS 1.3, and expects
+// the server to refuse both: with TLS 1.2 the handshake fails; with TLS 1.3
+// the client may finish its side first and learn of the refusal when it
+// reads. Nothing may be answered.
+void check_refused(const net::tcp::endpoint& ep, const std::string& cert, const std::string& key,
+                   const std::string& control_id) {
+  for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    CAPTURE(version);
+    auto ctx = client_context(cert, key, version);
+    mllp_test_client c;
+    if (c.connect_tls(ep, ctx)) continue;
+    check_closed(c.exchange(order_as("RIS", "GENHOSP", control_id)));
+  }
 }
 
 // A security_event line: its exact start, and its exact end after the
@@ -103,13 +65,13 @@ void check_event(const log_capture& log, const std::string& start, const std::st
   const std::string line = log.line_with({start, end});
   CHECK_MESSAGE(line.starts_with(start), "no log line starts with: ", start, "\ngot: ", line);
   CHECK_MESSAGE(line.ends_with(end), "no log line ends with: ", end, "\ngot: ", line);
-  CHECK(line.find(" peer=127.0.0.1:") != std::string::npos);
+  CHECK_MESSAGE(line.find(" peer=127.0.0.1:") != std::string::npos, "no peer address in: ", line);
 }
 
 }  // namespace
 
 TEST_CASE("listener: the same MSH-3/MSH-4/MSH-10 on two interfaces is stored on each") {
-  postgres_server& pg = migrated_db();
+  postgres_server& pg = shared_db();
   listener_fixture fx(pg.conninfo());
   const auto squat = fx.add(test_interface("ls_squat")).local_endpoint();
   const auto ris = fx.add(test_interface("ls_ris")).local_endpoint();
@@ -118,26 +80,25 @@ TEST_CASE("listener: the same MSH-3/MSH-4/MSH-10 on two interfaces is stored on 
   // Another peer sends the RIS's next control id first, on its own interface...
   mllp_test_client other;
   REQUIRE_FALSE(other.connect(squat));
-  check_ack(other.exchange(order("LS-RIS", "GENHOSP", "LS-0001", "not the RIS")), "AA", "LS-0001");
+  check_ack(other.exchange(order_as("LS-RIS", "GENHOSP", "LS-0001", "not the RIS")), "AA", "LS-0001");
   // ... and the RIS's real message is still stored and acknowledged.
   mllp_test_client real;
   REQUIRE_FALSE(real.connect(ris));
-  const std::string message = order("LS-RIS", "GENHOSP", "LS-0001");
+  const std::string message = order_as("LS-RIS", "GENHOSP", "LS-0001");
   check_ack(real.exchange(message), "AA", "LS-0001");
-  CHECK(count(pg, "ls_ris", "LS-0001") == "1");
-  CHECK(count(pg, "ls_squat", "LS-0001") == "1");
-  CHECK(pg.psql("SELECT encode(payload, 'hex') FROM inbound_messages WHERE interface = 'ls_ris'"
-                " AND control_id = 'LS-0001'") == to_hex(message));
+  CHECK(rows(pg, "ls_ris", "control_id = 'LS-0001'") == "1");
+  CHECK(rows(pg, "ls_squat", "control_id = 'LS-0001'") == "1");
+  CHECK(stored_payload_hex(pg, "ls_ris", "LS-0001") == to_hex(message));
   // On one interface the key still dedupes: a resend is a duplicate, another payload AE 205.
   check_ack(real.exchange(message), "AA", "LS-0001");
-  const auto clash = real.exchange(order("LS-RIS", "GENHOSP", "LS-0001", "changed"));
+  const auto clash = real.exchange(order_as("LS-RIS", "GENHOSP", "LS-0001", "changed"));
   check_ack(clash, "AE", "LS-0001");
   CHECK(hl7_value(clash.payload, "ERR-3.1") == "205");
-  CHECK(count(pg, "ls_ris", "LS-0001") == "1");
+  CHECK(rows(pg, "ls_ris", "control_id = 'LS-0001'") == "1");
 }
 
 TEST_CASE("listener: an allow-list admits listed certificates only, each bound to the MSH-3/MSH-4 it may send as") {
-  postgres_server& pg = migrated_db();
+  postgres_server& pg = shared_db();
   auto iface = test_interface("ls_allow");
   iface.tls = mutual_tls();
   iface.tls->allowed_clients = {
@@ -152,28 +113,24 @@ TEST_CASE("listener: an allow-list admits listed certificates only, each bound t
   fx.run();
 
   // The CA signed this client's certificate, but it is on no entry.
-  for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
-    CAPTURE(version);
-    auto unlisted = client_context(certs().client_cert, certs().client_key, version);
-    check_refused(ep, unlisted, "LS-A-UNLISTED");
-  }
+  check_refused(ep, certs().client_cert, certs().client_key, "LS-A-UNLISTED");
   check_event(log, "warn security_event kind=client_cert_not_allowed interface=ls_allow connection=",
               " subject=\"CN=radbridge-test-client\" detail=\"not on the allow-list\"");
-  CHECK(eventually([&] { return l.stats().tls_failures.load() == 2; }));
-  CHECK(count(pg, "ls_allow", "LS-A-UNLISTED") == "0");
+  CHECK(reaches(l.stats().tls_failures, 2) == 2);
+  CHECK(rows(pg, "ls_allow", "control_id = 'LS-A-UNLISTED'") == "0");
 
   // The listed certificate, as itself: AA, stored; as the DNS entry's MSH-3 too.
   auto ris = client_context(certs().ris_client_cert, certs().ris_client_key);
   mllp_test_client c;
   const auto ec = c.connect_tls(ep, ris);
   REQUIRE_MESSAGE(!ec, ec.message());
-  check_ack(c.exchange(order("RIS", "GENHOSP", "LS-A-1")), "AA", "LS-A-1");
-  check_ack(c.exchange(order("RIS-ADT", "ANYWHERE", "LS-A-2")), "AA", "LS-A-2");
-  CHECK(count(pg, "ls_allow", "LS-A-1") == "1");
-  CHECK(count(pg, "ls_allow", "LS-A-2") == "1");
+  check_ack(c.exchange(order_as("RIS", "GENHOSP", "LS-A-1")), "AA", "LS-A-1");
+  check_ack(c.exchange(order_as("RIS-ADT", "ANYWHERE", "LS-A-2")), "AA", "LS-A-2");
+  CHECK(rows(pg, "ls_allow", "control_id = 'LS-A-1'") == "1");
+  CHECK(rows(pg, "ls_allow", "control_id = 'LS-A-2'") == "1");
 
   // Sending as the lab: AR with ERR-3 207 at MSH-3; nothing stored; the connection stays open.
-  const auto lab = c.exchange(order("LAB", "GENHOSP", "LS-A-LAB"));
+  const auto lab = c.exchange(order_as("LAB", "GENHOSP", "LS-A-LAB"));
   check_ack(lab, "AR", "LS-A-LAB");
   CHECK(hl7_value(lab.payload, "ERR-2") == "MSH^1^3^1");
   CHECK(hl7_value(lab.payload, "ERR-3") == "207^Application internal error^HL70357");
@@ -184,16 +141,16 @@ TEST_CASE("listener: an allow-list admits listed certificates only, each bound t
               " subject=\"CN=ris-client,OU=Radiology\\\\, West,O=General Hospital,C=US\" detail=\"\""
               " control_id=LS-A-LAB");
   // As the RIS from another facility: ERR-2 at MSH-4.
-  const auto east = c.exchange(order("RIS", "EASTHOSP", "LS-A-EAST"));
+  const auto east = c.exchange(order_as("RIS", "EASTHOSP", "LS-A-EAST"));
   check_ack(east, "AR", "LS-A-EAST");
   CHECK(hl7_value(east.payload, "ERR-2") == "MSH^1^4^1");
   CHECK(hl7_value(east.payload, "ERR-3.1") == "207");
   CHECK(hl7_value(east.payload, "ERR-8") == "sending facility not allowed for this client certificate");
   check_event(log, "warn security_event kind=sending_facility_not_allowed interface=ls_allow connection=",
               " control_id=LS-A-EAST");
-  CHECK(count(pg, "ls_allow", "LS-A-LAB") == "0");
-  CHECK(count(pg, "ls_allow", "LS-A-EAST") == "0");
-  check_ack(c.exchange(order("RIS", "GENHOSP", "LS-A-3")), "AA", "LS-A-3");
+  CHECK(rows(pg, "ls_allow", "control_id = 'LS-A-LAB'") == "0");
+  CHECK(rows(pg, "ls_allow", "control_id = 'LS-A-EAST'") == "0");
+  check_ack(c.exchange(order_as("RIS", "GENHOSP", "LS-A-3")), "AA", "LS-A-3");
   CHECK(l.stats().stored.load() == 3);
 
   c.close();
@@ -202,7 +159,7 @@ TEST_CASE("listener: an allow-list admits listed certificates only, each bound t
 }
 
 TEST_CASE("listener: a revoked certificate, TLS 1.1 and plain text are refused, each a security event") {
-  postgres_server& pg = migrated_db();
+  postgres_server& pg = shared_db();
   auto iface = test_interface("ls_crl");
   iface.tls = mutual_tls();
   iface.tls->crl_file = certs().crl;
@@ -214,14 +171,10 @@ TEST_CASE("listener: a revoked certificate, TLS 1.1 and plain text are refused, 
   const auto ep = l.local_endpoint();
   fx.run();
 
-  for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
-    CAPTURE(version);
-    auto revoked = client_context(certs().revoked_client_cert, certs().revoked_client_key, version);
-    check_refused(ep, revoked, "LS-C-REVOKED");
-  }
+  check_refused(ep, certs().revoked_client_cert, certs().revoked_client_key, "LS-C-REVOKED");
   check_event(log, "warn security_event kind=client_cert_revoked interface=ls_crl connection=",
               " subject=\"CN=radbridge-revoked-client\" detail=\"certificate revoked\"");
-  CHECK(count(pg, "ls_crl", "LS-C-REVOKED") == "0");
+  CHECK(rows(pg, "ls_crl", "control_id = 'LS-C-REVOKED'") == "0");
 
   {
     // A client that really offers TLS 1.1 and nothing newer.
@@ -231,15 +184,14 @@ TEST_CASE("listener: a revoked certificate, TLS 1.1 and plain text are refused, 
     SSL_CTX_set_security_level(native, 0);
     REQUIRE(SSL_CTX_set_min_proto_version(native, TLS1_1_VERSION) == 1);
     mllp_test_client c;
-    CHECK(c.connect_tls(ep, old));
+    CHECK_MESSAGE(c.connect_tls(ep, old), "a TLS 1.1 handshake succeeded");
     check_event(log, "warn security_event kind=tls_version interface=ls_crl connection=",
                 " subject=\"\" detail=\"unsupported protocol\"");
   }
   {
     mllp_test_client plain;
     REQUIRE_FALSE(plain.connect(ep));
-    const auto r = plain.exchange(order("RIS", "GENHOSP", "LS-C-PLAIN"));
-    CHECK_MESSAGE(r.what == outcome::closed, "got ", to_string(r.what));
+    check_closed(plain.exchange(order_as("RIS", "GENHOSP", "LS-C-PLAIN")));
     check_event(log, "warn security_event kind=not_tls interface=ls_crl connection=",
                 " subject=\"\" detail=\"wrong version number\"");
   }
@@ -249,8 +201,8 @@ TEST_CASE("listener: a revoked certificate, TLS 1.1 and plain text are refused, 
   mllp_test_client c;
   const auto ec = c.connect_tls(ep, current);
   REQUIRE_MESSAGE(!ec, ec.message());
-  check_ack(c.exchange(order("RIS", "GENHOSP", "LS-C-1")), "AA", "LS-C-1");
-  CHECK(eventually([&] { return l.stats().tls_failures.load() == 4; }));
+  check_ack(c.exchange(order_as("RIS", "GENHOSP", "LS-C-1")), "AA", "LS-C-1");
+  CHECK(reaches(l.stats().tls_failures, 4) == 4);
   c.close();
   fx.request_stop();
   REQUIRE(fx.finished_within(30s));

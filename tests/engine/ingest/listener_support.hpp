@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 
 #include "core/config.hpp"
 #include "hl7/message.hpp"
@@ -45,6 +46,15 @@ bool eventually(Predicate done, std::chrono::milliseconds limit = 15s) {
     std::this_thread::sleep_for(10ms);
   }
   return true;
+}
+
+// Polls `counter` until it reads `want` or `limit` has passed, and returns
+// what it read last: `CHECK(reaches(stats.timeouts, 1) == 1)` shows the count.
+template <class T>
+T reaches(const std::atomic<T>& counter, std::type_identity_t<T> want, std::chrono::milliseconds limit = 15s) {
+  T seen = counter.load();
+  eventually([&] { return (seen = counter.load()) == want; }, limit);
+  return seen;
 }
 
 // A value of an HL7 message at a path ("MSA-2", "ERR-3.1"), or a marker that

@@ -222,7 +222,7 @@ TEST_CASE("listener: a frame over max_frame_bytes closes the connection without 
   REQUIRE_FALSE(c.connect(ep));
   REQUIRE_FALSE(c.send(mllp::wrap(big)));
   check_closed(c.read_frame());
-  CHECK(eventually([&] { return l.stats().oversize_frames.load() == 1; }));
+  CHECK(reaches(l.stats().oversize_frames, 1) == 1);
   CHECK(rows(pg, "lt_oversize") == "1");
   CHECK(rows(pg, "lt_oversize", "control_id = 'OS-2'") == "0");
 
@@ -253,7 +253,7 @@ TEST_CASE("listener: idle and partial-frame timeouts close the connection") {
   mllp_test_client a;
   REQUIRE_FALSE(a.connect(idle_ep));
   check_closed(a.read_frame(20s));
-  CHECK(eventually([&] { return idle.stats().timeouts.load() == 1; }));
+  CHECK(reaches(idle.stats().timeouts, 1) == 1);
 
   // A frame in progress is governed by the partial-frame timeout, not the idle
   // one: the rest may come later than the idle timeout and still gets AA; then
@@ -266,14 +266,14 @@ TEST_CASE("listener: idle and partial-frame timeouts close the connection") {
   REQUIRE_FALSE(b.send(std::string_view(framed).substr(20)));
   check_ack(b.read_frame(), "AA", "ID-1");
   check_closed(b.read_frame(20s));
-  CHECK(eventually([&] { return idle.stats().timeouts.load() == 2; }));
+  CHECK(reaches(idle.stats().timeouts, 2) == 2);
 
   // A frame that never ends is abandoned after the partial-frame timeout.
   mllp_test_client c;
   REQUIRE_FALSE(c.connect(partial_ep));
   REQUIRE_FALSE(c.send("\x0bMSH|^~\\&|LT-PARTIAL|GENHOSP|RADBRIDGE|AI|20261123120000||ORM^O01|PT-1|P|2.5.1\r"));
   check_closed(c.read_frame(20s));
-  CHECK(eventually([&] { return partial.stats().timeouts.load() == 1; }));
+  CHECK(reaches(partial.stats().timeouts, 1) == 1);
   CHECK(rows(pg, "lt_partial") == "0");
   CHECK(rows(pg, "lt_idle") == "1");
 
@@ -418,24 +418,11 @@ TEST_CASE("listener: with the database stopped there is never an AA; ingestion r
 
   pg.start();
   // The sender's retry loop: reconnect and resend until AA (bounded).
-  bool acknowledged = false;
   int attempts = 0;
   const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (!acknowledged && std::chrono::steady_clock::now() < deadline) {
-    ++attempts;
-    mllp_test_client retry;
-    REQUIRE_FALSE(retry.connect(ep));
-    const auto r = retry.exchange(pending);
-    if (r.what == outcome::frame) {
-      check_ack(r, "AA", "DN-2");
-      acknowledged = true;
-    } else {
-      REQUIRE_MESSAGE(r.what == outcome::closed, "neither an ACK nor a close: ", to_string(r.what));
-      std::this_thread::sleep_for(100ms);
-    }
-  }
+  const auto resent = reply_on_new_connection(ep, pending, 30s, 100ms, &attempts);
   INFO("attempts after restart: ", attempts);
-  REQUIRE(acknowledged);
+  check_ack(resent, "AA", "DN-2");
   // The rejecting interface's connection survived the outage.
   bool accepted = false;
   while (!accepted && std::chrono::steady_clock::now() < deadline + 15s) {
@@ -484,7 +471,7 @@ TEST_CASE("listener: stop finishes the frame in flight, closes idle connections 
   mllp_test_client busy;
   REQUIRE_FALSE(busy.connect(ep));
   REQUIRE_FALSE(busy.send(noise + framed.substr(0, half)));
-  REQUIRE(eventually([&] { return l.stats().discarded_bytes.load() == noise.size(); }));
+  REQUIRE(reaches(l.stats().discarded_bytes, noise.size()) == noise.size());
   std::this_thread::sleep_for(100ms);
 
   fx.request_stop();
@@ -524,27 +511,14 @@ TEST_CASE("listener: over max_connections a connection is closed at once and cou
   mllp_test_client third;
   REQUIRE_FALSE(third.connect(ep));  // the kernel accepts; the listener closes it
   check_closed(third.read_frame(20s));
-  CHECK(eventually([&] { return l.stats().refused_connections.load() == 1; }));
+  CHECK(reaches(l.stats().refused_connections, 1) == 1);
   CHECK(l.stats().refused_connections == 1);
   CHECK(l.stats().connections == 2);
 
   // When one leaves, there is room again (the listener notices the close
   // asynchronously, so a few attempts may still be refused).
   a.close();
-  bool served = false;
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!served && std::chrono::steady_clock::now() < deadline) {
-    mllp_test_client next;
-    REQUIRE_FALSE(next.connect(ep));
-    const auto r = next.exchange(order("LT-MAXCONN", "MC-3"));
-    if (r.what == outcome::frame) {
-      check_ack(r, "AA", "MC-3");
-      served = true;
-    } else {
-      std::this_thread::sleep_for(50ms);
-    }
-  }
-  CHECK(served);
+  check_ack(reply_on_new_connection(ep, order("LT-MAXCONN", "MC-3")), "AA", "MC-3");
   CHECK(rows(pg, "lt_maxconn") == "3");
 
   b.close();
@@ -668,7 +642,7 @@ TEST_CASE("listener: TLS 1.2 and TLS 1.3 clients get AA; a TLS 1.1 client is ref
     INFO("client's handshake error: ", ec.message());
     // The server's refusal, not the client's: it answered with an alert.
     CHECK(ec.message().find("protocol version") != std::string::npos);
-    CHECK(eventually([&] { return l.stats().tls_failures.load() == 1; }));
+    CHECK(reaches(l.stats().tls_failures, 1) == 1);
   }
   CHECK(rows(pg, "lt_tls") == "2");
 
@@ -709,7 +683,7 @@ TEST_CASE("listener: with require_client_cert only a client with a CA-signed cer
     }
     CHECK_FALSE(served);
     ++failures;
-    CHECK(eventually([&] { return l.stats().tls_failures.load() == failures; }));
+    CHECK(reaches(l.stats().tls_failures, failures) == failures);
   }
   CHECK(rows(pg, "lt_mtls") == "0");
 

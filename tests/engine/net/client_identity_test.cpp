@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/net/test_certs.hpp"
+#include "engine/net/test_client_context.hpp"
 #include "net/client_identity.hpp"
 #include "net/tls.hpp"
 
@@ -20,6 +21,7 @@ namespace asio = radbridge::net::asio;
 namespace net = radbridge::net;
 using radbridge::net::tcp;
 using radbridge::test::certs;
+using radbridge::test::client_context;
 using error_code = boost::system::error_code;
 using namespace std::chrono_literals;
 
@@ -32,18 +34,6 @@ net::tls_options server_options(bool require_client_cert = true) {
   o.ca_file = certs().ca;
   o.require_client_cert = require_client_cert;
   return o;
-}
-
-// A client presenting `cert` (none when empty), at most TLS `max_version`.
-asio::ssl::context client_context(const std::string& cert, const std::string& key, int max_version = TLS1_3_VERSION) {
-  net::tls_options o;
-  o.ca_file = certs().ca;
-  o.server_name = "127.0.0.1";
-  o.cert_file = cert;
-  o.key_file = key;
-  asio::ssl::context ctx = net::make_client_context(o);
-  REQUIRE(SSL_CTX_set_max_proto_version(ctx.native_handle(), max_version) == 1);
-  return ctx;
 }
 
 struct server_side {
@@ -94,6 +84,17 @@ server_side handshake(const net::tls_options& options, asio::ssl::context* clien
   return seen;
 }
 
+// What came of one handshake, in one line a CHECK can show: "served CN",
+// or "refused kind=... subject=\"...\" detail=\"...\"" as the server's
+// security log writes it, or a failure the server could not explain.
+std::string outcome_of(const net::tls_options& options, asio::ssl::context* client_tls) {
+  const server_side seen = handshake(options, client_tls);
+  if (!seen.ec) return "served " + (seen.peer ? seen.peer->common_name : std::string("(no identity)"));
+  if (!seen.refusal) return "failed without a refusal: " + seen.ec.message();
+  return "refused kind=" + seen.refusal->kind + " subject=\"" + seen.refusal->subject + "\" detail=\"" +
+         seen.refusal->detail + "\"";
+}
+
 std::string start_up_error(const net::tls_options& o) {
   try {
     (void)net::make_server_context(o);
@@ -137,28 +138,18 @@ TEST_CASE("client identity: a client filter refuses a verified certificate in th
     CAPTURE(version);
     asked.clear();
     auto refused = client_context(certs().client_cert, certs().client_key, version);
-    const server_side seen = handshake(o, &refused);
-    CHECK(seen.ec);
-    REQUIRE(seen.refusal);
-    CHECK(seen.refusal->kind == "client_cert_not_allowed");
-    CHECK(seen.refusal->subject == "CN=radbridge-test-client");
-    CHECK(seen.refusal->detail == "not on the allow-list");
+    CHECK(outcome_of(o, &refused) ==
+          "refused kind=client_cert_not_allowed subject=\"CN=radbridge-test-client\" detail=\"not on the allow-list\"");
     CHECK(asked == std::vector<std::string>{"radbridge-test-client"});
 
     auto admitted = client_context(certs().ris_client_cert, certs().ris_client_key, version);
-    const server_side ok = handshake(o, &admitted);
-    CHECK_MESSAGE(!ok.ec, ok.ec.message());
-    REQUIRE(ok.peer);
-    CHECK(ok.peer->common_name == "ris-client");
+    CHECK(outcome_of(o, &admitted) == "served ris-client");
   }
   // The filter only sees certificates that verified.
   asked.clear();
   auto other_ca = client_context(certs().other_client_cert, certs().other_client_key);
-  const server_side untrusted = handshake(o, &other_ca);
-  REQUIRE(untrusted.refusal);
-  CHECK(untrusted.refusal->kind == "client_cert_untrusted");
-  CHECK(untrusted.refusal->subject == "CN=radbridge-other-client");
-  CHECK(untrusted.refusal->detail == "unable to get local issuer certificate");
+  CHECK(outcome_of(o, &other_ca) == "refused kind=client_cert_untrusted subject=\"CN=radbridge-other-client\""
+                                    " detail=\"unable to get local issuer certificate\"");
   CHECK(asked.empty());
 }
 
@@ -168,36 +159,26 @@ TEST_CASE("client identity: with a CRL a revoked certificate is refused, a curre
   for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
     CAPTURE(version);
     auto revoked = client_context(certs().revoked_client_cert, certs().revoked_client_key, version);
-    const server_side seen = handshake(o, &revoked);
-    CHECK(seen.ec);
-    REQUIRE(seen.refusal);
-    CHECK(seen.refusal->kind == "client_cert_revoked");
-    CHECK(seen.refusal->subject == "CN=radbridge-revoked-client");
-    CHECK(seen.refusal->detail == "certificate revoked");
+    CHECK(outcome_of(o, &revoked) ==
+          "refused kind=client_cert_revoked subject=\"CN=radbridge-revoked-client\" detail=\"certificate revoked\"");
 
     auto current = client_context(certs().client_cert, certs().client_key, version);
-    const server_side ok = handshake(o, &current);
-    CHECK_MESSAGE(!ok.ec, ok.ec.message());
+    CHECK(outcome_of(o, &current) == "served radbridge-test-client");
   }
   // Without the CRL the same certificate is served: the CRL is what refused it.
   auto revoked = client_context(certs().revoked_client_cert, certs().revoked_client_key);
-  CHECK_FALSE(handshake(server_options(), &revoked).ec);
+  CHECK(outcome_of(server_options(), &revoked) == "served radbridge-revoked-client");
 }
 
 TEST_CASE("client identity: each refused handshake says why; a peer that hangs up is no refusal") {
   SUBCASE("no client certificate") {
     auto none = client_context("", "", TLS1_2_VERSION);
-    const server_side seen = handshake(server_options(), &none);
-    REQUIRE(seen.refusal);
-    CHECK(seen.refusal->kind == "no_client_cert");
-    CHECK(seen.refusal->subject == "");
-    CHECK(seen.refusal->detail == "peer did not return a certificate");
+    CHECK(outcome_of(server_options(), &none) ==
+          "refused kind=no_client_cert subject=\"\" detail=\"peer did not return a certificate\"");
   }
   SUBCASE("plain MLLP sent to a TLS port") {
-    const server_side seen = handshake(server_options(false), nullptr);
-    REQUIRE(seen.refusal);
-    CHECK(seen.refusal->kind == "not_tls");
-    CHECK(seen.refusal->detail == "wrong version number");
+    CHECK(outcome_of(server_options(false), nullptr) ==
+          "refused kind=not_tls subject=\"\" detail=\"wrong version number\"");
   }
   SUBCASE("a client that offers at most TLS 1.1") {
     asio::ssl::context old(asio::ssl::context::tls_client);
@@ -205,10 +186,8 @@ TEST_CASE("client identity: each refused handshake says why; a peer that hangs u
     SSL_CTX_set_max_proto_version(old.native_handle(), TLS1_1_VERSION);
     SSL_CTX_set_cipher_list(old.native_handle(), "DEFAULT:@SECLEVEL=0");
     old.set_verify_mode(asio::ssl::verify_none);
-    const server_side seen = handshake(server_options(false), &old);
-    REQUIRE(seen.refusal);
-    CHECK(seen.refusal->kind == "tls_version");
-    CHECK(seen.refusal->detail == "unsupported protocol");
+    CHECK(outcome_of(server_options(false), &old) ==
+          "refused kind=tls_version subject=\"\" detail=\"unsupported protocol\"");
   }
   SUBCASE("the peer closes before finishing") {
     asio::io_context io;
@@ -221,8 +200,9 @@ TEST_CASE("client identity: each refused handshake says why; a peer that hangs u
     client.close();
     error_code ec;
     server.handshake(asio::ssl::stream_base::server, ec);
-    CHECK(ec);
-    CHECK_FALSE(net::refusal_of(server.native_handle(), ec));
+    CHECK_MESSAGE(ec, "the handshake with a peer that hung up succeeded");
+    const auto refusal = net::refusal_of(server.native_handle(), ec);
+    CHECK_MESSAGE(!refusal, "refused kind=", refusal ? refusal->kind : "", " detail=", refusal ? refusal->detail : "");
   }
 }
 

@@ -3,53 +3,24 @@
 // problem at its file:line:col.
 #include <doctest/doctest.h>
 
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "infer/model_registry.hpp"
+#include "engine/route/destination_files.hpp"
 #include "route/mapping_loader.hpp"
-#include "support.hpp"
 #include "support/process.hpp"
 
 namespace route = radbridge::route;
-namespace fs = std::filesystem;
-using radbridge::test::source_dir;
+using radbridge::test::destinations_file;
+using radbridge::test::secret_file;
+using radbridge::test::shipped_registry;
 using radbridge::test::temp_folder;
-using radbridge::test::write_file;
-
-namespace {
-
-const radbridge::infer::model_registry& registry() {
-  static const auto r = radbridge::infer::load_registry((source_dir() / "models" / "registry.json").string());
-  return r;
-}
-
-// A destinations file holding `lines` (one destination each, line 2 on).
-std::string destinations_file(const temp_folder& dir, const std::vector<std::string>& lines) {
-  std::string text = "{\"destinations\": [\n";
-  for (std::size_t i = 0; i < lines.size(); ++i) text += lines[i] + (i + 1 < lines.size() ? ",\n" : "\n");
-  text += "]}\n";
-  const fs::path p = dir.path() / "destinations.json";
-  write_file(p, text);
-  return p.string();
-}
-
-std::string secret(const temp_folder& dir, const std::string& name, const std::string& text) {
-  const fs::path p = dir.path() / name;
-  write_file(p, text);
-  ::chmod(p.c_str(), 0600);
-  return p.string();
-}
-
-}  // namespace
 
 TEST_CASE("destinations: basic and bearer credentials inline or from files; client certificates; folder modes") {
   const temp_folder dir("radbridge-destinations");
-  secret(dir, "fhir.token", "tok-123\n");
-  secret(dir, "pacs.pw", "pw-456\n");
+  secret_file(dir, "fhir.token", "tok-123\n");
+  secret_file(dir, "pacs.pw", "pw-456\n");
   const std::string file = destinations_file(
       dir, {
                R"({"name": "fhir", "type": "fhir", "address": "https://fhir.example.org/fhir", "auth": {"scheme": "bearer", "token_file": "fhir.token"}, "cert_file": "tls/client.pem", "key_file": "/etc/rb/client.key"})",
@@ -59,7 +30,7 @@ TEST_CASE("destinations: basic and bearer credentials inline or from files; clie
                R"({"name": "out", "type": "folder", "address": "/out", "mode": "0600"})",
                R"({"name": "out2", "type": "folder", "address": "/out2"})",
            });
-  const route::mapping_set m = route::load_mappings({file}, registry());
+  const route::mapping_set m = route::load_mappings({file}, shipped_registry());
   const std::string d = dir.path().string();
 
   const route::destination* fhir = m.find_destination("fhir");
@@ -87,9 +58,9 @@ TEST_CASE("destinations: basic and bearer credentials inline or from files; clie
 
 TEST_CASE("destinations: credential, secret-file, certificate and mode mistakes at file:line:col") {
   const temp_folder dir("radbridge-destinations");
-  secret(dir, "t", "tok\n");
-  secret(dir, "empty", "");
-  secret(dir, "two-lines", "a\nb\n");
+  secret_file(dir, "t", "tok\n");
+  secret_file(dir, "empty", "");
+  secret_file(dir, "two-lines", "a\nb\n");
   const std::string d = dir.path().string();
   const std::string file = destinations_file(
       dir, {
@@ -135,6 +106,6 @@ TEST_CASE("destinations: credential, secret-file, certificate and mode mistakes 
   };
   std::string expected, got;
   for (const std::string& line : expected_lines) expected += line + "\n";
-  for (const std::string& line : route::check_mappings({file}, registry()).problems) got += line + "\n";
+  for (const std::string& line : route::check_mappings({file}, shipped_registry()).problems) got += line + "\n";
   CHECK(got == expected);
 }
