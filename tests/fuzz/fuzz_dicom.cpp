@@ -17,19 +17,18 @@
 // Checked for every input: the only exception is fetch_error, with a code
 // decoding can give (undecodable, inconsistent_series, too_large, not_found)
 // and a message; a decoded volume has columns * rows * slices finite values,
-// at least two slices, positive finite spacing, and as many headers
-// instances as distinct SOP Instance UIDs it was given at most.
+// at least two slices, positive finite spacing, and headers for at least
+// one and at most as many instances as it was given.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fetch/dicom_decode.hpp"
 #include "fetch/fetch_error.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
@@ -37,19 +36,6 @@ namespace fetch = radbridge::fetch;
 
 constexpr std::string_view separator = "\n--radbridge-next-instance--\n";
 constexpr std::size_t max_instances = 8;
-
-[[noreturn]] void fail(const char* what, int line, const std::string& detail) {
-  std::fprintf(stderr, "\nfuzz_dicom.cpp:%d: invariant violated: %s\n", line, what);
-  if (!detail.empty()) std::fprintf(stderr, "detail: %s\n", detail.c_str());
-  std::fflush(stderr);
-  std::abort();
-}
-
-#define FUZZ_CHECK_MSG(cond, detail)              \
-  do {                                            \
-    if (!(cond)) fail(#cond, __LINE__, (detail)); \
-  } while (0)
-#define FUZZ_CHECK(cond) FUZZ_CHECK_MSG(cond, std::string())
 
 std::vector<std::string> split(std::string_view input) {
   std::vector<std::string> out;
@@ -76,13 +62,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const fetch::decoded_series s = fetch::decode_series_with_headers(instances, limits);
     const fetch::volume& v = s.image;
-    FUZZ_CHECK(v.slices >= 2 && v.slices <= instances.size());
-    FUZZ_CHECK(v.columns > 0 && v.rows > 0);
-    FUZZ_CHECK(v.voxel_count() <= limits.max_voxels);
-    FUZZ_CHECK(v.hu.size() == v.voxel_count());
+    const std::string shape = std::to_string(v.columns) + " x " + std::to_string(v.rows) + " x " +
+                             std::to_string(v.slices) + " from " + std::to_string(instances.size()) + " instances";
+    FUZZ_CHECK_MSG(v.slices >= 2 && v.slices <= instances.size(), shape);
+    FUZZ_CHECK_MSG(v.columns > 0 && v.rows > 0, shape);
+    FUZZ_CHECK_MSG(v.voxel_count() <= limits.max_voxels, shape);
+    FUZZ_CHECK_MSG(v.hu.size() == v.voxel_count(), std::to_string(v.hu.size()) + " values for " + shape);
     for (const double d : v.spacing) FUZZ_CHECK_MSG(std::isfinite(d) && d > 0, std::to_string(d));
     for (const float hu : v.hu) FUZZ_CHECK_MSG(std::isfinite(hu), std::to_string(hu));
-    FUZZ_CHECK(!s.headers.instances.empty() && s.headers.instances.size() <= instances.size());
+    FUZZ_CHECK_MSG(!s.headers.instances.empty() && s.headers.instances.size() <= instances.size(),
+                   std::to_string(s.headers.instances.size()) + " header instances for " + shape);
   } catch (const fetch::fetch_error& e) {
     const fetch::fetch_errc c = e.code();
     FUZZ_CHECK_MSG(c == fetch::fetch_errc::undecodable || c == fetch::fetch_errc::inconsistent_series ||

@@ -24,8 +24,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -33,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.hpp"
 #include "hl7/ack.hpp"
 #include "hl7/batch.hpp"
 #include "hl7/charset.hpp"
@@ -53,55 +52,7 @@ namespace hl7 = radbridge::hl7;
 namespace mllp = radbridge::mllp;
 namespace json = radbridge::json;
 
-// The bytes an invariant was checked on, printed when it fails.
-std::string_view g_subject;
-
-void print_escaped(const char* label, std::string_view bytes) {
-  std::fprintf(stderr, "%s (%zu bytes): \"", label, bytes.size());
-  const std::size_t shown = std::min<std::size_t>(bytes.size(), 600);
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c == '\\') {
-      std::fputs("\\\\", stderr);
-    } else if (c == '"') {
-      std::fputs("\\\"", stderr);
-    } else if (c >= 0x20 && c < 0x7f) {
-      std::fputc(c, stderr);
-    } else {
-      std::fprintf(stderr, "\\x%02x", c);
-    }
-  }
-  std::fputs(shown < bytes.size() ? "\"...\n" : "\"\n", stderr);
-}
-
-[[noreturn]] void fail(const char* what, int line, std::string_view detail = {}) {
-  std::fprintf(stderr, "\nfuzz_hl7.cpp:%d: invariant violated: %s\n", line, what);
-  if (!detail.empty()) print_escaped("detail", detail);
-  print_escaped("subject", g_subject);
-  std::fflush(stderr);
-  std::abort();
-}
-
-#define FUZZ_CHECK(cond)                  \
-  do {                                    \
-    if (!(cond)) fail(#cond, __LINE__);   \
-  } while (0)
-#define FUZZ_CHECK_MSG(cond, detail)               \
-  do {                                             \
-    if (!(cond)) fail(#cond, __LINE__, (detail));  \
-  } while (0)
-
-// Sets g_subject for the lifetime of a scope.
-class subject {
- public:
-  explicit subject(std::string_view bytes) : saved_(g_subject) { g_subject = bytes; }
-  ~subject() { g_subject = saved_; }
-  subject(const subject&) = delete;
-  subject& operator=(const subject&) = delete;
-
- private:
-  std::string_view saved_;
-};
+using radbridge::fuzz::subject;
 
 // ---------------------------------------------------------------- framer
 
@@ -455,7 +406,7 @@ void check_parsed(const hl7::message& m) {
 }
 
 void check_message(std::string_view bytes) {
-  const subject scope(bytes);
+  const subject scope(bytes, "subject");
   const auto m = hl7::message::parse(bytes);
   if (m) {
     check_parsed(*m);
@@ -487,7 +438,7 @@ void check_message(std::string_view bytes) {
 }
 
 void check_batch(std::string_view bytes) {
-  const subject scope(bytes);
+  const subject scope(bytes, "subject");
   (void)hl7::looks_like_batch(bytes);
   const auto b = hl7::parse_batch(bytes);
   if (!b) {
@@ -512,7 +463,7 @@ void check_batch(std::string_view bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const subject scope(input);
+  const subject scope(input, "subject");
 
   // Framing, chunked as the first bytes say, against the reference model and
   // against one single feed().

@@ -14,49 +14,22 @@
 //    unique and `find` returns each, numbers are finite and an integer's
 //    double is its int64;
 //  * the tree written back with json::writer parses to the same tree.
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fnv1a.hpp"
+#include "fuzz_check.hpp"
 #include "json/json_document.hpp"
 #include "json/json_writer.hpp"
 
 namespace {
 
 namespace json = radbridge::json;
-
-std::string_view g_input;
-
-[[noreturn]] void fail(const char* what, int line, const std::string& detail) {
-  std::fprintf(stderr, "\nfuzz_json.cpp:%d: invariant violated: %s\n", line, what);
-  if (!detail.empty()) std::fprintf(stderr, "detail: %s\n", detail.c_str());
-  std::fprintf(stderr, "input (%zu bytes): %.*s\n", g_input.size(), static_cast<int>(std::min<std::size_t>(g_input.size(), 600)),
-               g_input.data());
-  std::fflush(stderr);
-  std::abort();
-}
-
-#define FUZZ_CHECK_MSG(cond, detail)              \
-  do {                                            \
-    if (!(cond)) fail(#cond, __LINE__, (detail)); \
-  } while (0)
-#define FUZZ_CHECK(cond) FUZZ_CHECK_MSG(cond, std::string())
-
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 // Byte offsets of line starts, counting LF, CRLF and a lone CR once each, as
 // json_document.hpp does.
@@ -208,8 +181,8 @@ bool same(const json::value& a, const json::value& b) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  g_input = text;
-  const std::uint64_t h = fnv1a(text);
+  const radbridge::fuzz::subject scope(text);
+  const std::uint64_t h = radbridge::fuzz::fnv1a(text);
   json::parse_options options;
   options.allow_comments = (h & 1) != 0;
   if ((h & 6) == 0) options.max_depth = 1 + ((h >> 3) & 7);

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.hpp"
 #include "hl7/message.hpp"
 #include "infer/model_registry.hpp"
 #include "route/mapping_loader.hpp"
@@ -35,22 +36,6 @@ namespace {
 namespace route = radbridge::route;
 namespace infer = radbridge::infer;
 namespace hl7 = radbridge::hl7;
-
-std::string_view g_input;
-
-[[noreturn]] void fail(const char* what, int line, const std::string& detail) {
-  std::fprintf(stderr, "\nfuzz_mapping.cpp:%d: invariant violated: %s\n", line, what);
-  if (!detail.empty()) std::fprintf(stderr, "detail: %s\n", detail.c_str());
-  std::fprintf(stderr, "input (%zu bytes): %.*s\n", g_input.size(),
-               static_cast<int>(g_input.size() < 2000 ? g_input.size() : 2000), g_input.data());
-  std::fflush(stderr);
-  std::abort();
-}
-
-#define FUZZ_CHECK_MSG(cond, detail)              \
-  do {                                            \
-    if (!(cond)) fail(#cond, __LINE__, (detail)); \
-  } while (0)
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -113,7 +98,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  g_input = std::string_view(reinterpret_cast<const char*>(data), size);
+  const radbridge::fuzz::subject scope(std::string_view(reinterpret_cast<const char*>(data), size), "input", 2000);
   fixture& f = *g_fixture;
   if (ftruncate(f.fd, 0) != 0 || pwrite(f.fd, data, size, 0) != static_cast<ssize_t>(size)) {
     std::perror("fuzz_mapping: writing the memfd");
@@ -124,7 +109,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!report.problems.empty()) return 0;
 
   const route::mapping_set set = route::load_mappings({f.path}, f.registry);
-  FUZZ_CHECK_MSG(set.routes.size() == report.mappings.routes.size(), std::to_string(set.routes.size()));
+  FUZZ_CHECK_MSG(set.routes.size() == report.mappings.routes.size(),
+                 std::to_string(set.routes.size()) + " loaded, " + std::to_string(report.mappings.routes.size()) +
+                     " checked");
   for (const hl7::message& order : f.orders) {
     for (const route::route* r : route::matching_routes(set, order)) (void)route::study_key_value(*r, order);
   }

@@ -28,14 +28,13 @@
 //    the frame (plus 4 KiB).
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "core/config.hpp"
+#include "fuzz_check.hpp"
 #include "hl7/ack.hpp"
 #include "hl7/charset.hpp"
 #include "hl7/error.hpp"
@@ -52,36 +51,6 @@ namespace mllp = radbridge::mllp;
 namespace ingest = radbridge::ingest;
 namespace config = radbridge::config;
 namespace store = radbridge::store;
-
-std::string_view g_frame;
-
-void print_escaped(const char* label, std::string_view bytes) {
-  std::fprintf(stderr, "%s (%zu bytes): \"", label, bytes.size());
-  const std::size_t shown = bytes.size() < 600 ? bytes.size() : 600;
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
-      std::fputc(c, stderr);
-    } else {
-      std::fprintf(stderr, "\\x%02x", c);
-    }
-  }
-  std::fputs(shown < bytes.size() ? "\"...\n" : "\"\n", stderr);
-}
-
-[[noreturn]] void fail(const char* what, int line, std::string_view detail) {
-  std::fprintf(stderr, "\nfuzz_mllp.cpp:%d: invariant violated: %s\n", line, what);
-  if (!detail.empty()) print_escaped("detail", detail);
-  print_escaped("frame", g_frame);
-  std::fflush(stderr);
-  std::abort();
-}
-
-#define FUZZ_CHECK_MSG(cond, detail)              \
-  do {                                            \
-    if (!(cond)) fail(#cond, __LINE__, (detail)); \
-  } while (0)
-#define FUZZ_CHECK(cond) FUZZ_CHECK_MSG(cond, std::string_view{})
 
 // A stamp that never changes, so that equal inputs give equal answers.
 class fixed_stamp final : public ingest::ack_stamp {
@@ -240,7 +209,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (auto event = framer.next()) {
     if (!event->is_frame()) continue;
     const std::string frame = event->payload();
-    g_frame = frame;
+    const radbridge::fuzz::subject scope(frame, "frame");
     FUZZ_CHECK(frame.size() <= iface.max_frame_bytes);
     const ingest::decision d = ingest::decide(iface, frame, stamp, "RADBRIDGE", client);
     FUZZ_CHECK(!d.reason.empty() || d.what == ingest::action::store);

@@ -34,63 +34,18 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fnv1a.hpp"
+#include "fuzz_check.hpp"
 #include "multipart/multipart.hpp"
 
 namespace {
 
 namespace mp = radbridge::multipart;
-
-std::string_view g_input;  // printed when an invariant fails
-
-void print_escaped(const char* label, std::string_view bytes) {
-  std::fprintf(stderr, "%s (%zu bytes): \"", label, bytes.size());
-  const std::size_t shown = std::min<std::size_t>(bytes.size(), 600);
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c == '\\') {
-      std::fputs("\\\\", stderr);
-    } else if (c == '"') {
-      std::fputs("\\\"", stderr);
-    } else if (c >= 0x20 && c < 0x7f) {
-      std::fputc(c, stderr);
-    } else {
-      std::fprintf(stderr, "\\x%02x", c);
-    }
-  }
-  std::fputs(shown < bytes.size() ? "\"...\n" : "\"\n", stderr);
-}
-
-[[noreturn]] void fail(const char* what, int line, const std::string& detail = {}) {
-  std::fprintf(stderr, "\nfuzz_multipart.cpp:%d: invariant violated: %s\n", line, what);
-  if (!detail.empty()) print_escaped("detail", detail);
-  print_escaped("input", g_input);
-  std::abort();
-}
-
-#define FUZZ_CHECK(cond) \
-  do {                   \
-    if (!(cond)) fail(#cond, __LINE__); \
-  } while (false)
-#define FUZZ_CHECK_MSG(cond, detail)           \
-  do {                                         \
-    if (!(cond)) fail(#cond, __LINE__, detail); \
-  } while (false)
-
-std::uint64_t fnv1a(std::string_view bytes) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (const char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 using outcome = mp::result<std::vector<mp::part>>;
 
@@ -190,13 +145,13 @@ std::string write_back(const std::string& boundary, const std::vector<mp::part>&
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  g_input = input;
+  const radbridge::fuzz::subject scope(input);
   const std::size_t lf = input.find('\n');
   std::string_view type_value = input.substr(0, lf);
   if (!type_value.empty() && type_value.back() == '\r') type_value.remove_suffix(1);
   const std::string_view body = lf == std::string_view::npos ? std::string_view{} : input.substr(lf + 1);
 
-  const std::uint64_t h = fnv1a(input);
+  const std::uint64_t h = radbridge::fuzz::fnv1a(input);
   mp::limits limits;
   if ((h & 3) == 0) {
     limits.max_parts = (h >> 2) & 3;

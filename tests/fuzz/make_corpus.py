@@ -151,9 +151,12 @@ EDGE = {
 
 
 def fresh(folder: Path) -> Path:
+    """Empties a corpus folder for its generator, keeping the finding-* seeds
+    (fixed fuzz findings moved there from ../findings/: no generator makes them)."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
-        old.unlink()
+        if not old.name.startswith("finding-"):
+            old.unlink()
     return folder
 
 

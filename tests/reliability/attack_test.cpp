@@ -22,9 +22,9 @@
 // closed by the engine), bytes of the big frame accepted, VmHWM.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
-#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -102,16 +102,14 @@ TEST_CASE("reliability attack: slowloris, a connection flood and a 100 MB frame;
                                  std::chrono::milliseconds(0));
   long peak_rss_kb = 0;
   long peak_fds = 0;
-  rel::connection_swarm::counts slow_peak, flood_peak;
+  std::size_t slow_held = 0, flood_held = 0;  // connections open at once, at most
   while (clock_type::now() < attack_start + std::chrono::seconds(attack_s) && e.process->running()) {
     if (const auto p = rel::proc_figures_of(serve)) {
       peak_rss_kb = std::max(peak_rss_kb, p->peak_rss_kb);
       peak_fds = std::max(peak_fds, p->fds);
     }
-    const auto s = slow.now();
-    const auto f = flooding.now();
-    slow_peak.open = std::max(slow_peak.open, s.open);
-    flood_peak.open = std::max(flood_peak.open, f.open);
+    slow_held = std::max(slow_held, slow.now().open);
+    flood_held = std::max(flood_held, flooding.now().open);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   const auto attack_end = clock_type::now();
@@ -131,11 +129,11 @@ TEST_CASE("reliability attack: slowloris, a connection flood and a 100 MB frame;
   rel::figure("attack", "ris_during", "\"" + describe(during) + "\"");
   rel::figure("attack", "fresh_connections_during", "\"" + describe(fresh_during) + "\"");
   rel::figure("attack", "slowloris",
-              "\"held at most " + std::to_string(slow_peak.open) + ", opened " + std::to_string(slow_counts.opened) +
+              "\"held at most " + std::to_string(slow_held) + ", opened " + std::to_string(slow_counts.opened) +
                   ", closed by the engine " + std::to_string(slow_counts.closed_by_engine) + ", bytes " +
                   std::to_string(slow_counts.bytes_sent) + "\"");
   rel::figure("attack", "flood",
-              "\"held at most " + std::to_string(flood_peak.open) + ", opened " + std::to_string(flood_counts.opened) +
+              "\"held at most " + std::to_string(flood_held) + ", opened " + std::to_string(flood_counts.opened) +
                   ", closed by the engine " + std::to_string(flood_counts.closed_by_engine) + ", failed connects " +
                   std::to_string(flood_counts.failed_connects) + "\"");
   rel::figure("attack", "big_frame",
@@ -156,7 +154,6 @@ TEST_CASE("reliability attack: slowloris, a connection flood and a 100 MB frame;
   rel::key_figure("attack", "during: persistent peer " + describe(during) + "; fresh connections " +
                                 std::to_string(fresh_during.acked) + "/" + std::to_string(fresh_during.messages) +
                                 " AA; serve VmHWM " + rel::fixed1(static_cast<double>(peak_rss_kb) / 1024) + " MB (" +
-                                rel::fixed1(std::chrono::duration<double>(clock_type::now() - started).count()) +
-                                " s)");
+                                rel::fixed1(rel::seconds_since(started)) + " s)");
   e.process->stop(std::chrono::seconds(10));
 }

@@ -10,7 +10,8 @@
 // same message (MLLP: type, PID-3, OBR-25 and OBX-5 alike; FHIR: stored once
 // per instance, since the server keeps one Observation per identifier).
 // ok() is the scenarios' verdict: nothing missing or unexpected, in order,
-// repeats identical. Not provided: payload checks beyond those fields.
+// repeats identical. check_lanes reports on the pipeline fixture's three
+// receiver lanes. Not provided: payload checks beyond those fields.
 #pragma once
 
 #include <algorithm>
@@ -151,6 +152,16 @@ inline lane_report check_fhir_lane(const test::postgres_server& pg, const std::s
   lane_report report = compare_lane(destination, lane_identities(pg, destination), arrivals);
   report.repeats_identical = stored_once;
   return report;
+}
+
+// The pipeline fixture's receivers (support/pipeline_fixture.hpp): ris and
+// ehr_acuity (the pager) over MLLP, fhir.
+inline std::vector<lane_report> check_lanes(const test::postgres_server& pg,
+                                            const std::vector<test::deliver::received>& ris,
+                                            const std::vector<test::deliver::received>& pager,
+                                            const std::vector<json::value>& fhir_states) {
+  return {check_mllp_lane(pg, "ris", ris), check_mllp_lane(pg, "ehr_acuity", pager),
+          check_fhir_lane(pg, "fhir", fhir_states)};
 }
 
 }  // namespace radbridge::reliability

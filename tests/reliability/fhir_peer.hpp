@@ -28,11 +28,10 @@ class fhir_peer {
   void start() {
     if (child_) return;
     const std::filesystem::path dir = test::source_dir() / "tests/support/fhir";
-    auto [child, port] =
+    child_.emplace(
         test::deliver::start_peer({test::deliver::node_binary().string(), (dir / "fhir_server.mjs").string()},
-                                  folder_.path(), "FHIR test server", port_);
-    (void)port;
-    child_.emplace(std::move(child));
+                                  folder_.path(), "FHIR test server", port_)
+            .first);
   }
   void stop() {
     if (child_) child_->stop(std::chrono::seconds(2));

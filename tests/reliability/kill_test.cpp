@@ -23,32 +23,19 @@
 #include <ctime>
 #include <map>
 #include <random>
-#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "ack_audit.hpp"
 #include "deliveries.hpp"
 #include "reliability.hpp"
+#include "scenario_pipeline.hpp"
 #include "serve_process.hpp"
-#include "studies.hpp"
-#include "support/delivery_peers.hpp"
-#include "support/pipeline_fixture.hpp"
 #include "traffic.hpp"
 
 namespace rel = radbridge::reliability;
-
-namespace {
-
-std::set<std::string> words(const std::string& text) {
-  std::set<std::string> out;
-  std::istringstream in(text);
-  for (std::string w; in >> w;) out.insert(w);
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay with study-complete orders" *
           doctest::test_suite("kill")) {
@@ -63,33 +50,13 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
   REQUIRE(total >= orders);
   const auto started = std::chrono::steady_clock::now();
 
-  const study_set studies(4242, static_cast<int>(orders));
-  const test::orthanc_server orthanc;
-  for (std::size_t i = 0; i < studies.truth.size(); ++i) studies.upload(orthanc, i);
-  test::deliver::hl7_receiver ris, pager;
-  test::deliver::fhir_server fhir;
-  engine e;
-  e.configure(ris.address(), pager.address(), fhir.base_url(), orthanc.dicomweb_url(),
-              R"("job_attempts": 100, "job_backoff_ms": 500, "job_lease_ms": 5000)", rel::lenient_readiness);
-  const fs::path config = e.dir.path() / "radbridge.json";
-  const fs::path log = e.dir.path() / "engine.log";
-  const rel::kept_log kept_engine_log("kill", log);
-  e.process.emplace(rel::start_serve(config, e.pg.conninfo(), log));
+  scenario_pipeline p("kill", 4242, static_cast<int>(orders), retrying_jobs);
+  p.studies.upload_all(p.orthanc);
+  engine& e = p.e;
 
   // The replay: filler with an order every total/orders messages.
-  std::vector<std::string> messages;
-  const long step = total / orders;
-  long order = 0;
-  for (long n = 0; n < total; ++n) {
-    if (order < orders && n == order * step + step / 2) {
-      messages.push_back(order_for(studies.truth[static_cast<std::size_t>(order)], "ORD-" + std::to_string(order)));
-      ++order;
-    } else {
-      messages.push_back(rel::filler_message("KILL", n));
-    }
-  }
-  REQUIRE(order == orders);
-  rel::write_messages(e.dir.path() / "messages.hl7", messages);
+  rel::write_messages(e.dir.path() / "messages.hl7",
+                      p.studies.with_orders(total, 0, static_cast<std::size_t>(orders), "KILL"));
 
   // Kill moments: uniform over the replay's paced length, shifted by each restart's downtime.
   std::mt19937_64 random(static_cast<std::uint64_t>(seed));
@@ -106,7 +73,7 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
   const fs::path replay_log = e.dir.path() / "replay.log";
   const rel::kept_log kept_replay_log("kill", replay_log);
   test::child_process replay =
-      rel::start_replay(e.port, e.dir.path() / "messages.hl7", acks, replay_log, {4, rate, 600, 30000});
+      rel::start_replay(e.port, e.dir.path() / "messages.hl7", acks, replay_log, {.connections = 4, .rate = rate});
   const auto replay_start = std::chrono::steady_clock::now();
   std::chrono::duration<double> downtime{0};
   long done_kills = 0, kills_during_jobs = 0, kills_during_delivery = 0;
@@ -127,7 +94,7 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
     kills_during_delivery += pending > 0;
     const auto before = std::chrono::steady_clock::now();
     rel::kill_serve(*e.process);
-    e.process.emplace(rel::start_serve(config, e.pg.conninfo(), log));
+    e.process.emplace(rel::start_serve(p.config, e.pg.conninfo(), p.log));
     const std::chrono::duration<double> down = std::chrono::steady_clock::now() - before;
     downtime += down;
     restart_max_s = std::max(restart_max_s, down.count());
@@ -147,20 +114,11 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
 
   // Every message ended with an AA; every AA is stored, once.
   const std::map<std::string, std::string> answers = rel::read_acks(acks);
-  std::size_t aa = 0;
-  for (const auto& [id, code] : answers) aa += code == "AA";
+  const rel::ack_audit audit = rel::audit_acks(e.pg, answers);
   CHECK(answers.size() == static_cast<std::size_t>(total));
-  CHECK(aa == static_cast<std::size_t>(total));
-  const std::set<std::string> stored = words(e.pg.psql("SELECT control_id FROM inbound_messages"));
-  std::size_t aa_not_stored = 0;
-  for (const auto& [id, code] : answers) {
-    if (code == "AA" && stored.count(id) == 0) {
-      if (aa_not_stored++ == 0) FAIL_CHECK("acknowledged AA but not stored: " << id);
-    }
-  }
-  CHECK(aa_not_stored == 0);
-  CHECK(e.pg.psql("SELECT count(*) FROM (SELECT 1 FROM inbound_messages GROUP BY sending_application, "
-                  "sending_facility, control_id HAVING count(*) > 1) d") == "0");
+  CHECK(audit.aa == static_cast<std::size_t>(total));
+  CHECK_MESSAGE(audit.aa_not_stored == 0, "acknowledged AA but not stored, the first: " << audit.first_not_stored);
+  CHECK(audit.keys_stored_twice == "0");
   CHECK(e.pg.psql("SELECT count(*) FROM inbound_messages") == std::to_string(total));
 
   // Everything settles: every job finished, every outbound row out of the pending state.
@@ -171,8 +129,7 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
       "(SELECT count(*) FROM outbound_messages WHERE status = 'pending') || ' ' || "
       "(SELECT count(*) FROM inbound_messages WHERE status = 'received')",
       n + " 0 0", std::chrono::seconds(60 * 20));
-  rel::figure("kill", "settled_after_last_restart_s",
-              rel::fixed1(std::chrono::duration<double>(std::chrono::steady_clock::now() - last_restart).count()));
+  rel::figure("kill", "settled_after_last_restart_s", rel::fixed1(rel::seconds_since(last_restart)));
   CHECK_MESSAGE(settled == n + " 0 0", "finished jobs, pending outbound, unrouted inbound: " << settled);
 
   // Each study: exactly one job, done, one inference per model.
@@ -188,9 +145,7 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
 
   // Every output at its receiver, at least once, in lane order; repeats only of the same message.
   std::size_t duplicates = 0;
-  for (const rel::lane_report& r :
-       {rel::check_mllp_lane(e.pg, "ris", ris.records()), rel::check_mllp_lane(e.pg, "ehr_acuity", pager.records()),
-        rel::check_fhir_lane(e.pg, "fhir", {fhir.control("GET", "/control/state")})}) {
+  for (const rel::lane_report& r : p.lanes()) {
     CHECK_MESSAGE(r.ok(), r);
     CHECK_MESSAGE(r.expected > 0, r);
     MESSAGE(r);
@@ -203,7 +158,7 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
       e.pg.psql("SELECT identity FROM outbound_messages WHERE output = 'sr' AND destination = 'pacs'"));
   std::size_t sr_count = 0, sr_found = 0;
   for (std::string uid; srs >> uid; ++sr_count) {
-    const auto found = orthanc.request("POST", "/tools/lookup", uid);
+    const auto found = p.orthanc.request("POST", "/tools/lookup", uid);
     sr_found += found.status == 200 && found.body.find("\"Instance\"") != std::string::npos;
   }
   CHECK(sr_count == static_cast<std::size_t>(orders));
@@ -216,7 +171,7 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
   CHECK(file_found == file_count);
 
   // No worker of a killed engine lives on: the only processes on this configuration are serve and its worker.
-  const auto on_config = rel::processes_with(config.string());
+  const auto on_config = rel::processes_with(p.config.string());
   std::size_t orphans = 0;
   for (const auto& [pid, parent] : on_config) orphans += pid != e.process->pid() && parent != e.process->pid();
   CHECK_MESSAGE(orphans == 0, orphans << " processes on this configuration outlived their engine");
@@ -226,12 +181,12 @@ TEST_CASE("reliability kill: kill -9 of serve at random moments during a replay 
       "(SELECT count(*) FROM outbound_messages WHERE status <> 'sent') + "
       "(SELECT count(*) FROM inbound_messages WHERE status = 'received')");
 
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   rel::key_figure("kill", std::to_string(done_kills) + " kills (seed " + std::to_string(seed) +
-                              "): " + std::to_string(aa) + "/" + std::to_string(total) + " AA, " +
-                              std::to_string(stored.size()) + " stored once, " +
+                              "): " + std::to_string(audit.aa) + "/" + std::to_string(total) + " AA, " +
+                              std::to_string(audit.stored) + " stored once, " +
                               e.pg.psql("SELECT count(*) FROM jobs WHERE status = 'done'") + "/" + n +
                               " jobs done once, " + std::to_string(duplicates) + " duplicate deliveries, " + stuck +
-                              " stuck, " + std::to_string(orphans) + " orphans (" + rel::fixed1(seconds) + " s)");
+                              " stuck, " + std::to_string(orphans) + " orphans (" +
+                              rel::fixed1(rel::seconds_since(started)) + " s)");
   e.process->stop(std::chrono::seconds(10));
 }

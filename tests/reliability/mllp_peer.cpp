@@ -31,6 +31,15 @@ bool wait_for(int fd, short events, clock_type::time_point deadline) {
   }
 }
 
+// MSA-1 of an HL7 ACK, or empty when it has none.
+std::string msa_code(std::string_view ack) {
+  const std::size_t msa = ack.find("MSA|");
+  if (msa == std::string_view::npos || (msa != 0 && ack[msa - 1] != '\r' && ack[msa - 1] != '\n')) return {};
+  const std::size_t start = msa + 4;
+  const std::size_t end = ack.find_first_of("|\r\n^", start);
+  return std::string(ack.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+}
+
 }  // namespace
 
 test::unique_fd connect_from(const std::string& source, std::uint16_t port, std::chrono::milliseconds timeout) {
@@ -56,14 +65,6 @@ test::unique_fd connect_from(const std::string& source, std::uint16_t port, std:
   const int one = 1;
   ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
-}
-
-std::string msa_code(std::string_view ack) {
-  const std::size_t msa = ack.find("MSA|");
-  if (msa == std::string_view::npos || (msa != 0 && ack[msa - 1] != '\r' && ack[msa - 1] != '\n')) return {};
-  const std::size_t start = msa + 4;
-  const std::size_t end = ack.find_first_of("|\r\n^", start);
-  return std::string(ack.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
 }
 
 bool mllp_peer::connect(std::chrono::milliseconds timeout) {

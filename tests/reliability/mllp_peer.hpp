@@ -31,16 +31,12 @@ struct ack_answer {
   double ms = 0;
 };
 
-// MSA-1 of an HL7 ACK, or empty when it has none.
-std::string msa_code(std::string_view ack);
-
 class mllp_peer {
  public:
   mllp_peer(std::string source, std::uint16_t port) : source_(std::move(source)), port_(port) {}
 
   // Connects when not connected; false when that fails within `timeout`.
   bool connect(std::chrono::milliseconds timeout);
-  bool connected() const { return static_cast<bool>(fd_); }
   void close() { fd_.reset(); }
 
   // Sends `message` (CR-separated segments) in an MLLP block and waits at

@@ -40,8 +40,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-double since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
-
 // Replays the orders for studies `which` (control ids ORD-<i>) and checks each got its AA.
 void send_orders(engine& e, const study_set& studies, std::initializer_list<std::size_t> which) {
   std::vector<std::string> orders;
@@ -81,9 +79,7 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
   const fs::path config = e.dir.path() / "radbridge.json";
   const std::string pacs_entry =
       "\"pacs\": {\"dicomweb\": \"http://127.0.0.1:" + std::to_string(proxy.port()) + "/dicom-web\"";
-  REQUIRE(test::read_file(config).find(pacs_entry) != std::string::npos);
-  test::write_file(config,
-                   test::replace_all(test::read_file(config), pacs_entry, pacs_entry + ", \"timeout_ms\": 15000"));
+  rel::rewrite_config(config, pacs_entry, pacs_entry + ", \"timeout_ms\": 15000");
   const fs::path log = e.dir.path() / "engine.log";
   const rel::kept_log kept_engine_log("pacs", log);
   e.process.emplace(rel::start_serve(config, e.pg.conninfo(), log));
@@ -94,13 +90,13 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
     proxy.set(bad);
     send_orders(e, studies, {a, b});
     const auto down = clock_type::now();
-    std::string failed = "0";
-    while (since(down) < static_cast<double>(outage_s)) {
-      failed = e.pg.psql("SELECT count(*) FROM jobs WHERE id IN (" + ids + ") AND status IN ('failed', 'done')");
-      if (failed != "0") break;
+    std::string ended = "0";
+    while (rel::seconds_since(down) < static_cast<double>(outage_s)) {
+      ended = e.pg.psql("SELECT count(*) FROM jobs WHERE id IN (" + ids + ") AND status IN ('failed', 'done')");
+      if (ended != "0") break;
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    CHECK_MESSAGE(failed == "0", name << ": a job ended while the PACS was " << name << ": " << statuses(e, ids));
+    CHECK_MESSAGE(ended == "0", name << ": a job ended while the PACS was " << name << ": " << statuses(e, ids));
     rel::figure("pacs", name + "_attempts_during_outage",
                 e.pg.psql("SELECT string_agg(attempts::text, ',' ORDER BY id) FROM jobs WHERE id IN (" + ids + ")"));
     proxy.set(rel::tcp_proxy::mode::pass);
@@ -112,8 +108,9 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
         name << ": jobs " << statuses(e, ids) << ", errors: "
              << e.pg.psql("SELECT string_agg(coalesce(error, '-'), ' | ' ORDER BY id) FROM jobs WHERE id IN (" + ids +
                           ")"));
-    rel::figure("pacs", name + "_done_after_return_s", rel::fixed1(since(back)));
-    return since(back);
+    const double done_s = rel::seconds_since(back);
+    rel::figure("pacs", name + "_done_after_return_s", rel::fixed1(done_s));
+    return done_s;
   };
   const double refused_s = outage(rel::tcp_proxy::mode::refuse, "refused", 0, 1, "1,2");
   const double hung_s = outage(rel::tcp_proxy::mode::stall, "hung", 2, 3, "3,4");
@@ -124,7 +121,7 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
   wait_for(e.pg, "SELECT count(*) FROM jobs WHERE id IN (5,6) AND status IN ('done', 'failed', 'cancelled')", "2",
            std::chrono::seconds(900));
   CHECK_MESSAGE(statuses(e, "5,6") == "done,done", "slow: jobs " << statuses(e, "5,6"));
-  const double slow_s = since(slow_start);
+  const double slow_s = rel::seconds_since(slow_start);
   rel::figure("pacs", "slow_done_s", rel::fixed1(slow_s));
   proxy.set(rel::tcp_proxy::mode::pass);
 
@@ -133,7 +130,7 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
   const auto ordered = clock_type::now();
   const std::string ended =
       wait_for(e.pg, "SELECT status FROM jobs WHERE id = 7", "failed", std::chrono::seconds(max_wait_s + 300));
-  const double failed_after_s = since(ordered);
+  const double failed_after_s = rel::seconds_since(ordered);
   rel::figure("pacs", "incomplete_failed_after_s", rel::fixed1(failed_after_s));
   CHECK_MESSAGE(ended == "failed", "the incomplete study's job: " << ended);
   CHECK(e.pg.psql("SELECT failure FROM jobs WHERE id = 7") == "study_not_ready");
@@ -155,6 +152,6 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
                   " s after its return; hung " + std::to_string(outage_s) + " s: done " + rel::fixed1(hung_s) +
                   " s after; slow (" + std::to_string(slow_kbps) + " KiB/s): done in " + rel::fixed1(slow_s) +
                   " s; incomplete study failed study_not_ready after " + rel::fixed1(failed_after_s) + " s (max_wait " +
-                  std::to_string(max_wait_s) + " s) (" + rel::fixed1(since(started)) + " s)");
+                  std::to_string(max_wait_s) + " s) (" + rel::fixed1(rel::seconds_since(started)) + " s)");
   e.process->stop(std::chrono::seconds(10));
 }

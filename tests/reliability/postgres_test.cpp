@@ -14,25 +14,26 @@
 // again within 30 s of PostgreSQL's return (the probe's first AA after it:
 // the recovery time, reported); serve never exits; every replayed message
 // ends with an AA (the replay resends what had no ACK); afterwards every job
-// is done and every output sent, nothing unrouted.
+// is done and every output sent, each receiver's in lane order, nothing
+// unrouted.
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <map>
-#include <set>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "ack_audit.hpp"
 #include "ack_probe.hpp"
 #include "deliveries.hpp"
 #include "reliability.hpp"
+#include "scenario_pipeline.hpp"
 #include "serve_process.hpp"
-#include "studies.hpp"
-#include "support/delivery_peers.hpp"
-#include "support/pipeline_fixture.hpp"
 #include "traffic.hpp"
 
 namespace rel = radbridge::reliability;
@@ -49,6 +50,14 @@ void sleep_until_or(clock_type::time_point at, const test::child_process& serve)
   while (clock_type::now() < at && serve.running()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
+// Seconds from `back` to the probe's first AA for a message sent at or after it.
+std::optional<double> first_aa_after(const std::vector<rel::ack_probe::sample>& samples, clock_type::time_point back) {
+  for (const auto& s : samples) {
+    if (s.sent >= back && s.code == "AA") return seconds_between(back, s.sent) + s.ms / 1000;
+  }
+  return std::nullopt;
+}
+
 void postgres_outage(const std::string& scenario, bool kill) {
   const long rate = rel::setting("PG_RATE", 200);
   const long before_s = rel::setting("PG_BEFORE_S", 10);
@@ -56,17 +65,9 @@ void postgres_outage(const std::string& scenario, bool kill) {
   const long after_s = rel::setting("PG_AFTER_S", 20);
   const auto started = clock_type::now();
 
-  const study_set studies(5150, 4);
-  const test::orthanc_server orthanc;
-  for (std::size_t i = 0; i < studies.truth.size(); ++i) studies.upload(orthanc, i);
-  test::deliver::hl7_receiver ris, pager;
-  test::deliver::fhir_server fhir;
-  engine e;
-  e.configure(ris.address(), pager.address(), fhir.base_url(), orthanc.dicomweb_url(),
-              R"("job_attempts": 100, "job_backoff_ms": 500, "job_lease_ms": 5000)", rel::lenient_readiness);
-  const fs::path log = e.dir.path() / "engine.log";
-  const rel::kept_log kept_engine_log(scenario, log);
-  e.process.emplace(rel::start_serve(e.dir.path() / "radbridge.json", e.pg.conninfo(), log));
+  scenario_pipeline p(scenario, 5150, 4, retrying_jobs);
+  p.studies.upload_all(p.orthanc);
+  engine& e = p.e;
 
   // Filler for the whole run, an order at 10 %, 40 %, 60 % of the outage's place and after it.
   const long total = rate * (before_s + outage_s + after_s);
@@ -80,7 +81,7 @@ void postgres_outage(const std::string& scenario, bool kill) {
   std::vector<std::string> messages;
   for (long n = 0; n < total; ++n) {
     const auto order = order_at.find(n);
-    messages.push_back(order != order_at.end() ? order_for(studies.truth[order->second], "ORD-" + std::to_string(n))
+    messages.push_back(order != order_at.end() ? order_for(p.studies.truth[order->second], "ORD-" + std::to_string(n))
                                                : rel::filler_message("PG", n));
   }
   rel::write_messages(e.dir.path() / "messages.hl7", messages);
@@ -90,7 +91,7 @@ void postgres_outage(const std::string& scenario, bool kill) {
 
   rel::ack_probe probe(e.port, "127.0.0.1", "PROBE", std::chrono::milliseconds(100), std::chrono::seconds(2));
   test::child_process replay =
-      rel::start_replay(e.port, e.dir.path() / "messages.hl7", acks, replay_log, {4, rate, 600, 30000});
+      rel::start_replay(e.port, e.dir.path() / "messages.hl7", acks, replay_log, {.connections = 4, .rate = rate});
   const auto replay_start = clock_type::now();
   sleep_until_or(replay_start + std::chrono::seconds(before_s), *e.process);
   REQUIRE(e.process->running());
@@ -99,7 +100,7 @@ void postgres_outage(const std::string& scenario, bool kill) {
   if (kill) {
     const pid_t postmaster = e.pg.pid();
     REQUIRE(postmaster > 0);
-    REQUIRE(::kill(postmaster, SIGKILL) == 0);
+    REQUIRE_MESSAGE(::kill(postmaster, SIGKILL) == 0, "kill " << postmaster << ": " << std::strerror(errno));
   } else {
     e.pg.stop();
   }
@@ -112,13 +113,8 @@ void postgres_outage(const std::string& scenario, bool kill) {
   std::optional<double> recovery_s;
   const auto recovery_limit = back + std::chrono::seconds(120);
   while (!recovery_s && clock_type::now() < recovery_limit && e.process->running()) {
-    for (const auto& s : probe.samples()) {
-      if (s.sent >= back && s.code == "AA") {
-        recovery_s = seconds_between(back, s.sent) + s.ms / 1000;
-        break;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    recovery_s = first_aa_after(probe.samples(), back);
+    if (!recovery_s) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   const int replay_exit = replay.wait_for(std::chrono::seconds(900)).value_or(-1);
   probe.stop();
@@ -141,20 +137,11 @@ void postgres_outage(const std::string& scenario, bool kill) {
       ++probe_none;
     }
   }
-  std::set<std::string> stored;
-  std::istringstream rows(e.pg.psql("SELECT control_id FROM inbound_messages"));
-  for (std::string id; rows >> id;) stored.insert(id);
-  std::size_t aa = 0, aa_not_stored = 0;
-  for (const auto& [id, code] : answers) {
-    if (code != "AA") continue;
-    ++aa;
-    if (stored.count(id) == 0 && aa_not_stored++ == 0) FAIL_CHECK("acknowledged AA but not stored: " << id);
-  }
-  CHECK(aa_not_stored == 0);
-  CHECK(e.pg.psql("SELECT count(*) FROM (SELECT 1 FROM inbound_messages GROUP BY sending_application, "
-                  "sending_facility, control_id HAVING count(*) > 1) d") == "0");
+  const rel::ack_audit audit = rel::audit_acks(e.pg, answers);
+  CHECK_MESSAGE(audit.aa_not_stored == 0, "acknowledged AA but not stored, the first: " << audit.first_not_stored);
+  CHECK(audit.keys_stored_twice == "0");
   CHECK(replay_exit == 0);  // every replayed message got its AA in the end
-  rel::figure(scenario, "aa_not_stored", std::to_string(aa_not_stored));
+  rel::figure(scenario, "aa_not_stored", std::to_string(audit.aa_not_stored));
   rel::figure(scenario, "probe_without_ack", std::to_string(probe_none));
   rel::figure(scenario, "replay_resent", rel::summary_field(replay_log, "resent"));
 
@@ -165,17 +152,15 @@ void postgres_outage(const std::string& scenario, bool kill) {
                                        "(SELECT count(*) FROM inbound_messages WHERE status = 'received')",
                                        "4 0 0", std::chrono::seconds(600));
   CHECK_MESSAGE(settled == "4 0 0", "jobs done, outbound not sent, inbound unrouted: " << settled);
-  for (const rel::lane_report& r : {rel::check_mllp_lane(e.pg, "ris", ris.records()),
-                                    rel::check_fhir_lane(e.pg, "fhir", {fhir.control("GET", "/control/state")})}) {
+  for (const rel::lane_report& r : p.lanes()) {
     CHECK_MESSAGE(r.ok(), r);
     MESSAGE(r);
   }
-  const double seconds = seconds_between(started, clock_type::now());
   rel::key_figure(scenario, std::string(kill ? "postmaster killed -9, down " : "stopped ") +
                                 rel::fixed1(seconds_between(down, back)) + " s: AA again " + rel::fixed1(*recovery_s) +
-                                " s after its return, " + std::to_string(aa_not_stored) + " of " + std::to_string(aa) +
-                                " AA not stored, " + settled.substr(0, settled.find(' ')) + "/4 jobs done (" +
-                                rel::fixed1(seconds) + " s)");
+                                " s after its return, " + std::to_string(audit.aa_not_stored) + " of " +
+                                std::to_string(audit.aa) + " AA not stored, " + settled.substr(0, settled.find(' ')) +
+                                "/4 jobs done (" + rel::fixed1(rel::seconds_since(started)) + " s)");
   e.process->stop(std::chrono::seconds(10));
 }
 

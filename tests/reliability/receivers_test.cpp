@@ -31,14 +31,7 @@
 #include "traffic.hpp"
 
 namespace rel = radbridge::reliability;
-
-namespace {
-
 using clock_type = std::chrono::steady_clock;
-
-double since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
-
-}  // namespace
 
 TEST_CASE("reliability receivers: RIS, pager and FHIR server down for 5 minutes under load" *
           doctest::test_suite("receivers")) {
@@ -52,7 +45,7 @@ TEST_CASE("reliability receivers: RIS, pager and FHIR server down for 5 minutes 
 
   const study_set studies(7070, static_cast<int>(orders));
   const test::orthanc_server orthanc;
-  for (std::size_t i = 0; i < studies.truth.size(); ++i) studies.upload(orthanc, i);
+  studies.upload_all(orthanc);
   const std::uint16_t ris_port = test::free_tcp_port();
   const std::uint16_t pager_port = test::free_tcp_port();
   std::optional<test::deliver::hl7_receiver> ris(std::in_place, ris_port, "AA");
@@ -62,14 +55,9 @@ TEST_CASE("reliability receivers: RIS, pager and FHIR server down for 5 minutes 
   e.configure(ris->address(), pager->address(), fhir.base_url(), orthanc.dicomweb_url(),
               R"("job_attempts": 10, "job_lease_ms": 10000)", rel::lenient_readiness);
   const fs::path config = e.dir.path() / "radbridge.json";
-  const std::string delivery =
-      R"("delivery": {"attempts": 1000, "first_backoff_ms": 100, "max_backoff_ms": 400, "timeout_ms": 3000})";
-  REQUIRE(test::read_file(config).find(delivery) != std::string::npos);
-  test::write_file(
-      config,
-      test::replace_all(
-          test::read_file(config), delivery,
-          R"("delivery": {"attempts": 100000, "first_backoff_ms": 500, "max_backoff_ms": 5000, "timeout_ms": 3000})"));
+  rel::rewrite_config(
+      config, R"("delivery": {"attempts": 1000, "first_backoff_ms": 100, "max_backoff_ms": 400, "timeout_ms": 3000})",
+      R"("delivery": {"attempts": 100000, "first_backoff_ms": 500, "max_backoff_ms": 5000, "timeout_ms": 3000})");
   const fs::path log = e.dir.path() / "engine.log";
   const rel::kept_log kept_engine_log("receivers", log);
   e.process.emplace(rel::start_serve(config, e.pg.conninfo(), log));
@@ -93,23 +81,13 @@ TEST_CASE("reliability receivers: RIS, pager and FHIR server down for 5 minutes 
   const auto down = clock_type::now();
 
   // Load while they are down: filler with an order every order_s seconds.
-  std::vector<std::string> messages;
-  const long total = rate * outage_s;
-  const long step = std::max<long>(1, total / during);
-  for (long n = 0, k = 0; n < total; ++n) {
-    if (k < during && n == k * step + step / 2) {
-      const std::size_t study = static_cast<std::size_t>(2 + k);
-      messages.push_back(order_for(studies.truth[study], "ORD-" + std::to_string(study)));
-      ++k;
-    } else {
-      messages.push_back(rel::filler_message("RCV", n));
-    }
-  }
-  rel::write_messages(e.dir.path() / "messages.hl7", messages);
+  rel::write_messages(e.dir.path() / "messages.hl7",
+                      studies.with_orders(rate * outage_s, 2, static_cast<std::size_t>(during), "RCV"));
   const fs::path replay_log = e.dir.path() / "replay.log";
   test::child_process replay = rel::start_replay(e.port, e.dir.path() / "messages.hl7", e.dir.path() / "acks.log",
-                                                 replay_log, {2, rate, 600, 30000});
-  while (since(down) < static_cast<double>(outage_s)) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                                                 replay_log, {.connections = 2, .rate = rate});
+  while (rel::seconds_since(down) < static_cast<double>(outage_s))
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const int replay_exit = replay.wait_for(std::chrono::seconds(600)).value_or(-1);
   CHECK_MESSAGE(replay_exit == 0, test::read_file(replay_log));
 
@@ -127,7 +105,7 @@ TEST_CASE("reliability receivers: RIS, pager and FHIR server down for 5 minutes 
                                        "SELECT (SELECT count(*) FROM jobs WHERE status = 'done') || ' ' || "
                                        "(SELECT count(*) FROM outbound_messages WHERE status <> 'sent')",
                                        std::to_string(orders) + " 0", std::chrono::seconds(900));
-  const double drain_s = since(back);
+  const double drain_s = rel::seconds_since(back);
   rel::figure("receivers", "outputs_waiting_at_return", waiting);
   rel::figure("receivers", "drain_s", rel::fixed1(drain_s));
   CHECK_MESSAGE(settled == std::to_string(orders) + " 0", "jobs done, outbound not sent: " << settled);
@@ -138,17 +116,16 @@ TEST_CASE("reliability receivers: RIS, pager and FHIR server down for 5 minutes 
   for (const auto& r : pager->records()) pager_records.push_back(r);
   fhir_states.push_back(fhir.state());
   std::size_t delivered = 0;
-  for (const rel::lane_report& r :
-       {rel::check_mllp_lane(e.pg, "ris", ris_records), rel::check_mllp_lane(e.pg, "ehr_acuity", pager_records),
-        rel::check_fhir_lane(e.pg, "fhir", fhir_states)}) {
+  for (const rel::lane_report& r : rel::check_lanes(e.pg, ris_records, pager_records, fhir_states)) {
     CHECK_MESSAGE(r.ok(), r);
     CHECK_MESSAGE(r.expected > 0, r);
     MESSAGE(r);
     delivered += r.received;
   }
-  rel::key_figure("receivers", "down " + rel::fixed1(since(down) - drain_s) + " s with " + std::to_string(orders - 2) +
-                                   " orders arriving: " + waiting + " outputs waiting, all " +
-                                   std::to_string(delivered) + " delivered in lane order " + rel::fixed1(drain_s) +
-                                   " s after the receivers returned (" + rel::fixed1(since(started)) + " s)");
+  rel::key_figure("receivers", "down " + rel::fixed1(rel::seconds_since(down) - drain_s) + " s with " +
+                                   std::to_string(orders - 2) + " orders arriving: " + waiting +
+                                   " outputs waiting, all " + std::to_string(delivered) + " delivered in lane order " +
+                                   rel::fixed1(drain_s) + " s after the receivers returned (" +
+                                   rel::fixed1(rel::seconds_since(started)) + " s)");
   e.process->stop(std::chrono::seconds(10));
 }

@@ -13,13 +13,15 @@
 // - kept_log copies a file (an engine's log) to
 //   $RADBRIDGE_RELIABILITY_LOGS/SCENARIO-NAME when the object goes, also when
 //   the test case failed, so the temporary folders can go with their fixtures.
-// - percentile() and mean() over samples, for latency figures.
+// - percentile() and mean() over samples, for latency figures;
+//   seconds_since(t) on the steady clock, for durations.
 // Not provided: any verdict; each scenario's doctest assertions are its verdict.
 #pragma once
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -96,6 +98,10 @@ inline double percentile(std::vector<double> samples, double q) {
 inline double mean(const std::vector<double>& samples) {
   return samples.empty() ? 0
                          : std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(samples.size());
+}
+
+inline double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 // "12.3" with one decimal, for figures.

@@ -1,6 +1,7 @@
 // `radbridge serve` as the scenarios drive it: started (again) on the pipeline
 // fixture's configuration and database, killed with -9, and measured from
-// /proc (peak and current resident memory, open descriptors).
+// /proc (peak and current resident memory, open descriptors); its
+// configuration file edited before a start (rewrite_config).
 //
 // Guarantees: start_serve returns only once this start has logged
 // pipeline_started (the log is appended to across restarts, so only what
@@ -8,6 +9,7 @@
 // it does not within the limit. kill_serve returns once serve is reaped; its
 // worker process follows it (PR_SET_PDEATHSIG). proc_figures_of reads
 // /proc/PID/status and /proc/PID/fd; a process that is gone gives nullopt.
+// rewrite_config fails the test case when the text to replace is not there.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -24,12 +26,9 @@
 #include <thread>
 #include <vector>
 
+#include "radbridge_process.hpp"
 #include "support.hpp"
 #include "support/process.hpp"
-
-#ifndef RADBRIDGE_BINARY
-#error "RADBRIDGE_BINARY must name the radbridge executable"
-#endif
 
 namespace radbridge::reliability {
 
@@ -45,11 +44,8 @@ inline std::uintmax_t file_size_or_zero(const fs::path& p) {
 inline test::child_process start_serve(const fs::path& config, const std::string& conninfo, const fs::path& log,
                                        std::chrono::seconds limit = std::chrono::seconds(180)) {
   const std::uintmax_t from = file_size_or_zero(log);
-  test::spawn_options options;
-  options.out = test::stdio_target::append_to(log);
-  options.err = test::stdio_target::append_to(log);
-  options.stop_grace = std::chrono::seconds(10);
-  test::child_process serve({RADBRIDGE_BINARY, "serve", "--config", config.string(), "--db", conninfo}, options);
+  test::child_process serve =
+      start_radbridge({"serve", "--config", config.string(), "--db", conninfo}, log, std::chrono::seconds(10));
   const auto give_up = std::chrono::steady_clock::now() + limit;
   for (;;) {
     const std::string text = test::read_file(log);
@@ -64,7 +60,16 @@ inline test::child_process start_serve(const fs::path& config, const std::string
 inline void kill_serve(test::child_process& serve) {
   serve.signal(SIGKILL);
   const auto code = serve.wait_for(std::chrono::seconds(60));
-  REQUIRE_MESSAGE(code == std::optional<int>(128 + SIGKILL), "serve did not die of SIGKILL");
+  REQUIRE_MESSAGE(code == std::optional<int>(128 + SIGKILL),
+                  "serve did not die of SIGKILL: "
+                      << (code ? "exit status " + std::to_string(*code) : std::string("still running after 60 s")));
+}
+
+// Replaces `from` with `to` in serve's configuration file.
+inline void rewrite_config(const fs::path& config, const std::string& from, const std::string& to) {
+  const std::string text = test::read_file(config);
+  REQUIRE_MESSAGE(text.find(from) != std::string::npos, config << " has no " << from << ":\n" << text);
+  test::write_file(config, test::replace_all(text, from, to));
 }
 
 struct proc_figures {

@@ -160,7 +160,6 @@ void tcp_proxy::run() {
       if (polled[at].revents & POLLIN) {
         const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (client >= 0) {
-          ++accepted_;
           const int server = connect_to(target_port_);
           if (server >= 0) {
             pairs.push_back({client, server, {}, {}, false, false, false});

@@ -32,7 +32,6 @@ class tcp_proxy {
 
   std::uint16_t port() const { return port_; }
   void set(mode m) { wanted_ = m; }
-  std::size_t accepted() const { return accepted_; }
 
  private:
   void run();
@@ -43,7 +42,6 @@ class tcp_proxy {
   int listener_ = -1;
   std::atomic<mode> wanted_{mode::pass};
   std::atomic<bool> stopping_{false};
-  std::atomic<std::size_t> accepted_{0};
   std::thread thread_;
 };
 

@@ -17,14 +17,12 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "radbridge_process.hpp"
 #include "support.hpp"
 #include "support/process.hpp"
-
-#ifndef RADBRIDGE_BINARY
-#error "RADBRIDGE_BINARY must name the radbridge executable"
-#endif
 
 namespace radbridge::reliability {
 
@@ -53,19 +51,15 @@ struct replay_options {
 // summary (stdout) and errors go to `log`.
 inline test::child_process start_replay(std::uint16_t port, const fs::path& file, const fs::path& ack_log,
                                         const fs::path& log, const replay_options& o = {}) {
-  std::vector<std::string> argv{RADBRIDGE_BINARY, "replay",
-                                "--to",           "127.0.0.1:" + std::to_string(port),
-                                "--connections",  std::to_string(o.connections),
-                                "--give-up-s",    std::to_string(o.give_up_s),
-                                "--timeout-ms",   std::to_string(o.timeout_ms),
-                                "--ack-log",      ack_log.string()};
-  if (o.rate > 0) argv.insert(argv.end(), {"--rate", std::to_string(o.rate)});
-  argv.push_back(file.string());
-  test::spawn_options options;
-  options.out = test::stdio_target::append_to(log);
-  options.err = test::stdio_target::append_to(log);
-  options.stop_grace = std::chrono::seconds(2);
-  return test::child_process(argv, options);
+  std::vector<std::string> args{"replay",
+                                "--to",          "127.0.0.1:" + std::to_string(port),
+                                "--connections", std::to_string(o.connections),
+                                "--give-up-s",   std::to_string(o.give_up_s),
+                                "--timeout-ms",  std::to_string(o.timeout_ms),
+                                "--ack-log",     ack_log.string()};
+  if (o.rate > 0) args.insert(args.end(), {"--rate", std::to_string(o.rate)});
+  args.push_back(file.string());
+  return start_radbridge(std::move(args), log, std::chrono::seconds(2));
 }
 
 // Control id -> outcome (AA, AE, ..., none, ack_mismatch), from an ack log.
