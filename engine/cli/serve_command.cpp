@@ -208,7 +208,7 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
   }
 
   try {
-    net::asio::io_context io;
+    net::asio::io_context io(1);  // run by this thread only (concurrency hint 1)
     // Member order matters: listeners use the committer and TLS contexts, so
     // they are declared after them and destroyed first.
     std::optional<ingest::group_committer> committer;

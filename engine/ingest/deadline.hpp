@@ -1,79 +1,113 @@
-// Deadlines on one operation of a connection's stream (the listener's reads,
-// writes, TLS handshake and shutdown).
+// Deadlines on a connection's stream operations (the listener's reads,
+// writes, TLS handshake and shutdown), and the accept loop's backoff.
 //
-// `arm` starts a timer that cancels the stream's pending operations when it
-// passes; `disarm` stops it once the operation has completed and says
-// whether the deadline had cancelled it. timer.cancel() cannot recall a
-// handler that was already queued when the operation completed; such a late
-// handler runs after the session may have moved on (or ended and destroyed
-// the stream), so it touches nothing but the shared state it owns.
-// `read_some` and `write_all` wrap one read or one whole write in a deadline.
-// `backoff` is the accept loop's retry delay after an error (out of file
-// descriptors): exponential, reset by the caller on success.
+// `stream_deadline` bounds one operation at a time: `begin(due)` before the
+// operation, `end()` after it (returns whether the deadline passed and
+// cancelled it). One timer serves every operation and is re-armed only
+// when an operation's due time is earlier than the time it is set for; when
+// it fires before the due time (a later operation moved it), it waits again
+// for the rest. So the steady flow of reads and ACKs that finish in time
+// costs no timer system call and no allocation: the timer fires about once
+// per timeout. timer.cancel() cannot recall a handler that was already
+// queued; the handler owns the shared state it touches and does nothing
+// once the deadline has been destroyed (the stream may be gone).
+// `read_some` and `write_all` wrap one read or one whole write in it.
+// `next_accept_backoff` is the accept loop's retry delay after an error
+// (out of file descriptors): exponential, reset by the caller on success.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "net/asio.hpp"
 
 namespace radbridge::ingest {
 
-struct deadline_state {
-  bool finished = false;  // the operation completed: the handler must do nothing
-  bool expired = false;   // the handler cancelled the operation
+class stream_deadline {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  template <class Stream>
+  stream_deadline(net::asio::io_context& io, Stream& stream) : state_(std::make_shared<state>(io)) {
+    state_->cancel = [&stream] {
+      boost::system::error_code ignored;
+      stream.lowest_layer().cancel(ignored);
+    };
+  }
+  ~stream_deadline() {
+    state_->cancel = nullptr;  // a handler already queued must not touch the stream
+    state_->timer.cancel();
+  }
+  stream_deadline(const stream_deadline&) = delete;
+  stream_deadline& operator=(const stream_deadline&) = delete;
+
+  // The operation about to start must end by `due`.
+  void begin(clock::time_point due) {
+    state_->due = due;
+    state_->expired = false;
+    if (due < state_->armed) arm(state_, due);
+  }
+
+  // The operation has ended; returns whether the deadline had cancelled it.
+  bool end() {
+    state_->due = clock::time_point::max();
+    return state_->expired;
+  }
+
+ private:
+  struct state {
+    explicit state(net::asio::io_context& io) : timer(io) {}
+    net::asio::steady_timer timer;
+    std::function<void()> cancel;                     // null once the deadline is gone
+    clock::time_point due = clock::time_point::max();    // max: no operation pending
+    clock::time_point armed = clock::time_point::max();  // the timer's expiry; max: not waiting
+    bool expired = false;                             // the pending operation was cancelled
+  };
+
+  static void arm(const std::shared_ptr<state>& s, clock::time_point at) {
+    s->armed = at;
+    s->timer.expires_at(at);  // cancels a wait in progress: its handler returns at once
+    s->timer.async_wait([s](boost::system::error_code ec) {
+      if (ec || !s->cancel) return;
+      s->armed = clock::time_point::max();
+      if (s->due == clock::time_point::max()) return;  // idle: the next begin arms it
+      if (clock::now() < s->due) {
+        arm(s, s->due);  // the operation began after the timer was set: wait for the rest
+        return;
+      }
+      s->expired = true;
+      s->cancel();
+    });
+  }
+
+  std::shared_ptr<state> state_;
 };
-
-template <class Stream>
-std::shared_ptr<deadline_state> arm(net::asio::steady_timer& timer, Stream& stream, std::chrono::milliseconds limit) {
-  auto state = std::make_shared<deadline_state>();
-  timer.expires_after(limit);
-  timer.async_wait([&stream, state](boost::system::error_code timer_ec) {
-    if (timer_ec || state->finished) return;
-    state->expired = true;
-    boost::system::error_code ignored;
-    stream.lowest_layer().cancel(ignored);
-  });
-  return state;
-}
-
-// Returns whether the deadline had passed (and cancelled the operation).
-inline bool disarm(net::asio::steady_timer& timer, deadline_state& state) {
-  state.finished = true;
-  timer.cancel();
-  return state.expired;
-}
 
 // Reads some bytes; on the deadline, cancels the read and reports a timeout.
 template <class Stream>
-net::asio::awaitable<std::size_t> read_some(Stream& stream, net::asio::steady_timer& timer,
-                                            std::chrono::milliseconds limit, net::asio::mutable_buffer buffer,
+net::asio::awaitable<std::size_t> read_some(Stream& stream, stream_deadline& deadline,
+                                            stream_deadline::clock::time_point due, net::asio::mutable_buffer buffer,
                                             boost::system::error_code& ec, bool& timed_out) {
-  const auto deadline = arm(timer, stream, limit);
+  deadline.begin(due);
   const std::size_t n =
       co_await stream.async_read_some(buffer, net::asio::redirect_error(net::asio::use_awaitable, ec));
   // Bytes that arrived as the deadline passed are not a timeout: keep them.
-  timed_out = disarm(timer, *deadline) && n == 0;
+  timed_out = deadline.end() && n == 0;
   co_return n;
 }
 
 // Writes all of `bytes`; on the deadline, cancels the write (part of it may
 // have gone) and reports a timeout.
 template <class Stream>
-net::asio::awaitable<void> write_all(Stream& stream, net::asio::steady_timer& timer, std::chrono::milliseconds limit,
+net::asio::awaitable<void> write_all(Stream& stream, stream_deadline& deadline, std::chrono::milliseconds limit,
                                      net::asio::const_buffer bytes, boost::system::error_code& ec, bool& timed_out) {
-  const auto deadline = arm(timer, stream, limit);
+  deadline.begin(stream_deadline::clock::now() + limit);
   co_await net::asio::async_write(stream, bytes, net::asio::redirect_error(net::asio::use_awaitable, ec));
   // A write that completed as the deadline passed is not a timeout.
-  timed_out = disarm(timer, *deadline) && ec;
-}
-
-// The time left until `deadline`, at least zero.
-inline std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point deadline) {
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  return std::max(left, std::chrono::milliseconds{0});
+  timed_out = deadline.end() && ec;
 }
 
 // The accept loop's next wait after an error: 10 ms, doubled per error in a

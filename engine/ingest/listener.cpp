@@ -158,15 +158,15 @@ asio::awaitable<void> listener::run_session(tcp::socket socket, std::shared_ptr<
       co_await serve(socket, s);
     } else {
       asio::ssl::stream<tcp::socket> stream(std::move(socket), *tls_);
-      asio::steady_timer timer(io_);
-      const auto handshake_deadline = arm(timer, stream, iface_.partial_frame_timeout);
+      stream_deadline deadline(io_, stream);
+      deadline.begin(stream_deadline::clock::now() + iface_.partial_frame_timeout);
       s->cancel = [&stream] {
         error_code ignored;
         stream.lowest_layer().cancel(ignored);
       };
       error_code ec;
       co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
-      disarm(timer, *handshake_deadline);
+      deadline.end();
       if (ec) {
         ++stats_.tls_failures;
         log::warn("tls_handshake_failed", {{"interface", iface_.name}, {"connection", s->id}, {"error", ec.message()}});
@@ -186,9 +186,9 @@ asio::awaitable<void> listener::run_session(tcp::socket socket, std::shared_ptr<
         // graceful stop) would hang. A peer that did not take its ACK, or a
         // session cancelled at stop, gets no close_notify at all.
         if (!s->cancelled && !s->abandoned) {
-          const auto shutdown_deadline = arm(timer, stream, iface_.partial_frame_timeout);
+          deadline.begin(stream_deadline::clock::now() + iface_.partial_frame_timeout);
           co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
-          disarm(timer, *shutdown_deadline);
+          deadline.end();
         }
       }
     }
@@ -208,7 +208,7 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
   options.max_frame_bytes = iface_.max_frame_bytes;
   options.lenient_end = iface_.lenient_end_block;
   mllp::framer framer(options);
-  asio::steady_timer timer(io_);
+  stream_deadline deadline(io_, stream);
   std::array<char, 64 * 1024> buffer{};
   s->cancel = [&stream] {
     error_code ignored;
@@ -222,11 +222,11 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
   clock::time_point frame_began{};
   while (!s->cancelled && !(stopping_ && !framer.in_frame())) {
     const bool in_frame = framer.in_frame();
-    const auto deadline = in_frame ? frame_began + iface_.partial_frame_timeout : idle_since + iface_.idle_timeout;
+    const auto due = in_frame ? frame_began + iface_.partial_frame_timeout : idle_since + iface_.idle_timeout;
     error_code ec;
-    bool timed_out = clock::now() >= deadline;
+    bool timed_out = clock::now() >= due;
     std::size_t n = 0;
-    if (!timed_out) n = co_await read_some(stream, timer, time_left(deadline), asio::buffer(buffer), ec, timed_out);
+    if (!timed_out) n = co_await read_some(stream, deadline, due, asio::buffer(buffer), ec, timed_out);
     if (timed_out) {
       ++stats_.timeouts;
       log::info("connection_timeout", {{"interface", iface_.name},
@@ -260,7 +260,7 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
       if (!reply.empty()) {
         const std::string framed = mllp::wrap(reply);
         bool write_timed_out = false;
-        co_await write_all(stream, timer, iface_.write_timeout, asio::buffer(framed), ec, write_timed_out);
+        co_await write_all(stream, deadline, iface_.write_timeout, asio::buffer(framed), ec, write_timed_out);
         if (write_timed_out) {
           ++stats_.write_timeouts;
           s->abandoned = true;
