@@ -83,19 +83,34 @@ bool same_probe(const std::optional<store::study_probe>& last, const store::stud
   return last && last->series_uid == now.series_uid && last->instances == now.instances;
 }
 
-// The study is not ready: wait and check again, or give up after the route's max_wait.
+// Whether a series that has everything expected but has not yet settled is still owed its settle
+// check after max_wait: yes when it first looks complete at or after the wait (a backlog, or an
+// engine or PACS outage, delayed the look), and while it stays unchanged; no once it has been
+// seen changing after the wait (what was seen at the last look was first seen after it).
+bool settle_check_owed(const store::claimed_job& job, const route::readiness_rule& rule,
+                       const store::study_probe& probe) {
+  if (!job.probe || same_probe(job.probe, probe)) return true;
+  return job.age_ms - job.probe->unchanged_ms < static_cast<double>(rule.max_wait.count());
+}
+
+// The study is not ready: wait and check again, or give up after the route's max_wait (unless
+// the series is only waiting for a settle check it is owed).
 job_outcome not_ready(const store::claimed_job& job, const route::readiness_rule& rule, store::study_probe probe,
-                      const std::string& what) {
-  if (job.age_ms >= static_cast<double>(rule.max_wait.count())) {
+                      const std::string& what, bool settle_owed = false) {
+  const bool past_wait = job.age_ms >= static_cast<double>(rule.max_wait.count());
+  if (past_wait && !settle_owed) {
     return fail("study_not_ready", fmt::format("after {} s: {}", static_cast<long>(job.age_ms / 1000), what));
   }
   job_outcome o;
   o.what = job_outcome::kind::wait;
   const bool same = same_probe(job.probe, probe);
-  // A series that stopped growing is checked again when its settle time is up; one that is
-  // missing or growing, after the settle time, or a quarter of the wait so far (at most 30 s).
+  // A series that stopped growing is checked again when its settle time is up; one first seen
+  // complete after the wait, after the settle time; one that is missing or growing, after the
+  // settle time, or a quarter of the wait so far (at most 30 s).
   const double settle = static_cast<double>(rule.settle.count());
-  const double delay = same ? settle - job.probe->unchanged_ms : std::max(settle, std::min(job.age_ms / 4, 30000.0));
+  const double delay = same        ? settle - job.probe->unchanged_ms
+                       : past_wait ? settle
+                                   : std::max(settle, std::min(job.age_ms / 4, 30000.0));
   o.delay = milliseconds(static_cast<std::int64_t>(std::max(delay, 50.0)));
   o.probe = std::move(probe);
   return o;
@@ -256,7 +271,8 @@ job_outcome job_runner::run_route(store::database& db, const store::claimed_job&
                         job.probe->unchanged_ms >= static_cast<double>(r.readiness.settle.count()));
   if (!settled) {
     return not_ready(job, r.readiness, probe,
-                     fmt::format("the series has {} instances, not yet settled", located.chosen.instances));
+                     fmt::format("the series has {} instances, not yet settled", located.chosen.instances),
+                     settle_check_owed(job, r.readiness, probe));
   }
 
   // The study the order names, if it names one.

@@ -69,7 +69,9 @@ struct study_key_rule {
 // When a study is ready: the chosen series' instance count has not changed
 // for `settle`, and is at least the expected count (from the mapping, or
 // from the order at `expected_instances_path`, when either gives one). A
-// study not ready after `max_wait` since the order fails the job.
+// study not ready after `max_wait` since the order fails the job, except
+// that a series first seen complete at or after it (a backlog or an outage
+// delayed the look) still gets its settle check.
 struct readiness_rule {
   std::chrono::milliseconds settle{1000};
   std::chrono::milliseconds max_wait{std::chrono::minutes(10)};

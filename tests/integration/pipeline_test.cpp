@@ -464,13 +464,16 @@ std::string cancel_for(const study_truth& study, const std::string& control_id) 
 
 }  // namespace
 
-TEST_CASE("pipeline: a repeated trigger sends nothing new; new images with other findings send corrections") {
+TEST_CASE("pipeline: a repeated trigger sends nothing new; new images with other findings send corrections; "
+          "a study first seen complete after max_wait still gets its settle check") {
   const pacs studies(false);
   test::deliver::hl7_receiver ris, ehr;
   test::deliver::fhir_server fhir;
   engine e;
+  // max_wait_ms 1: every job's first look comes after the wait (as after a backlog or an outage),
+  // finds a complete series not yet settled, and must wait for the settle check, not fail.
   e.configure(ris.address(), ehr.address(), fhir.base_url(), studies.orthanc.dicomweb_url(), R"("job_attempts": 5)",
-              R"({"settle_ms": 300})");
+              R"({"settle_ms": 300, "max_wait_ms": 1})");
   e.start();
   const study_truth& study = studies.truth[2];
   const std::vector<fs::path> files = test::files_in(studies.root / study.folder);

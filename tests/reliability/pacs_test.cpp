@@ -9,8 +9,8 @@
 //   not the time between bytes), two more.
 // Then a study that never completes: 8 of the 16 instances the route expects
 // (readiness expected_instances 16, max_wait_ms PACS_MAX_WAIT_S (120) s,
-// which must exceed the outages: the wait counts from the order, and a study
-// first seen after it fails as study_not_ready however complete it is).
+// which exceeds the outages, so that the incomplete study is still waited
+// for when the PACS answers again).
 //
 // Verdict: no job fails while the PACS is refused or hung; each completes
 // once the PACS answers again (time reported) and its outputs are all sent;
@@ -57,8 +57,7 @@ TEST_CASE("reliability pacs: Orthanc refused, hung and slow during fetch; a stud
           doctest::test_suite("pacs")) {
   const long outage_s = rel::setting("PACS_OUTAGE_S", 60);
   const long max_wait_s = rel::setting("PACS_MAX_WAIT_S", 120);
-  // The wait counts from the order, and a study first seen after it fails as study_not_ready ("not
-  // yet settled") however complete it is: an outage longer than the wait fails its jobs.
+  // The wait counts from the order: the incomplete study must still be waited for after the outages.
   REQUIRE_MESSAGE(max_wait_s >= outage_s + 30, "PACS_MAX_WAIT_S must exceed PACS_OUTAGE_S by 30 s or more");
   const long slow_kbps = rel::setting("PACS_SLOW_KBPS", 64);
   const auto started = clock_type::now();

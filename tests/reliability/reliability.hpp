@@ -63,9 +63,8 @@ inline void figure(const std::string& scenario, const std::string& name, const s
 inline void key_figure(const std::string& scenario, const std::string& text) { figure(scenario, "key", text); }
 
 // The stroke route's readiness in the scenarios that are not about readiness:
-// settle 200 ms, and a wait of an hour, since the wait counts from the order
-// and a job first claimed after it (a backlog behind kills or outages) fails
-// as study_not_ready however complete its study is.
+// settle 200 ms, and a wait of an hour (it counts from the order), so that
+// no job behind a backlog of kills or outages can meet it.
 inline const std::string lenient_readiness = R"({"settle_ms": 200, "max_wait_ms": 3600000})";
 
 class kept_log {
