@@ -116,6 +116,17 @@ job_outcome not_ready(const store::claimed_job& job, const route::readiness_rule
   return o;
 }
 
+// The PACS did not answer: look again after a quarter of the wait so far (at least 1 s, at most
+// 30 s), keeping the last probe (and its settle clock) as it was.
+job_outcome wait_for_pacs(const store::claimed_job& job, const fetch::fetch_error& e) {
+  job_outcome o;
+  o.what = job_outcome::kind::wait;
+  o.delay = milliseconds(static_cast<std::int64_t>(std::clamp(job.age_ms / 4, 1000.0, 30000.0)));
+  o.probe = job.probe.value_or(store::study_probe{});
+  o.reason = "pacs_" + std::string(to_string(e.code()));
+  return o;
+}
+
 }  // namespace
 
 job_runner::job_runner(const route::mapping_set& mappings, const infer::model_registry& registry,
@@ -191,7 +202,8 @@ bool job_runner::run_one(store::database& db, lease_keeper& keeper) {
       kept = kept && store::wait_for_study(db, held, o.delay, o.probe);
       if (kept) {
         log::info("job_waiting_for_study", {{"job_id", held.id}, {"instances", o.probe.instances},
-                                            {"delay_ms", o.delay.count()}});
+                                            {"delay_ms", o.delay.count()},
+                                            {"reason", o.reason.empty() ? "not_ready" : o.reason}});
       }
       break;
     case job_outcome::kind::retry:
@@ -226,8 +238,11 @@ job_outcome job_runner::attempt(store::database& db, const store::claimed_job& j
   try {
     return run_route(db, job, *r, *order);
   } catch (const fetch::fetch_error& e) {
-    if (e.transient()) return retry_or_fail(job, std::string(to_string(e.code())), e.what());
-    return fail(std::string(to_string(e.code())), e.what());
+    if (!e.transient()) return fail(std::string(to_string(e.code())), e.what());
+    // The PACS is down, hung or overloaded: waited for like a study that is not there yet,
+    // within the route's max_wait, without using up attempts; after that, attempts count.
+    if (job.age_ms < static_cast<double>(r->readiness.max_wait.count())) return wait_for_pacs(job, e);
+    return retry_or_fail(job, std::string(to_string(e.code())), e.what());
   } catch (const infer::infer_error& e) {
     return fail(std::string(to_string(e.code())), e.what());
   } catch (const results::build_error& e) {

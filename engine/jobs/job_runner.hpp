@@ -10,11 +10,15 @@
 //   route's `settle`), has fewer instances than expected, or has gaps
 //   (inconsistent_series), the job waits and is checked again, up to the
 //   route's `max_wait` after the order; then it fails as study_not_ready
-//   with what was missing;
+//   with what was missing (a series first seen complete after the wait
+//   still gets its settle check);
 // - refuses a study whose UID is not the one the order names
 //   (study_mismatch) or whose patient is not the order's (patient_mismatch):
 //   nothing is built or sent;
-// - a transient fetch error, or any exception from fetch, decode or a model
+// - a transient fetch error (the PACS unreachable, timed out, 5xx, 408,
+//   429) within the route's `max_wait` makes the job wait like a study not
+//   yet there (a quarter of the wait so far, 1 to 30 s), without using an
+//   attempt; after it, or any exception from fetch, decode or a model
 //   (torch, DCMTK, bad_alloc), ends the attempt: tried again after a backoff
 //   that doubles, then failed as attempts_exhausted; a permanent one
 //   (undecodable, a model file that fails its hash) fails at once;
@@ -57,7 +61,7 @@ namespace radbridge::jobs {
 struct job_outcome {
   enum class kind { done, duplicate, wait, retry, fail };
   kind what = kind::fail;
-  std::string reason;  // fail, retry: one word (patient_mismatch, fetch, ...)
+  std::string reason;  // fail, retry: one word (patient_mismatch, fetch, ...); wait: empty, or pacs_<kind>
   std::string error;   // fail, retry: the detail, without patient data
   std::chrono::milliseconds delay{0};  // wait, retry
   store::study_probe probe;            // wait
