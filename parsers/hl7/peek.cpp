@@ -26,6 +26,18 @@ std::size_t find_msh(std::string_view bytes) noexcept {
   return std::string_view::npos;
 }
 
+// Where the segment starting `segment` ends: at CR, LF or an MLLP end block
+// (0x1C followed by CR or LF, or last); a lone 0x1C inside is data.
+std::size_t segment_length(std::string_view segment) noexcept {
+  for (std::size_t pos = segment.find_first_of("\r\n\x1c"); pos != std::string_view::npos;
+       pos = segment.find_first_of("\r\n\x1c", pos + 1)) {
+    if (segment[pos] != '\x1c' || pos + 1 == segment.size() || segment[pos + 1] == '\r' || segment[pos + 1] == '\n') {
+      return pos;
+    }
+  }
+  return segment.size();
+}
+
 }  // namespace
 
 std::string_view msh_peek::message_type() const noexcept {
@@ -42,7 +54,7 @@ msh_peek peek_msh(std::string_view bytes) noexcept {
   if (start == std::string_view::npos) return out;
   out.found = true;
   std::string_view segment = bytes.substr(start);
-  segment = segment.substr(0, segment.find_first_of("\r\n\x1c"));  // 0x1C: an MLLP end block
+  segment = segment.substr(0, segment_length(segment));
   const char fs = segment[3];
   const std::string_view rest = segment.substr(4);
   const std::string_view msh2 = rest.substr(0, rest.find(fs));

@@ -7,7 +7,9 @@
 // envelope), takes the delimiters it declares (falling back to the defaults
 // when MSH-2 is unusable: wrong length, repeated, alphanumeric or non-ASCII
 // characters; and to all defaults, `|` included, when MSH-1 clashes with them) and returns whatever header fields it can see, raw.
-// Fields it cannot find are empty. Views point into `bytes`, which must
+// The MSH segment ends at CR, LF or an MLLP end block (0x1C followed by CR
+// or LF, or last); a lone 0x1C elsewhere is data, as message::parse reads
+// it. Fields it cannot find are empty. Views point into `bytes`, which must
 // outlive the result. Nothing is unescaped or validated.
 #pragma once
 

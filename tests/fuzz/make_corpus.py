@@ -175,6 +175,11 @@ def make_hl7() -> None:
         (OUT / ("mllp_" + name)).write_bytes(data)
     for name, data in EDGE.items():
         (OUT / name).write_bytes(data)
+    # Regression: a lone 0x1C in MSH-10 (with 8859/1 bytes) ended peek_msh
+    # there, so the ACK lost MSH-18 and echoed another MSA-2.
+    latin1 = (SAMPLES / "adt_a08_charset_8859_1.hl7").read_bytes()
+    (OUT / "regression_lone_1c_in_control_id").write_bytes(
+        latin1.replace(b"|EPC20240320141516802|", b"|EPC2\xb4\xb4\x1c\xbf802|", 1))
     report(OUT)
 
 

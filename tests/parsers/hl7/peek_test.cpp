@@ -292,3 +292,21 @@ TEST_CASE("hl7 peek: an MLLP end block ends the MSH segment") {
   check_not_found(hl7::peek_msh("\x0bMSH\x1c\r"));
   check_not_found(hl7::peek_msh("\x0bMSH\x1c^~\\&|A\r"));
 }
+
+TEST_CASE("hl7 peek: a lone 0x1C inside a field is data, as the full parser reads it") {
+  // Found by fuzz_hl7: MSH-10 with a 0x1C in it ended the peek there, so
+  // the ACK lost MSH-18 (the charset) and echoed a different MSA-2.
+  const std::string bytes =
+      "MSH|^~\\&|RIS|GENHOSP|RADBRIDGE|RAD|20260101120000||ORM^O01^ORM_O01|CT\x1cRL1|P|2.5||||||8859/1\rPID|1\r";
+  const hl7::msh_peek p = hl7::peek_msh(bytes);
+  CHECK(p.control_id() == "CT\x1cRL1");
+  CHECK(p.charset() == "8859/1");
+  const auto parsed = hl7::message::parse(bytes);
+  REQUIRE(parsed.has_value());
+  const auto control_id = parsed->value("MSH-10");
+  REQUIRE(control_id.has_value());
+  CHECK(*control_id == "CT\x1cRL1");
+  // A 0x1C last in the input, or before a line end, still ends the segment.
+  CHECK(hl7::peek_msh("MSH|^~\\&|A|B|C|D|1||ADT^A01|X1|P|2.5\x1c").version() == "2.5");
+  CHECK(hl7::peek_msh("MSH|^~\\&|A|B|C|D|1||ADT^A01|X1|P|2.5\x1c\nPID").version() == "2.5");
+}
