@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/sha256.hpp"
 #include "dicom_json/dicom_json.hpp"
 #include "json/json_document.hpp"
 #include "net/http_client.hpp"
@@ -140,7 +141,7 @@ stow_client::~stow_client() = default;
 store_result stow_client::store(const std::vector<std::string>& part10_files, std::string_view study_uid) const {
   std::string target = endpoint_.prefix + "/studies";
   if (!study_uid.empty()) target += "/" + net::percent_encode(study_uid);
-  const request_context rq{endpoint_.client->server().origin() + target};
+  const request_context rq{studies_url_ + (study_uid.empty() ? "" : "/" + reference_of(study_uid))};
   if (!study_uid.empty() && !dicom_json::is_uid(study_uid)) rq.fail(stow_errc::not_found, "not a DICOM UID");
   if (part10_files.empty()) throw std::invalid_argument("DICOMweb store: no instances to store");
   for (std::size_t i = 0; i < part10_files.size(); ++i)
@@ -201,8 +202,9 @@ store_result stow_client::store(const std::vector<std::string>& part10_files, st
       }
       for (const auto& item : dicom_json::items_of(root, tag_failed_sop_sequence)) {
         const auto reason = dicom_json::first_uint16(item, tag_failure_reason);
+        const std::string instance = first_text(item, tag_referenced_sop_instance);
         std::string failure = fmt::format("instance {} (SOP class {}) failed: ",
-                                          printable(first_text(item, tag_referenced_sop_instance)),
+                                          instance.empty() ? "(unnamed)" : reference_of(instance),
                                           printable(first_text(item, tag_referenced_sop_class)));
         if (reason) {
           failure += fmt::format("0x{:04X} {}", *reason, failure_meaning(*reason));

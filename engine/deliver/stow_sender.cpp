@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/sha256.hpp"
 #include "deliver/stow_client.hpp"
 
 namespace radbridge::deliver {
@@ -50,7 +51,7 @@ stow_sender::~stow_sender() = default;
 
 attempt_outcome stow_sender::send(const outbound_item& item) {
   const std::string where =
-      fmt::format("DICOMweb POST {}{}{}", client_->studies_url(), item.study_uid.empty() ? "" : "/", item.study_uid);
+      fmt::format("DICOMweb POST {}{}", client_->studies_url(), item.study_uid.empty() ? "" : "/" + reference_of(item.study_uid));
   try {
     const store_result stored = client_->store({item.payload}, item.study_uid);
     // store() succeeds only when the one file sent is listed as stored.

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/sha256.hpp"
 #include "core/secret_file.hpp"
 #include "deliver/sender.hpp"
 #include "deliver/stow_client.hpp"
@@ -145,8 +146,9 @@ TEST_CASE("stow client: into a named study, the server refuses another study's i
   const auto e = error_of([&] { client.store({files[0]}, other_study); });
   CHECK(e.code() == stow_errc::rejected);
   CHECK_FALSE(e.transient());
-  CHECK(std::string(e.what()) == "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies/" + other_study +
-                                     ": HTTP 409 Conflict; instance " + headers.instances[0].sop_instance_uid +
+  CHECK(std::string(e.what()) == "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies/" +
+                                     radbridge::reference_of(other_study) + ": HTTP 409 Conflict; instance " +
+                                     radbridge::reference_of(headers.instances[0].sop_instance_uid) +
                                      " (SOP class " + ct_image_storage + ") failed: 0x0110 processing failure");
   try {
     (void)reader.list_series(headers.study_uid);
@@ -233,5 +235,5 @@ TEST_CASE("stow client: basic authentication is sent; without it the server's 40
   d.auth.password = "not-the-password";
   const auto refused = radbridge::deliver::make_sender(d, std::chrono::seconds(60))->send(item);
   CHECK(refused.result == radbridge::deliver::attempt_result::rejected);
-  CHECK(refused.detail == "DICOMweb POST " + pacs.dicomweb_url() + "/studies/" + headers.study_uid + ": HTTP 401 Unauthorized");
+  CHECK(refused.detail == "DICOMweb POST " + pacs.dicomweb_url() + "/studies/" + radbridge::reference_of(headers.study_uid) + ": HTTP 401 Unauthorized");
 }

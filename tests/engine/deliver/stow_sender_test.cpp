@@ -2,6 +2,7 @@
 // (a Basic Text SR written with pydicom under /usr/bin/python3) is stored
 // and read back byte for byte; what Orthanc refuses is rejected with its
 // reason; a PACS that is gone is retry.
+#include "core/sha256.hpp"
 #include "deliver/stow_sender.hpp"
 
 #include <doctest/doctest.h>
@@ -118,7 +119,8 @@ TEST_CASE("stow sender: an SR is stored, read back byte for byte, and a resend i
 
   const auto outcome = sender.send(sr_item(u, sr));
   CHECK(outcome.result == attempt_result::sent);
-  const std::string where = "DICOMweb POST " + pacs.dicomweb_url() + "/studies/" + u.study;
+  // Messages name the study by its reference, never its UID.
+  const std::string where = "DICOMweb POST " + pacs.dicomweb_url() + "/studies/" + radbridge::reference_of(u.study);
   CHECK(outcome.detail == where + ": stored SOP instance " + u.instance);
   CHECK(outcome.response ==
         pacs.dicomweb_url() + "/studies/" + u.study + "/series/" + u.series + "/instances/" + u.instance);
@@ -142,7 +144,7 @@ TEST_CASE("stow sender: what Orthanc refuses, or cannot be DICOM, is rejected wi
   SUBCASE("bytes that are not a Part 10 file are refused before any request") {
     const auto outcome = sender.send(sr_item(u, "this is not DICOM"));
     CHECK(outcome.result == attempt_result::rejected);
-    CHECK(outcome.detail == "DICOMweb POST " + pacs.dicomweb_url() + "/studies/" + u.study +
+    CHECK(outcome.detail == "DICOMweb POST " + pacs.dicomweb_url() + "/studies/" + radbridge::reference_of(u.study) +
                                 ": DICOMweb store: file 1 is not a DICOM Part 10 file");
     CHECK(outcome.response.empty());
   }
@@ -159,8 +161,9 @@ TEST_CASE("stow sender: what Orthanc refuses, or cannot be DICOM, is rejected wi
     item.study_uid = uids(3).study;
     const auto outcome = sender.send(item);
     CHECK(outcome.result == attempt_result::rejected);
-    CHECK(outcome.detail == "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies/" + item.study_uid +
-                                ": HTTP 409 Conflict; instance " + u.instance +
+    CHECK(outcome.detail == "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies/" +
+                                radbridge::reference_of(item.study_uid) + ": HTTP 409 Conflict; instance " +
+                                radbridge::reference_of(u.instance) +
                                 " (SOP class 1.2.840.10008.5.1.4.1.1.88.11) failed: 0x0110 processing failure");
   }
   SUBCASE("a study UID that is not a UID") {
@@ -168,7 +171,8 @@ TEST_CASE("stow sender: what Orthanc refuses, or cannot be DICOM, is rejected wi
     item.study_uid = "1.2.x";
     const auto outcome = sender.send(item);
     CHECK(outcome.result == attempt_result::rejected);
-    CHECK(outcome.detail == "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies/1.2.x: not a DICOM UID");
+    CHECK(outcome.detail == "DICOMweb POST " + pacs.base_url() + "/dicom-web/studies/" + radbridge::reference_of("1.2.x") +
+                                ": not a DICOM UID");
   }
 }
 
@@ -197,5 +201,6 @@ TEST_CASE("stow sender (make_sender): a dicomweb destination") {
   const auto outcome = sender->send(sr_item(u, make_sr(u)));
   CHECK(outcome.result == attempt_result::sent);
   CHECK(outcome.detail ==
-        "DICOMweb POST " + pacs.dicomweb_url() + "/studies/" + u.study + ": stored SOP instance " + u.instance);
+        "DICOMweb POST " + pacs.dicomweb_url() + "/studies/" + radbridge::reference_of(u.study) +
+            ": stored SOP instance " + u.instance);
 }
