@@ -569,12 +569,40 @@ std::string format_error(std::string_view file, const parse_error& e) {
   return std::string(file) + ":" + position_text(e.line, e.column) + ": " + e.reason;
 }
 
+namespace {
+
+// `reason` on one line: each control character as its JSON escape.
+std::string one_line(std::string_view reason) {
+  std::string out;
+  out.reserve(reason.size());
+  for (const char c : reason) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      constexpr char hex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += hex[byte >> 4];
+      out += hex[byte & 0xf];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string located(std::string_view file, const value& v, std::string_view reason) {
-  return std::string(file) + ":" + position_text(v.line(), v.column()) + ": " + std::string(reason);
+  return std::string(file) + ":" + position_text(v.line(), v.column()) + ": " + one_line(reason);
 }
 
 std::string located(std::string_view file, const member& m, std::string_view reason) {
-  return std::string(file) + ":" + position_text(m.key_line, m.key_column) + ": " + std::string(reason);
+  return std::string(file) + ":" + position_text(m.key_line, m.key_column) + ": " + one_line(reason);
 }
 
 }  // namespace radbridge::json

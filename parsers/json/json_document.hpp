@@ -164,7 +164,9 @@ document_result parse_document(std::string_view text, const parse_options& optio
 
 // "file:line:col: reason".
 std::string format_error(std::string_view file, const parse_error& e);
-// "file:line:col: reason" at the start of `v`, or at a member's key.
+// "file:line:col: reason" at the start of `v`, or at a member's key; one
+// line whatever the reason quotes: control characters in it are written as
+// JSON escapes (a key "a\nb" as a\nb).
 std::string located(std::string_view file, const value& v, std::string_view reason);
 std::string located(std::string_view file, const member& m, std::string_view reason);
 

@@ -270,6 +270,13 @@ def make_mapping() -> None:
                               {"path": "OBR-24", "in": ["CT", "MR"], "ignore_case": True}]}
     route["series"]["description"] = "^(axial|ax).*(thin|1\\.?[0-9]* ?mm)"
     (out / "conditions").write_text(json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
+    # Regression: a key with an escaped newline made a problem of two lines (not file:line:col each).
+    finding = dict(route["findings"][0])
+    finding["abs\nt"] = finding.pop("absent")
+    route["findings"] = [finding]
+    route["name"] = "key_with_newline"
+    (out / "regression_key_with_newline").write_text(
+        json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
     report(out)
 
 

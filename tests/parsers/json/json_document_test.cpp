@@ -484,3 +484,12 @@ TEST_CASE("json document: format_error and located write file:line:col: reason")
   CHECK(json::located("routes.json", m, "unknown key \"mode\"") == "routes.json:2:3: unknown key \"mode\"");
   CHECK(json::located("routes.json", root, "missing \"routes\"") == "routes.json:1:1: missing \"routes\"");
 }
+
+TEST_CASE("json document: located keeps a problem on one line whatever it quotes") {
+  // Found by fuzz_mapping: a key written "abs\nt" made an unknown-key problem of two lines.
+  const json::value root = parse_ok("{\"abs\\nt\": 1}");
+  const json::member& m = root.members()[0];
+  REQUIRE(m.key == "abs\nt");
+  CHECK(json::located("routes.json", m, "unknown key \"" + m.key + "\"") == "routes.json:1:2: unknown key \"abs\\nt\"");
+  CHECK(json::located("r.json", root, std::string("a\rb\tc\x01" "d\x7f")) == "r.json:1:1: a\\rb\\tc\\u0001d\\u007f");
+}
