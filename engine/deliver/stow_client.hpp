@@ -9,19 +9,19 @@
 // FailedSOPSequence (warnings, WarningReason, are returned). Otherwise it
 // throws stow_error:
 // - rejected: each FailedSOPSequence entry named by the reference of its SOP
-//   Instance UID, its SOP Class UID and FailureReason (hex and its PS3.4 meaning), or, without
-//   entries, how many of the files the server stored (Orthanc answers 400 to
-//   a part it cannot parse, 409 to an instance of another study than the one
-//   in the URL); permanent except out of resources (0xA7xx), transient;
+//   Instance UID, its SOP Class UID and FailureReason (hex and its PS3.4
+//   meaning), or, without entries, how many of the files the server stored
+//   (Orthanc answers 400 to a part it cannot parse, 409 to an instance of
+//   another study than the one in the URL); permanent except out of
+//   resources (0xA7xx), transient;
 // - unauthorized (401/403), not_found (404, or a study_uid that is not a
 //   UID), http_status (other statuses; 408, 429 and 5xx transient);
 // - unreachable, timeout, too_large, bad_response: the HTTP client's error of
 //   that name (net/http_error.hpp), or an answer that is not DICOM JSON.
 // Messages start "DICOMweb POST {url}: ", the study UID in the URL replaced
 // by its reference_of (core/sha256.hpp: "sha256:" and 12 hex digits), and
-// never carry bodies or instance UIDs. Storing an
-// instance the server already holds is the server's choice (Orthanc answers
-// 200). Thread-safe: one client may serve several threads at once.
+// never carry bodies or instance UIDs. Storing an instance the server
+// already holds is the server's choice (Orthanc answers 200). Thread-safe: one client may serve several threads at once.
 #pragma once
 
 #include <chrono>

@@ -12,6 +12,38 @@ namespace radbridge::route {
 
 namespace {
 
+// The longest SeriesDescription (LO) a pattern is matched against, and so the
+// largest repetition count that can mean anything.
+constexpr unsigned max_repetition = 64;
+
+// Whether an ECMAScript pattern has a repetition count ({m}, {m,}, {m,n})
+// over `most`. std::regex overflows a signed integer reading a count past
+// its range (undefined behaviour, found by fuzz_mapping) and copies the
+// repeated part once per count, so such counts are refused before it sees
+// them. Braces inside a character class are checked too (harmless).
+bool repetition_over(std::string_view pattern, unsigned most) {
+  // Reads the digits from `pos`; false when their value exceeds `most`.
+  const auto count_fits = [&](std::size_t& pos) {
+    unsigned value = 0;
+    for (; pos < pattern.size() && pattern[pos] >= '0' && pattern[pos] <= '9'; ++pos) {
+      value = value * 10 + static_cast<unsigned>(pattern[pos] - '0');
+      if (value > most) return false;
+    }
+    return true;
+  };
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      ++i;  // an escaped character, `\{` included
+      continue;
+    }
+    if (pattern[i] != '{') continue;
+    std::size_t pos = i + 1;
+    if (!count_fits(pos)) return true;
+    if (pos < pattern.size() && pattern[pos] == ',' && !count_fits(++pos)) return true;
+  }
+  return false;
+}
+
 source_position position_of(const std::string& file, const json::value& v) {
   return {file, v.line(), v.column()};
 }
@@ -205,6 +237,12 @@ class reader {
                 {"description",
                  [&](const json::value& x) {
                    c_.string(x, out.description_pattern);
+                   if (repetition_over(out.description_pattern, max_repetition)) {
+                     c_.problem(x, fmt::format("bad regular expression: a repetition count over {} (a "
+                                               "SeriesDescription has at most {} characters)",
+                                               max_repetition, max_repetition));
+                     return;
+                   }
                    try {
                      std::regex check(out.description_pattern, std::regex::ECMAScript | std::regex::icase);
                    } catch (const std::regex_error& e) {

@@ -277,6 +277,12 @@ def make_mapping() -> None:
     route["name"] = "key_with_newline"
     (out / "regression_key_with_newline").write_text(
         json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
+    # Regression: std::regex overflowed a signed integer reading a huge repetition count.
+    route["findings"] = json.loads((ROOT / "mappings" / "stroke_ct_head.json").read_text())["routes"][0]["findings"]
+    route["name"] = "huge_repetition"
+    route["series"]["description"] = "ax(1{6,66666666666666666666})"
+    (out / "regression_huge_repetition").write_text(
+        json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
     report(out)
 
 
