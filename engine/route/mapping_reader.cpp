@@ -1,5 +1,6 @@
 #include "route/mapping_reader.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -13,17 +14,18 @@ namespace radbridge::route {
 namespace {
 
 // The longest SeriesDescription (LO) a pattern is matched against, and so the
-// largest repetition count that can mean anything.
-constexpr unsigned max_repetition = 64;
+// largest repetition count (or group number) that can mean anything.
+constexpr unsigned max_pattern_number = 64;
 
-// Whether an ECMAScript pattern has a repetition count ({m}, {m,}, {m,n})
-// over `most`. std::regex overflows a signed integer reading a count past
-// its range (undefined behaviour, found by fuzz_mapping) and copies the
-// repeated part once per count, so such counts are refused before it sees
-// them. Braces inside a character class are checked too (harmless).
-bool repetition_over(std::string_view pattern, unsigned most) {
+// Whether an ECMAScript pattern has a number over `most` in a repetition
+// count ({m}, {m,}, {m,n}) or a back-reference (\N). std::regex overflows a
+// signed integer reading such a number past its range (undefined behaviour,
+// found by fuzz_mapping) and copies a repeated part once per count, so they
+// are refused before it sees them. Braces inside a character class are
+// checked too (harmless).
+bool number_over(std::string_view pattern, unsigned most) {
   // Reads the digits from `pos`; false when their value exceeds `most`.
-  const auto count_fits = [&](std::size_t& pos) {
+  const auto fits = [&](std::size_t& pos) {
     unsigned value = 0;
     for (; pos < pattern.size() && pattern[pos] >= '0' && pattern[pos] <= '9'; ++pos) {
       value = value * 10 + static_cast<unsigned>(pattern[pos] - '0');
@@ -32,14 +34,15 @@ bool repetition_over(std::string_view pattern, unsigned most) {
     return true;
   };
   for (std::size_t i = 0; i < pattern.size(); ++i) {
+    std::size_t pos = i + 1;
     if (pattern[i] == '\\') {
-      ++i;  // an escaped character, `\{` included
+      if (!fits(pos)) return true;  // a back-reference; any other escape reads no digits
+      i = std::max(i + 1, pos - 1);  // past the escaped character, `\{` included
       continue;
     }
     if (pattern[i] != '{') continue;
-    std::size_t pos = i + 1;
-    if (!count_fits(pos)) return true;
-    if (pos < pattern.size() && pattern[pos] == ',' && !count_fits(++pos)) return true;
+    if (!fits(pos)) return true;
+    if (pos < pattern.size() && pattern[pos] == ',' && !fits(++pos)) return true;
   }
   return false;
 }
@@ -237,10 +240,10 @@ class reader {
                 {"description",
                  [&](const json::value& x) {
                    c_.string(x, out.description_pattern);
-                   if (repetition_over(out.description_pattern, max_repetition)) {
-                     c_.problem(x, fmt::format("bad regular expression: a repetition count over {} (a "
-                                               "SeriesDescription has at most {} characters)",
-                                               max_repetition, max_repetition));
+                   if (number_over(out.description_pattern, max_pattern_number)) {
+                     c_.problem(x, fmt::format("bad regular expression: a repetition count or back-reference "
+                                               "over {} (a SeriesDescription has at most {} characters)",
+                                               max_pattern_number, max_pattern_number));
                      return;
                    }
                    try {

@@ -283,6 +283,11 @@ def make_mapping() -> None:
     route["series"]["description"] = "ax(1{6,66666666666666666666})"
     (out / "regression_huge_repetition").write_text(
         json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
+    # Regression: and again reading a huge back-reference number.
+    route["name"] = "huge_backreference"
+    route["series"]["description"] = "ax(1)\\2222222222222222422"
+    (out / "regression_huge_backreference").write_text(
+        json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
     report(out)
 
 

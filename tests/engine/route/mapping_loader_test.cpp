@@ -204,17 +204,19 @@ TEST_CASE("syntax, unknown keys, kinds and missing keys are located") {
     REQUIRE(p.size() == 1);
     CHECK(p[0].starts_with(f + ":13:29: bad regular expression: "));
   }
-  SUBCASE("a repetition count past what a SeriesDescription can hold") {
-    // Found by fuzz_mapping: std::regex overflowed a signed integer reading {6,66666666666666666666}.
-    const std::string over = "bad regular expression: a repetition count over 64 (a SeriesDescription has at most 64 "
-                             "characters)";
-    for (const std::string pattern : {"ax{6,66666666666666666666}", "ax{65}", "[{1000}]", "a{2,65}"}) {
+  SUBCASE("a repetition count or back-reference past what a SeriesDescription can hold") {
+    // Found by fuzz_mapping: std::regex overflowed a signed integer reading {6,66666666666666666666}, and
+    // again reading the back-reference \\2222222222222222422.
+    const std::string over = "bad regular expression: a repetition count or back-reference over 64 (a "
+                             "SeriesDescription has at most 64 characters)";
+    for (const std::string pattern :
+         {"ax{6,66666666666666666666}", "ax{65}", "[{1000}]", "a{2,65}", "(a)\\\\2222222222222222422", "(a)\\\\65"}) {
       const std::string f = write(dir, "a.json", route_text("r1", "CTHEADWO", ",\n  \"series\": {\"description\": \"" +
                                                                                   pattern + "\"}"));
       CHECK(problems_of({f, d}) == std::vector<std::string>{f + ":13:29: " + over});
     }
     // Counts up to 64, and an escaped brace, are fine.
-    for (const std::string pattern : {"ax{64}", "a{2,64}", "a{3,}", "a\\\\{99999\\\\}"}) {
+    for (const std::string pattern : {"ax{64}", "a{2,64}", "a{3,}", "a\\\\{99999\\\\}", "(a)\\\\1", "\\\\d{2}"}) {
       const std::string f = write(dir, "a.json", route_text("r1", "CTHEADWO", ",\n  \"series\": {\"description\": \"" +
                                                                                   pattern + "\"}"));
       CHECK_MESSAGE(problems_of({f, d}).empty(), pattern);
