@@ -285,7 +285,7 @@ def make_mapping() -> None:
         json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
     # Regression: and again reading a huge back-reference number.
     route["name"] = "huge_backreference"
-    route["series"]["description"] = "ax(1)\\2222222222222222422"
+    route["series"]["description"] = "ax(1)\\22222222222222224222"
     (out / "regression_huge_backreference").write_text(
         json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
     report(out)
