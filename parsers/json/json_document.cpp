@@ -108,20 +108,30 @@ class position_counter {
   std::size_t column_ = 1;
 };
 
+bool is_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20U || u == 0x7FU;
+}
+
+// A control character as its JSON escape, \u00XX.
+void append_control_escape(std::string& out, char c) {
+  static constexpr char hex[] = "0123456789abcdef";
+  const auto u = static_cast<unsigned char>(c);
+  out += "\\u00";
+  out += hex[u >> 4U];
+  out += hex[u & 0xFU];
+}
+
 // `duplicate key "a\"b"`: keys are shown JSON-escaped so that control
 // characters and quotes cannot garble the one-line message.
 std::string quoted(std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
   std::string out = "\"";
   for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
-    } else if (u < 0x20U || u == 0x7FU) {
-      out += "\\u00";
-      out += hex[u >> 4U];
-      out += hex[u & 0xFU];
+    } else if (is_control(c)) {
+      append_control_escape(out, c);
     } else {
       out += c;
     }
@@ -576,20 +586,10 @@ std::string one_line(std::string_view reason) {
   std::string out;
   out.reserve(reason.size());
   for (const char c : reason) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f) {
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
+    if (is_control(c)) {
+      append_control_escape(out, c);
     } else {
-      constexpr char hex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[byte >> 4];
-      out += hex[byte & 0xf];
+      out += c;
     }
   }
   return out;

@@ -166,7 +166,8 @@ document_result parse_document(std::string_view text, const parse_options& optio
 std::string format_error(std::string_view file, const parse_error& e);
 // "file:line:col: reason" at the start of `v`, or at a member's key; one
 // line whatever the reason quotes: control characters in it are written as
-// JSON escapes (a key "a\nb" as a\nb).
+// JSON escapes, \u00XX, as duplicate keys are shown (a key "a\nb" as
+// a\u000ab).
 std::string located(std::string_view file, const value& v, std::string_view reason);
 std::string located(std::string_view file, const member& m, std::string_view reason);
 

@@ -490,6 +490,8 @@ TEST_CASE("json document: located keeps a problem on one line whatever it quotes
   const json::value root = parse_ok("{\"abs\\nt\": 1}");
   const json::member& m = root.members()[0];
   REQUIRE(m.key == "abs\nt");
-  CHECK(json::located("routes.json", m, "unknown key \"" + m.key + "\"") == "routes.json:1:2: unknown key \"abs\\nt\"");
-  CHECK(json::located("r.json", root, std::string("a\rb\tc\x01" "d\x7f")) == "r.json:1:1: a\\rb\\tc\\u0001d\\u007f");
+  CHECK(json::located("routes.json", m, "unknown key \"" + m.key + "\"") ==
+        "routes.json:1:2: unknown key \"abs\\u000at\"");
+  CHECK(json::located("r.json", root, std::string("a\rb\tc\x01" "d\x7f")) ==
+        "r.json:1:1: a\\u000db\\u0009c\\u0001d\\u007f");
 }
