@@ -83,6 +83,12 @@ bool same_probe(const std::optional<store::study_probe>& last, const store::stud
   return last && last->series_uid == now.series_uid && last->instances == now.instances;
 }
 
+// How long to wait before looking again at a study that is missing or growing, or a PACS that
+// did not answer: a quarter of the wait so far, at least `at_least_ms`, at most 30 s.
+double quarter_of_wait(double age_ms, double at_least_ms) {
+  return std::max(at_least_ms, std::min(age_ms / 4, 30000.0));
+}
+
 // Whether a series that has everything expected but has not yet settled is still owed its settle
 // check after max_wait: yes when it first looks complete at or after the wait (a backlog, or an
 // engine or PACS outage, delayed the look), and while it stays unchanged; no once it has been
@@ -110,18 +116,18 @@ job_outcome not_ready(const store::claimed_job& job, const route::readiness_rule
   const double settle = static_cast<double>(rule.settle.count());
   const double delay = same        ? settle - job.probe->unchanged_ms
                        : past_wait ? settle
-                                   : std::max(settle, std::min(job.age_ms / 4, 30000.0));
+                                   : quarter_of_wait(job.age_ms, settle);
   o.delay = milliseconds(static_cast<std::int64_t>(std::max(delay, 50.0)));
   o.probe = std::move(probe);
   return o;
 }
 
-// The PACS did not answer: look again after a quarter of the wait so far (at least 1 s, at most
-// 30 s), keeping the last probe (and its settle clock) as it was.
+// The PACS did not answer: look again after a quarter of the wait so far (at least 1 s),
+// keeping the last probe (and its settle clock) as it was.
 job_outcome wait_for_pacs(const store::claimed_job& job, const fetch::fetch_error& e) {
   job_outcome o;
   o.what = job_outcome::kind::wait;
-  o.delay = milliseconds(static_cast<std::int64_t>(std::clamp(job.age_ms / 4, 1000.0, 30000.0)));
+  o.delay = milliseconds(static_cast<std::int64_t>(quarter_of_wait(job.age_ms, 1000.0)));
   o.probe = job.probe.value_or(store::study_probe{});
   o.reason = "pacs_" + std::string(to_string(e.code()));
   return o;
