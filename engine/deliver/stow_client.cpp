@@ -138,10 +138,14 @@ stow_client::stow_client(stow_settings settings)
 
 stow_client::~stow_client() = default;
 
+std::string stow_client::shown_url(std::string_view study_uid) const {
+  return study_uid.empty() ? studies_url_ : studies_url_ + "/" + reference_of(study_uid);
+}
+
 store_result stow_client::store(const std::vector<std::string>& part10_files, std::string_view study_uid) const {
   std::string target = endpoint_.prefix + "/studies";
   if (!study_uid.empty()) target += "/" + net::percent_encode(study_uid);
-  const request_context rq{studies_url_ + (study_uid.empty() ? "" : "/" + reference_of(study_uid))};
+  const request_context rq{shown_url(study_uid)};
   if (!study_uid.empty() && !dicom_json::is_uid(study_uid)) rq.fail(stow_errc::not_found, "not a DICOM UID");
   if (part10_files.empty()) throw std::invalid_argument("DICOMweb store: no instances to store");
   for (std::size_t i = 0; i < part10_files.size(); ++i)

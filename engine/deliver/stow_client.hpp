@@ -96,8 +96,8 @@ class stow_client {
   // ("DICM" at byte 128).
   store_result store(const std::vector<std::string>& part10_files, std::string_view study_uid = {}) const;
 
-  // "{origin}{path}/studies", for messages.
-  const std::string& studies_url() const noexcept { return studies_url_; }
+  // "{origin}{path}/studies[/{reference_of(study_uid)}]": the URL as messages name it.
+  std::string shown_url(std::string_view study_uid) const;
 
  private:
   stow_settings settings_;

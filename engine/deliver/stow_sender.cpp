@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "core/sha256.hpp"
 #include "deliver/stow_client.hpp"
 
 namespace radbridge::deliver {
@@ -50,9 +49,7 @@ stow_sender::stow_sender(stow_sender_options options) {
 stow_sender::~stow_sender() = default;
 
 attempt_outcome stow_sender::send(const outbound_item& item) {
-  // The study by its reference, as stow_client's messages name it.
-  const std::string where = fmt::format("DICOMweb POST {}{}", client_->studies_url(),
-                                        item.study_uid.empty() ? "" : "/" + reference_of(item.study_uid));
+  const std::string where = "DICOMweb POST " + client_->shown_url(item.study_uid);
   try {
     const store_result stored = client_->store({item.payload}, item.study_uid);
     // store() succeeds only when the one file sent is listed as stored.
