@@ -18,6 +18,7 @@ fuzz_dicom (corpus/dicom): a 2-3 slice 16x16 synthetic CT series
 transcoded with DCMTK's tools; needs Debian's /usr/bin/python3 (pydicom).
 Run from anywhere: python3 tests/fuzz/make_corpus.py [hl7|mllp|json|mapping|dicom ...]
 """
+import copy
 import json
 import shutil
 import subprocess
@@ -270,24 +271,29 @@ def make_mapping() -> None:
                               {"path": "OBR-24", "in": ["CT", "MR"], "ignore_case": True}]}
     route["series"]["description"] = "^(axial|ax).*(thin|1\\.?[0-9]* ?mm)"
     (out / "conditions").write_text(json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
-    # Regression: a key with an escaped newline made a problem of two lines (not file:line:col each).
-    finding = dict(route["findings"][0])
-    finding["abs\nt"] = finding.pop("absent")
-    route["findings"] = [finding]
-    route["name"] = "key_with_newline"
-    (out / "regression_key_with_newline").write_text(
-        json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
-    # Regression: std::regex overflowed a signed integer reading a huge repetition count.
-    route["findings"] = json.loads((ROOT / "mappings" / "stroke_ct_head.json").read_text())["routes"][0]["findings"]
-    route["name"] = "huge_repetition"
-    route["series"]["description"] = "ax(1{6,66666666666666666666})"
-    (out / "regression_huge_repetition").write_text(
-        json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
-    # Regression: and again reading a huge back-reference number.
-    route["name"] = "huge_backreference"
-    route["series"]["description"] = "ax(1)\\22222222222222224222"
-    (out / "regression_huge_backreference").write_text(
-        json.dumps({"routes": [route], "destinations": destinations}, indent=1) + "\n")
+    def regression(name, change) -> None:
+        """The route above with one change, as seed regression_NAME."""
+        r = copy.deepcopy(route)
+        r["name"] = name
+        change(r)
+        (out / ("regression_" + name)).write_text(
+            json.dumps({"routes": [r], "destinations": destinations}, indent=1) + "\n")
+
+    def key_with_newline(r) -> None:
+        finding = r["findings"][0]
+        finding["abs\nt"] = finding.pop("absent")
+        r["findings"] = [finding]
+
+    def description(pattern):
+        def change(r) -> None:
+            r["series"]["description"] = pattern
+        return change
+
+    # A key with an escaped newline made a problem of two lines (not file:line:col each).
+    regression("key_with_newline", key_with_newline)
+    # std::regex overflowed a signed integer reading a huge repetition count, then a huge back-reference.
+    regression("huge_repetition", description("ax(1{6,66666666666666666666})"))
+    regression("huge_backreference", description("ax(1)\\22222222222222224222"))
     report(out)
 
 

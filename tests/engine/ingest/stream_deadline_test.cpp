@@ -70,15 +70,20 @@ read_outcome read_once(socket_pair& pair, stream_deadline& deadline, stream_dead
   return *outcome;
 }
 
+// What a read that the deadline cancelled reports.
+void check_timed_out(const read_outcome& r, const char* which) {
+  INFO(which);
+  CHECK(r.timed_out == true);
+  CHECK(r.bytes == 0);
+  CHECK(r.error == asio::error::make_error_code(asio::error::operation_aborted).message());
+}
+
 }  // namespace
 
 TEST_CASE("a read still pending at its due time is cancelled and reported as a timeout") {
   socket_pair pair;
   stream_deadline deadline(pair.io, pair.server);
-  const read_outcome r = read_once(pair, deadline, stream_deadline::clock::now() + 50ms);
-  CHECK(r.timed_out == true);
-  CHECK(r.bytes == 0);
-  CHECK(r.error == asio::error::make_error_code(asio::error::operation_aborted).message());
+  check_timed_out(read_once(pair, deadline, stream_deadline::clock::now() + 50ms), "the read due in 50 ms");
 }
 
 TEST_CASE("a read due later than the timer was set for is not cancelled when the timer fires") {
@@ -109,10 +114,7 @@ TEST_CASE("a due time earlier than the timer's re-arms it") {
   CHECK(first.timed_out == false);
   // The second is due in 50 ms: it must end then, not in 10 minutes (the
   // watchdog would end it after 30 s with "Bad file descriptor", not a timeout).
-  const read_outcome second = read_once(pair, deadline, stream_deadline::clock::now() + 50ms);
-  CHECK(second.timed_out == true);
-  CHECK(second.bytes == 0);
-  CHECK(second.error == asio::error::make_error_code(asio::error::operation_aborted).message());
+  check_timed_out(read_once(pair, deadline, stream_deadline::clock::now() + 50ms), "the second read, due in 50 ms");
 }
 
 TEST_CASE("a deadline destroyed while its timer's handler is queued leaves the stream alone") {
@@ -137,7 +139,7 @@ TEST_CASE("a deadline destroyed while its timer's handler is queued leaves the s
   // deadline gone and leave the pending read alone.
   std::this_thread::sleep_for(20ms);
   pair.io.poll();
-  CHECK_MESSAGE(!deadline.has_value(), "the first timer's handler did not run");
+  CHECK_MESSAGE(deadline.has_value() == false, "the first timer's handler did not run");
   asio::write(pair.client, asio::buffer(std::string("y")));
   while (!read_error && pair.io.run_one() > 0) {
   }
