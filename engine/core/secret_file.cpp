@@ -34,8 +34,10 @@ std::string read_secret_file(const std::string& path) {
   if (const int error = read_up_to(in.get(), value, max_secret_bytes))
     fail(fmt::format("cannot read the secret file {}: {}", path, std::strerror(error)));
   if (value.size() > max_secret_bytes) fail(fmt::format("the secret file {} is over {} bytes", path, max_secret_bytes));
-  if (value.ends_with('\n')) value.pop_back();
-  if (value.ends_with('\r')) value.pop_back();
+  if (value.ends_with('\n')) {
+    value.pop_back();
+    if (value.ends_with('\r')) value.pop_back();
+  }
   if (value.empty()) fail(fmt::format("the secret file {} is empty", path));
   return value;
 }

@@ -68,6 +68,7 @@ TEST_CASE("secret file: the value less one trailing newline") {
   CHECK(secrets::read_secret_file(s.file("b", "s3cret")) == "s3cret");
   CHECK(secrets::read_secret_file(s.file("c", "s3cret\r\n")) == "s3cret");
   CHECK(secrets::read_secret_file(s.file("d", "s3cret\n\n")) == "s3cret\n");
+  CHECK(secrets::read_secret_file(s.file("g", "s3cret\r")) == "s3cret\r");  // a lone CR is the secret's
   CHECK(secrets::read_secret_file(s.file("e", " host=db password=x y \n")) == " host=db password=x y ");
   const std::string big(secrets::max_secret_bytes, 'k');
   CHECK(secrets::read_secret_file(s.file("f", big)) == big);
