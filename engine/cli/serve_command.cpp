@@ -16,6 +16,7 @@
 #include "core/secret_file.hpp"
 #include "infer/model_registry.hpp"
 #include "ingest/client_policy.hpp"
+#include "ingest/busy_poll.hpp"
 #include "ingest/group_committer.hpp"
 #include "ingest/listener.hpp"
 #include "jobs/pipeline.hpp"
@@ -233,7 +234,9 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     });
     for (auto& l : listeners) l->start();
     if (pipeline) pipeline->start();
-    io.run();
+    ingest::run_busy_polling(io, settings.busy_poll, [&committer] {
+      return committer && committer->active_senders(std::chrono::steady_clock::now()) == 1;
+    });
     if (pipeline) pipeline->stop();
     log::info("stopped");
     return exit_ok;

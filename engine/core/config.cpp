@@ -234,6 +234,11 @@ engine_settings parse_config(std::string_view text, std::string_view name, const
        }},
       {"commit_workers", [&](const json::value& x) { c.count(x, settings.commit_workers, 1, 64); }},
       {"drain_timeout_ms", [&](const json::value& x) { c.millis(x, settings.drain_timeout); }},
+      {"busy_poll_us", [&](const json::value& x) {
+         std::size_t us = 0;
+         c.count(x, us, 0, max_busy_poll_us);
+         settings.busy_poll = std::chrono::microseconds(us);
+       }},
       {"pipeline", [&](const json::value& x) { settings.pipeline = read_pipeline(c, x); }},
       {"interfaces", [&](const json::value& x) {
          interfaces = &x;

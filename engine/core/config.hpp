@@ -61,6 +61,9 @@ inline constexpr std::size_t max_frame_bytes_limit = std::size_t{16} * 1024 * 10
 inline constexpr std::size_t postgres_max_parameters = 65535;
 inline constexpr std::size_t inbound_parameters_per_row = 10;
 inline constexpr std::size_t max_commit_group_limit = postgres_max_parameters / inbound_parameters_per_row;
+// busy_poll_us at most: a spin longer than a millisecond outlasts the waits
+// it is meant to catch (a sender's next frame) and only burns CPU.
+inline constexpr std::int64_t max_busy_poll_us = 1000;
 
 struct interface_settings {
   std::string name;
@@ -142,6 +145,9 @@ struct engine_settings {
   // On SIGTERM: how long connections in the middle of a frame may take to
   // finish it before they are cancelled.
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(10)};
+  // How long the listeners' event loop keeps looking for work before it
+  // sleeps, while exactly one connection is sending (ingest/busy_poll.hpp).
+  std::chrono::microseconds busy_poll{500};
   std::vector<interface_settings> interfaces;
   std::optional<pipeline_settings> pipeline;
 };

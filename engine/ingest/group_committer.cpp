@@ -83,16 +83,12 @@ void group_committer::submit(std::uint64_t sender, store::inbound_message row, c
 bool group_committer::may_start_group(clock::time_point now) {
   if (queue_.empty()) return false;
   if (groups_in_flight_ == 0 || queue_.size() >= max_group_) return true;
-  std::size_t active = 0;
-  for (auto it = last_submit_.begin(); it != last_submit_.end();) {
-    if (now - it->second > sender_active_window) {
-      it = last_submit_.erase(it);
-    } else {
-      ++active;
-      ++it;
-    }
-  }
-  return queue_.size() + rows_in_flight_ >= active;
+  return queue_.size() + rows_in_flight_ >= active_senders(now);
+}
+
+std::size_t group_committer::active_senders(clock::time_point now) {
+  std::erase_if(last_submit_, [now](const auto& sender) { return now - sender.second > sender_active_window; });
+  return last_submit_.size();
 }
 
 void group_committer::pump() {

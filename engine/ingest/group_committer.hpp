@@ -83,6 +83,9 @@ class group_committer {
   // from (any stable number).
   void submit(std::uint64_t sender, store::inbound_message row, completion done);
 
+  // Connections that submitted a row in the last 20 ms (sender_active_window).
+  std::size_t active_senders(std::chrono::steady_clock::time_point now);
+
  private:
   struct pending {
     store::inbound_message row;

@@ -43,6 +43,7 @@ TEST_CASE("config: the shipped sample loads with the documented values") {
   CHECK(ris.write_timeout.count() == 30000);
   CHECK(ris.max_connections_per_peer == 16);
   CHECK(s.drain_timeout.count() == 10000);
+  CHECK(s.busy_poll.count() == 500);
   CHECK_FALSE(ris.tls.has_value());
 }
 
@@ -141,6 +142,17 @@ TEST_CASE("config: max_commit_group keeps a group's bind parameters within Postg
         "PostgreSQL allows 65535 in one statement");
   CHECK(problems(R"({"max_commit_group": 0, "interfaces": [{"name": "a", "listen": "h:1"}]})") ==
         "radbridge.json:1:22: expected a whole number from 1 to 6553");
+}
+
+TEST_CASE("config: busy_poll_us from 0 (off) to 1000") {
+  CHECK(config::parse_config(R"({"busy_poll_us": 0, "interfaces": [{"name": "a", "listen": "h:1"}]})", "r.json", "/")
+            .busy_poll.count() == 0);
+  CHECK(config::parse_config(R"({"busy_poll_us": 1000, "interfaces": [{"name": "a", "listen": "h:1"}]})", "r.json", "/")
+            .busy_poll.count() == 1000);
+  CHECK(problems(R"({"busy_poll_us": 1001, "interfaces": [{"name": "a", "listen": "h:1"}]})") ==
+        "radbridge.json:1:18: expected a whole number from 0 to 1000");
+  CHECK(problems(R"({"busy_poll_us": -1, "interfaces": [{"name": "a", "listen": "h:1"}]})") ==
+        "radbridge.json:1:18: expected a whole number from 0 to 1000");
 }
 
 TEST_CASE("config: TLS client allow-lists and a CRL file") {

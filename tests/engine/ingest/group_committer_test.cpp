@@ -124,3 +124,25 @@ TEST_CASE("group_committer: a larger max_group is cut to max_commit_group_limit,
   // Two transactions: the largest group, then the one row left.
   CHECK(pg.psql("SELECT count(DISTINCT xmin::text) FROM inbound_messages WHERE interface = 'gc_max'") == "2");
 }
+
+TEST_CASE("group_committer: active senders are the connections that submitted in the last 20 ms") {
+  postgres_server& pg = radbridge::test::shared_postgres();
+  store::database(pg.conninfo()).migrate();
+  radbridge::net::asio::io_context io;
+  ingest::group_committer committer(io, pg.conninfo(), 256);
+  const auto before = std::chrono::steady_clock::now();
+  CHECK(committer.active_senders(before) == 0);
+  std::vector<std::optional<ingest::commit_result>> verdicts(3);
+  const std::uint64_t senders[] = {7, 7, 9};
+  for (std::size_t i = 0; i < 3; ++i) {
+    committer.submit(senders[i], row("GC-ACTIVE-" + std::to_string(i), "gc_active"),
+                     [&verdicts, i](ingest::commit_result r) { verdicts[i] = std::move(r); });
+  }
+  const auto after = std::chrono::steady_clock::now();
+  // Each submit was between `before` and `after`: still active 20 ms after
+  // `before`, no longer 21 ms after `after`.
+  CHECK(committer.active_senders(before + 20ms) == 2);
+  CHECK(committer.active_senders(after + 21ms) == 0);
+  run_until(io, verdicts);
+  for (const auto& v : verdicts) CHECK(v.has_value());
+}

@@ -1,0 +1,97 @@
+// ingest/busy_poll: the listeners' event loop runs what run() would run,
+// with or without spinning, wakes for work posted from another thread
+// (while it spins or sleeps), asks may_spin only when it could spin, and
+// returns when the io_context runs out of work or is stopped.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "ingest/busy_poll.hpp"
+
+namespace asio = boost::asio;
+using radbridge::ingest::run_busy_polling;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Posts a chain of `n` handlers (each posts the next) and a timer due in
+// 5 ms; returns how many handlers ran plus 1 for the timer, after the loop.
+int run_chain_and_timer(std::chrono::microseconds spin, bool may, int& asked) {
+  asio::io_context io(1);
+  int ran = 0;
+  std::function<void(int)> step = [&](int left) {
+    ++ran;
+    if (left > 1) asio::post(io, [&step, left] { step(left - 1); });
+  };
+  asio::post(io, [&step] { step(10); });
+  asio::steady_timer timer(io, 5ms);
+  timer.async_wait([&](const boost::system::error_code& ec) {
+    if (!ec) ++ran;
+  });
+  run_busy_polling(io, spin, [&] {
+    ++asked;
+    return may;
+  });
+  CHECK_MESSAGE(io.stopped(), "the loop returned with work left");
+  return ran;
+}
+
+}  // namespace
+
+TEST_CASE("busy_poll: without a spin the loop is run(): everything runs, may_spin is never asked") {
+  int asked = 0;
+  CHECK(run_chain_and_timer(0us, true, asked) == 11);
+  CHECK(asked == 0);
+}
+
+TEST_CASE("busy_poll: spinning or not, every handler and the timer run and the loop returns when out of work") {
+  int asked_spinning = 0;
+  CHECK(run_chain_and_timer(1000us, true, asked_spinning) == 11);
+  // The timer is 5 ms away: the loop ran dry while waiting for it, asked, and spun.
+  CHECK(asked_spinning >= 1);
+  int asked_not = 0;
+  CHECK(run_chain_and_timer(1000us, false, asked_not) == 11);
+  CHECK(asked_not >= 1);
+}
+
+TEST_CASE("busy_poll: work posted from another thread runs, while the loop spins and after it sleeps") {
+  for (const bool may : {true, false}) {
+    CAPTURE(may);
+    asio::io_context io(1);
+    auto guard = asio::make_work_guard(io);
+    std::atomic<int> ran{0};
+    std::thread poster([&] {
+      // One post during the first spin (if any), one long after it.
+      std::this_thread::sleep_for(100us);
+      asio::post(io, [&] { ++ran; });
+      std::this_thread::sleep_for(20ms);
+      asio::post(io, [&] {
+        ++ran;
+        guard.reset();  // nothing left: the loop returns
+      });
+    });
+    run_busy_polling(io, 1000us, [may] { return may; });
+    poster.join();
+    CHECK(ran.load() == 2);
+    CHECK(io.stopped());
+  }
+}
+
+TEST_CASE("busy_poll: stop() from another thread ends a loop that has work but nothing ready") {
+  asio::io_context io(1);
+  auto guard = asio::make_work_guard(io);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(10ms);
+    io.stop();
+  });
+  run_busy_polling(io, 1000us, [] { return true; });
+  stopper.join();
+  CHECK(io.stopped());
+}
