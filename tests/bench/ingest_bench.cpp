@@ -15,11 +15,15 @@
 //    starting at an MSH line, and parse_batch limits a file to 16 MiB);
 //    `radbridge serve` with one interface on 127.0.0.1, port 0 (the chosen
 //    port is read from its `listening` log line), all message types,
-//    max_connections 64 (and 64 per peer: every connection is from loopback).
+//    max_connections 64 (and 64 per peer: every connection is from loopback),
+//    in its default configuration; and a second one, idle but for its own
+//    runs, the same with busy_poll_us 0.
 // 2. three paired rounds at one connection: `radbridge replay --connections
 //    1` over the first min(N, 20000) messages right before pgbench with one
 //    client (-T 5) -- a single RIS feed over one connection is the most
-//    common deployment; then five paired rounds at 16: `--connections 16`
+//    common deployment -- and right after it the same replay into the
+//    engine with busy_poll_us 0 (what busy polling buys, printed as the
+//    ratio of the two rates); then five paired rounds at 16: `--connections 16`
 //    over the N messages right before pgbench (-T 5, 16 clients, -j 2); then
 //    `--connections 4 --rate 1000` over min(N, 20000) messages
 //    (steady-state latency), and its peer: pgbench with 4 clients at the same
@@ -69,6 +73,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "hl7_corpus.hpp"
@@ -288,6 +293,16 @@ void read_pgbench_log(const fs::path& folder, const std::string& prefix, pgbench
 struct round_result {
   replay_result replay;
   pgbench_result pgbench;
+  replay_result no_poll;  // at 1 connection: the same replay into the engine with busy_poll_us 0
+};
+
+// One `radbridge serve`, its log and the port it listens on.
+struct engine {
+  explicit engine(std::string n) : name(std::move(n)) {}
+  std::string name;
+  fs::path log;
+  std::optional<child_process> process;
+  unsigned port = 0;
 };
 
 class bench_run {
@@ -302,24 +317,27 @@ class bench_run {
     // which pgbench's rows then copy.
     for (int round = 1; round <= single_rounds; ++round) {
       std::printf("round %d of %d at 1 connection / client:\n", round, single_rounds);
-      single_.push_back({replay("replay", 1, short_dir_, short_count(), 0), {}});
+      single_.push_back({replay("replay", 1, short_dir_, short_count(), 0, main_), {}, {}});
       if (round == 1) measure_stored_sizes();
       truncate();
       single_.back().pgbench = pgbench(1, 1, compare_seconds);
       truncate();
+      single_.back().no_poll = replay("replay, busy_poll_us 0", 1, short_dir_, short_count(), 0, no_poll_);
+      truncate();
     }
     for (int round = 1; round <= compare_rounds; ++round) {
       std::printf("round %d of %d at 16 connections / clients:\n", round, compare_rounds);
-      rounds_.push_back({replay("replay", 16, all_dir_, n_, 0), {}});
+      rounds_.push_back({replay("replay", 16, all_dir_, n_, 0, main_), {}, {}});
       truncate();
       rounds_.back().pgbench = pgbench(16, 2, compare_seconds);
       truncate();
     }
-    paced_ = replay("replay paced", 4, short_dir_, short_count(), paced_rate);
+    paced_ = replay("replay paced", 4, short_dir_, short_count(), paced_rate, main_);
     truncate();
     paced_pgbench_ = pgbench(4, 1, paced_seconds, paced_rate);
     truncate();
-    stop_engine();
+    stop_engine(main_);
+    stop_engine(no_poll_);
     std::printf("disk at the end: write + fdatasync %s\n", fdatasync_probe(dir_.path()).c_str());
     report();
     return 0;
@@ -360,7 +378,8 @@ class bench_run {
     pg_->psql("CREATE TABLE pgbench_rows (LIKE inbound_messages INCLUDING ALL)");
 
     write_corpus();
-    start_engine();
+    start_engine(main_, -1);
+    start_engine(no_poll_, 0);
   }
 
   void write_corpus() {
@@ -394,12 +413,14 @@ class bench_run {
     }
   }
 
-  void start_engine() {
-    const fs::path config = dir_.path() / "radbridge.json";
+  // `busy_poll_us` < 0: the engine's default.
+  void start_engine(engine& e, int busy_poll_us) {
+    const fs::path config = dir_.path() / (e.name + ".json");
     {
       std::ofstream out(config);
-      out << R"({
-  "interfaces": [
+      out << "{\n";
+      if (busy_poll_us >= 0) out << "  \"busy_poll_us\": " << busy_poll_us << ",\n";
+      out << R"(  "interfaces": [
     {
       "name": "bench",
       "listen": "127.0.0.1:0",
@@ -412,40 +433,39 @@ class bench_run {
 )";
       if (!out.flush()) fail("cannot write " + config.string());
     }
-    engine_log_ = dir_.path() / "engine.log";
+    e.log = dir_.path() / (e.name + ".log");
     radbridge::test::spawn_options options;
-    options.out = radbridge::test::stdio_target::append_to(engine_log_);
-    options.err = radbridge::test::stdio_target::append_to(engine_log_);
+    options.out = radbridge::test::stdio_target::append_to(e.log);
+    options.err = radbridge::test::stdio_target::append_to(e.log);
     options.stop_grace = 30s;
-    engine_.emplace(std::vector<std::string>{binary_, "serve", "--config", config.string(), "--db", pg_->conninfo()},
-                    std::move(options));
+    e.process.emplace(std::vector<std::string>{binary_, "serve", "--config", config.string(), "--db", pg_->conninfo()},
+                      std::move(options));
     // The port it picked: `listening ... port=N` in its log.
     const auto deadline = clock_type::now() + 60s;
-    while (port_ == 0) {
-      std::istringstream log(read_file(engine_log_));
+    while (e.port == 0) {
+      std::istringstream log(read_file(e.log));
       for (std::string line; std::getline(log, line);) {
         if (line.find(" listening ") == std::string::npos) continue;
         const std::size_t at = line.find(" port=");
-        if (at != std::string::npos) port_ = static_cast<unsigned>(std::strtoul(line.c_str() + at + 6, nullptr, 10));
+        if (at != std::string::npos) e.port = static_cast<unsigned>(std::strtoul(line.c_str() + at + 6, nullptr, 10));
       }
-      if (port_ != 0) break;
-      if (!engine_->running()) fail("radbridge serve exited at start:\n" + tail_of(engine_log_));
-      if (clock_type::now() > deadline) {
-        fail("radbridge serve did not log `listening` within 60 s:\n" + tail_of(engine_log_));
-      }
+      if (e.port != 0) break;
+      if (!e.process->running()) fail("radbridge serve exited at start:\n" + tail_of(e.log));
+      if (clock_type::now() > deadline) fail("radbridge serve did not log `listening` within 60 s:\n" + tail_of(e.log));
       std::this_thread::sleep_for(20ms);
     }
-    std::printf("engine: radbridge serve on 127.0.0.1:%u (max_commit_group 256, max_connections 64)\n", port_);
+    std::printf("engine: radbridge serve on 127.0.0.1:%u (max_commit_group 256, max_connections 64, busy_poll_us %s)\n",
+                e.port, busy_poll_us < 0 ? "default" : std::to_string(busy_poll_us).c_str());
     std::fflush(stdout);
   }
 
-  void stop_engine() {
-    if (!engine_) return;
-    engine_->signal(SIGTERM);
-    const int code = engine_->wait_for(30s).value_or(-1);
-    if (code < 0) fail("radbridge serve did not stop within 30 s of SIGTERM:\n" + tail_of(engine_log_));
-    engine_.reset();
-    if (code != 0) fail("radbridge serve exited " + std::to_string(code) + " after SIGTERM:\n" + tail_of(engine_log_));
+  void stop_engine(engine& e) {
+    if (!e.process) return;
+    e.process->signal(SIGTERM);
+    const int code = e.process->wait_for(30s).value_or(-1);
+    if (code < 0) fail("radbridge serve did not stop within 30 s of SIGTERM:\n" + tail_of(e.log));
+    e.process.reset();
+    if (code != 0) fail("radbridge serve exited " + std::to_string(code) + " after SIGTERM:\n" + tail_of(e.log));
   }
 
   void truncate() { pg_->psql("TRUNCATE inbound_messages CASCADE; TRUNCATE pgbench_rows; CHECKPOINT;"); }
@@ -464,16 +484,19 @@ class bench_run {
     double postgres_cpu_s = 0;
     std::string wal_lsn;
   };
-  double engine_cpu_s() const {
-    if (!engine_ || engine_->pid() <= 0) return 0;
-    const auto t = read_proc_times(engine_->pid());
+  static double engine_cpu_s(const engine& e) {
+    if (!e.process || e.process->pid() <= 0) return 0;
+    const auto t = read_proc_times(e.process->pid());
     return t ? t->self_s : 0;
   }
-  probe begin() const { return {engine_cpu_s(), cluster_cpu_s(pg_->pid()), pg_->psql("SELECT pg_current_wal_lsn()")}; }
-  cost end(const probe& p, double client_cpu_s, std::string_view table) const {
+  // `e`: the engine whose CPU counts (for pgbench's runs, the idle main one).
+  probe begin(const engine& e) const {
+    return {engine_cpu_s(e), cluster_cpu_s(pg_->pid()), pg_->psql("SELECT pg_current_wal_lsn()")};
+  }
+  cost end(const probe& p, double client_cpu_s, std::string_view table, const engine& e) const {
     cost c;
     c.client_cpu_s = client_cpu_s;
-    c.engine_cpu_s = engine_cpu_s() - p.engine_cpu_s;
+    c.engine_cpu_s = engine_cpu_s(e) - p.engine_cpu_s;
     c.postgres_cpu_s = cluster_cpu_s(pg_->pid()) - p.postgres_cpu_s;
     c.wal_bytes = std::stod(pg_->psql("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '" + p.wal_lsn + "')"));
     c.commits = stored_commits(table);
@@ -496,27 +519,27 @@ class bench_run {
   }
 
   replay_result replay(const std::string& label, std::size_t connections, const fs::path& folder, std::size_t count,
-                       int rate) {
+                       int rate, const engine& e) {
     std::printf("run: %s, %zu connection(s), %zu messages%s ...\n", label.c_str(), connections, count,
                 rate > 0 ? (", --rate " + std::to_string(rate)).c_str() : "");
     std::fflush(stdout);
     const std::string tag = "replay-" + std::to_string(++replays_);
     const fs::path out = dir_.path() / (tag + ".out");
     const fs::path err = dir_.path() / (tag + ".err");
-    std::vector<std::string> argv = {binary_,       "replay", "--to", "127.0.0.1:" + std::to_string(port_),
+    std::vector<std::string> argv = {binary_,       "replay", "--to", "127.0.0.1:" + std::to_string(e.port),
                                      "--connections", std::to_string(connections)};
     if (rate > 0) {
       argv.emplace_back("--rate");
       argv.push_back(std::to_string(rate));
     }
     argv.push_back(folder.string());
-    const probe before = begin();
+    const probe before = begin(e);
     const auto [code, client_cpu_s] = run_to_end(argv, out, err, replay_limit);
     const std::string summary = read_file(out);
     if (code != 0) {
       fail("radbridge replay (" + label + ", " + std::to_string(connections) + " connections) exited " +
            std::to_string(code) + "\nsummary:\n" + summary + "stderr:\n" + tail_of(err) + "\nengine log:\n" +
-           tail_of(engine_log_));
+           tail_of(e.log));
     }
     const std::string context = "the replay summary:\n" + summary;
     auto value = [&](std::string_view key) {
@@ -546,7 +569,7 @@ class bench_run {
       fail("inbound_messages holds " + std::to_string(rows) + " rows after replaying " + std::to_string(count) +
            " messages (" + label + ", " + std::to_string(connections) + " connections)");
     }
-    r.spent = end(before, client_cpu_s, "inbound_messages");
+    r.spent = end(before, client_cpu_s, "inbound_messages", e);
     std::printf("  %.0f msgs/s in %.2f s, ACK latency p50 %.3f ms p95 %.3f ms p99 %.3f ms; %zu rows stored\n  %s\n",
                 r.msgs_per_s, r.elapsed_s, r.p50_ms, r.p95_ms, r.p99_ms, rows,
                 r.spent.per_unit(count, "msg", "replay", true).c_str());
@@ -593,7 +616,7 @@ class bench_run {
       const std::string log_prefix = "--log-prefix=" + (dir_.path() / txn_log).string();
       argv.insert(argv.end() - 1, {"-R", std::to_string(rate), "-l", log_prefix});
     }
-    const probe before = begin();
+    const probe before = begin(main_);
     const auto [code, client_cpu_s] = run_to_end(argv, out, err, std::chrono::seconds(seconds + 120));
     const std::string text = read_file(out);
     if (code != 0) {
@@ -618,7 +641,7 @@ class bench_run {
     }
     if (!have_tps) fail("no 'tps = ... (without initial connection time)' line in " + context);
     const std::size_t rows = stored_rows("pgbench_rows");
-    r.spent = end(before, client_cpu_s, "pgbench_rows");
+    r.spent = end(before, client_cpu_s, "pgbench_rows", main_);
     std::printf("  %.0f tps, latency average %.3f ms, %zu transactions, %zu rows stored\n", r.tps, r.latency_ms,
                 r.transactions, rows);
     if (rate > 0) {
@@ -653,6 +676,9 @@ class bench_run {
                   r.msgs_per_s, r.p50_ms, r.p95_ms, r.p99_ms);
     };
     for (std::size_t i = 0; i < single_.size(); ++i) print(single_[i].replay, "replay, round " + std::to_string(i + 1));
+    for (std::size_t i = 0; i < single_.size(); ++i) {
+      print(single_[i].no_poll, "  busy_poll_us 0, round " + std::to_string(i + 1));
+    }
     for (std::size_t i = 0; i < rounds_.size(); ++i) print(rounds_[i].replay, "replay, round " + std::to_string(i + 1));
     print(paced_, "replay paced (--rate " + std::to_string(paced_rate) + ")");
     std::printf("%-26s %11s %9s %10s %9s %9s\n", "pgbench one row/commit", "clients", "txns", "tps", "avg_ms",
@@ -669,6 +695,14 @@ class bench_run {
     }
     print_pgbench(paced_pgbench_, "pgbench paced (-R " + std::to_string(paced_rate) + ")");
     const double one = median_ratio(single_, "radbridge 1 connection / pgbench 1 client");
+    std::vector<double> gains;
+    for (const round_result& r : single_) {
+      gains.push_back(r.no_poll.msgs_per_s > 0 ? r.replay.msgs_per_s / r.no_poll.msgs_per_s : 0);
+    }
+    std::printf("busy polling at 1 connection (msgs/s with the default busy_poll_us / with 0) per round:");
+    for (double g : gains) std::printf(" %.2f", g);
+    std::sort(gains.begin(), gains.end());
+    std::printf("; median %.2f\n", gains.at(gains.size() / 2));
     const double sixteen = median_ratio(rounds_, "radbridge 16 connections / pgbench 16 clients");
     std::printf("target ratio >= 0.7 at 1 connection: %.2f, %s\n", one, one >= 0.7 ? "met" : "MISSED");
     std::printf("target ratio >= 2 at 16 connections: %.2f, %s\n", sixteen, sixteen >= 2 ? "met" : "MISSED");
@@ -687,9 +721,8 @@ class bench_run {
   // then PostgreSQL, then the folder goes.
   temp_folder dir_{"radbridge-ingest-bench"};
   std::optional<radbridge::test::postgres_server> pg_;
-  fs::path engine_log_;
-  std::optional<child_process> engine_;
-  unsigned port_ = 0;
+  engine main_{"engine"};         // the default configuration
+  engine no_poll_{"engine-no-poll"};  // busy_poll_us 0, for the 1-connection comparison
   fs::path all_dir_, short_dir_;
   std::size_t average_bytes_ = 0;
   std::size_t stored_payload_bytes_ = 0, stored_ack_bytes_ = 0, stored_row_bytes_ = 0;
