@@ -12,7 +12,11 @@
 // commit shares the waits, the loop is rarely dry, and a spin would take
 // CPU from PostgreSQL on a machine with few cores.
 // Costs CPU: up to `spin` each time the loop runs dry while it may spin;
-// nothing once the sender has been quiet for 20 ms. spin 0 is io.run().
+// nothing once the sender has been quiet for 20 ms. It pays while one
+// sender sends back to back (a backlog after an outage, a replay); at a
+// paced rate the waits outlast the spin, and on a virtual machine the
+// spinning CPU even made ACKs slower, so the engine's default is 0, which
+// is io.run().
 // Returns, as run() does, when the io_context runs out of work or is
 // stopped.
 #pragma once
