@@ -21,7 +21,8 @@
 // Messages start "DICOMweb POST {url}: ", the study UID in the URL replaced
 // by its reference_of (core/sha256.hpp: "sha256:" and 12 hex digits), and
 // never carry bodies or instance UIDs. Storing an instance the server
-// already holds is the server's choice (Orthanc answers 200). Thread-safe: one client may serve several threads at once.
+// already holds is the server's choice (Orthanc answers 200). Thread-safe:
+// one client may serve several threads at once.
 #pragma once
 
 #include <chrono>

@@ -656,16 +656,22 @@ class bench_run {
     return r;
   }
 
-  // The median over paired rounds of radbridge msgs/s / pgbench tps.
-  static double median_ratio(const std::vector<round_result>& rounds, const char* label) {
-    std::vector<double> ratios;
-    for (const round_result& r : rounds) ratios.push_back(r.pgbench.tps > 0 ? r.replay.msgs_per_s / r.pgbench.tps : 0);
-    std::printf("ratios per round (%s):", label);
-    for (double r : ratios) std::printf(" %.2f", r);
-    std::sort(ratios.begin(), ratios.end());
-    const double median = ratios.at(ratios.size() / 2);
+  // Prints "LABEL: a b c; median m" and returns the median.
+  static double print_median(const std::string& label, std::vector<double> values) {
+    std::printf("%s:", label.c_str());
+    for (double v : values) std::printf(" %.2f", v);
+    std::sort(values.begin(), values.end());
+    const double median = values.at(values.size() / 2);
     std::printf("; median %.2f\n", median);
     return median;
+  }
+
+  // a / b for each round, 0 where b is 0.
+  using measure = double (*)(const round_result&);
+  static std::vector<double> per_round(const std::vector<round_result>& rounds, measure a, measure b) {
+    std::vector<double> out;
+    for (const round_result& r : rounds) out.push_back(b(r) > 0 ? a(r) / b(r) : 0);
+    return out;
   }
 
   void report() const {
@@ -696,22 +702,19 @@ class bench_run {
       print_pgbench(rounds_[i].pgbench, "pgbench, round " + std::to_string(i + 1));
     }
     print_pgbench(paced_pgbench_, "pgbench paced (-R " + std::to_string(paced_rate) + ")");
-    const double one = median_ratio(single_, "radbridge 1 connection / pgbench 1 client");
-    std::vector<round_result> polled = single_;
-    for (round_result& r : polled) r.replay = r.polling;
-    const std::string polled_label =
-        "radbridge 1 connection with busy_poll_us " + std::to_string(polling_us) + " / pgbench 1 client";
-    const double one_polling = median_ratio(polled, polled_label.c_str());
-    std::vector<double> gains;
-    for (const round_result& r : single_) {
-      gains.push_back(r.replay.msgs_per_s > 0 ? r.polling.msgs_per_s / r.replay.msgs_per_s : 0);
-    }
-    std::printf("busy polling at 1 connection (msgs/s with busy_poll_us %d / with the default, 0) per round:",
-                polling_us);
-    for (double g : gains) std::printf(" %.2f", g);
-    std::sort(gains.begin(), gains.end());
-    std::printf("; median %.2f\n", gains.at(gains.size() / 2));
-    const double sixteen = median_ratio(rounds_, "radbridge 16 connections / pgbench 16 clients");
+    const measure replayed = [](const round_result& r) { return r.replay.msgs_per_s; };
+    const measure polled = [](const round_result& r) { return r.polling.msgs_per_s; };
+    const measure pgbench_tps = [](const round_result& r) { return r.pgbench.tps; };
+    const std::string poll = "busy_poll_us " + std::to_string(polling_us);
+    const double one = print_median("ratios per round (radbridge 1 connection / pgbench 1 client)",
+                                    per_round(single_, replayed, pgbench_tps));
+    const double one_polling =
+        print_median("ratios per round (radbridge 1 connection with " + poll + " / pgbench 1 client)",
+                     per_round(single_, polled, pgbench_tps));
+    print_median("busy polling at 1 connection (msgs/s with " + poll + " / with the default, 0) per round",
+                 per_round(single_, polled, replayed));
+    const double sixteen = print_median("ratios per round (radbridge 16 connections / pgbench 16 clients)",
+                                        per_round(rounds_, replayed, pgbench_tps));
     std::printf("target ratio >= 0.7 at 1 connection: %.2f, %s (with busy_poll_us %d: %.2f, %s)\n", one,
                 one >= 0.7 ? "met" : "MISSED", polling_us, one_polling, one_polling >= 0.7 ? "met" : "MISSED");
     std::printf("target ratio >= 2 at 16 connections: %.2f, %s\n", sixteen, sixteen >= 2 ? "met" : "MISSED");
