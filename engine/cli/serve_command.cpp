@@ -234,8 +234,9 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     });
     for (auto& l : listeners) l->start();
     if (pipeline) pipeline->start();
-    ingest::run_busy_polling(io, settings.busy_poll, [&committer] {
-      return committer && committer->active_senders(std::chrono::steady_clock::now()) == 1;
+    ingest::run_busy_polling(io, settings.busy_poll, [&committer, &settings] {
+      return committer && ingest::spin_pays(committer->sole_sender_turnaround(std::chrono::steady_clock::now()),
+                                            settings.busy_poll);
     });
     if (pipeline) pipeline->stop();
     log::info("stopped");

@@ -146,9 +146,9 @@ struct engine_settings {
   // finish it before they are cancelled.
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(10)};
   // How long the listeners' event loop keeps looking for work before it
-  // sleeps, while exactly one connection is sending (ingest/busy_poll.hpp);
-  // 0: never.
-  std::chrono::microseconds busy_poll{0};
+  // sleeps, while exactly one connection is sending back to back
+  // (ingest/busy_poll.hpp); 0: never.
+  std::chrono::microseconds busy_poll{500};
   std::vector<interface_settings> interfaces;
   std::optional<pipeline_settings> pipeline;
 };

@@ -2,6 +2,10 @@
 
 namespace radbridge::ingest {
 
+bool spin_pays(std::optional<std::chrono::steady_clock::duration> sole_turnaround, std::chrono::microseconds spin) {
+  return sole_turnaround && *sole_turnaround <= spin / 2;
+}
+
 void run_busy_polling(boost::asio::io_context& io, std::chrono::microseconds spin,
                       const std::function<bool()>& may_spin) {
   if (spin <= std::chrono::microseconds::zero()) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <system_error>
+#include <utility>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
@@ -71,8 +72,15 @@ group_committer::~group_committer() {
 
 void group_committer::submit(std::uint64_t sender, store::inbound_message row, completion done) {
   const auto now = clock::now();
-  last_submit_[sender] = now;
-  queue_.push_back({std::move(row), std::move(done)});
+  sender_times& times = senders_[sender];
+  times.submitted = now;
+  if (times.answered) {
+    times.previous_turnaround = std::exchange(times.turnaround, now - *std::exchange(times.answered, std::nullopt));
+  }
+  queue_.push_back({std::move(row), [this, sender, done = std::move(done)](commit_result r) {
+                      if (const auto it = senders_.find(sender); it != senders_.end()) it->second.answered = clock::now();
+                      done(std::move(r));
+                    }});
   if (!up_ && now < next_attempt_) {
     fail_queue();  // no AA possible now: let the sender know at once
     return;
@@ -87,8 +95,15 @@ bool group_committer::may_start_group(clock::time_point now) {
 }
 
 std::size_t group_committer::active_senders(clock::time_point now) {
-  std::erase_if(last_submit_, [now](const auto& sender) { return now - sender.second > sender_active_window; });
-  return last_submit_.size();
+  std::erase_if(senders_, [now](const auto& sender) { return now - sender.second.submitted > sender_active_window; });
+  return senders_.size();
+}
+
+std::optional<clock::duration> group_committer::sole_sender_turnaround(clock::time_point now) {
+  if (active_senders(now) != 1) return std::nullopt;
+  const sender_times& times = senders_.begin()->second;
+  if (!times.turnaround || !times.previous_turnaround) return std::nullopt;
+  return std::max(*times.turnaround, *times.previous_turnaround);
 }
 
 void group_committer::pump() {

@@ -85,6 +85,11 @@ class group_committer {
 
   // Connections that submitted a row in the last 20 ms (sender_active_window).
   std::size_t active_senders(std::chrono::steady_clock::time_point now);
+  // While exactly one connection is active: the longer of its last two
+  // turnarounds, each the time from a row's verdict to its next submit (the
+  // ACK written, read by the peer, its next frame sent and read). Empty
+  // with none or several active, or before the connection's third row.
+  std::optional<std::chrono::steady_clock::duration> sole_sender_turnaround(std::chrono::steady_clock::time_point now);
 
  private:
   struct pending {
@@ -96,6 +101,11 @@ class group_committer {
     std::vector<completion> done;
   };
   struct lane;  // one pipeline connection and the groups in it
+  struct sender_times {
+    std::chrono::steady_clock::time_point submitted;
+    std::optional<std::chrono::steady_clock::time_point> answered;  // its last row's verdict, if not submitted since
+    std::optional<std::chrono::steady_clock::duration> turnaround, previous_turnaround;
+  };
   using verdicts = std::vector<std::pair<completion, commit_result>>;  // one group's, in order
 
   void pump();  // starts every group that may go now
@@ -126,7 +136,7 @@ class group_committer {
   std::deque<pending> queue_;
   std::size_t groups_in_flight_ = 0;  // in a pipeline or on the careful path
   std::size_t rows_in_flight_ = 0;
-  std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> last_submit_;  // by sender
+  std::unordered_map<std::uint64_t, sender_times> senders_;  // the active ones
   bool up_ = true;
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point next_attempt_{};

@@ -43,7 +43,7 @@ TEST_CASE("config: the shipped sample loads with the documented values") {
   CHECK(ris.write_timeout.count() == 30000);
   CHECK(ris.max_connections_per_peer == 16);
   CHECK(s.drain_timeout.count() == 10000);
-  CHECK(s.busy_poll.count() == 0);
+  CHECK(s.busy_poll.count() == 500);
   CHECK_FALSE(ris.tls.has_value());
 }
 

@@ -18,6 +18,7 @@
 
 namespace asio = boost::asio;
 using radbridge::ingest::run_busy_polling;
+using radbridge::ingest::spin_pays;
 using namespace std::chrono_literals;
 
 namespace {
@@ -95,4 +96,12 @@ TEST_CASE("busy_poll: stop() from another thread ends a loop that has work but n
   run_busy_polling(io, 1000us, [] { return true; });
   stopper.join();
   CHECK(io.stopped());
+}
+
+TEST_CASE("busy_poll: the engine spins only for a sole sender whose turnaround is at most half the spin") {
+  CHECK_FALSE(spin_pays(std::nullopt, 500us));  // none or several senders, or too few rows yet
+  CHECK(spin_pays(0us, 500us));
+  CHECK(spin_pays(250us, 500us));
+  CHECK_FALSE(spin_pays(251us, 500us));
+  CHECK_FALSE(spin_pays(2ms, 500us));  // a paced feed: its next frame would outlast the spin
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/config.hpp"
@@ -146,4 +147,53 @@ TEST_CASE("group_committer: active senders are the connections that submitted in
   CHECK(committer.active_senders(after + 21ms) == 0);
   run_until(io, verdicts);
   CHECK(std::count_if(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.has_value(); }) == 3);
+}
+
+TEST_CASE("group_committer: a sole sender's turnaround is the longer of its last two, from verdict to next submit") {
+  postgres_server& pg = radbridge::test::shared_postgres();
+  store::database(pg.conninfo()).migrate();
+  radbridge::net::asio::io_context io;
+  ingest::group_committer committer(io, pg.conninfo(), 256);
+  std::vector<std::optional<ingest::commit_result>> verdicts(4);
+  auto send = [&](std::uint64_t sender, std::size_t i) {
+    committer.submit(sender, row("GC-TURN-" + std::to_string(i), "gc_turn"),
+                     [&verdicts, i](ingest::commit_result r) { verdicts[i] = std::move(r); });
+    return std::chrono::steady_clock::now();
+  };
+  // Runs the io_context until row i's verdict is in; returns when it began.
+  auto answered = [&](std::size_t i) {
+    const auto began = std::chrono::steady_clock::now();
+    io.restart();
+    while (!verdicts[i] && std::chrono::steady_clock::now() < began + 30s) io.run_one_for(100ms);
+    REQUIRE_MESSAGE(verdicts[i].has_value(), "no verdict for row " << i << " within 30 s");
+    return began;
+  };
+  using ms = std::chrono::duration<double, std::milli>;
+  auto turnaround_ms = [&](std::chrono::steady_clock::time_point now) {
+    const auto t = committer.sole_sender_turnaround(now);
+    return t ? ms(*t).count() : -1.0;
+  };
+
+  // First row: no turnaround yet; second: only one.
+  auto at = send(7, 0);
+  CHECK(turnaround_ms(at) == -1.0);
+  answered(0);
+  at = send(7, 1);
+  CHECK(turnaround_ms(at) == -1.0);
+  const auto second_answer_from = answered(1);
+  std::this_thread::sleep_for(5ms);  // the peer takes its time before the third row
+  at = send(7, 2);
+  // The longer of the two: at least the 5 ms slept, at most since the
+  // second verdict's wait began.
+  const double t = turnaround_ms(at);
+  CHECK_MESSAGE(t >= 5.0, "turnaround " << t << " ms");
+  CHECK_MESSAGE(t <= ms(at - second_answer_from).count(), "turnaround " << t << " ms");
+  // Another connection sending: not a sole sender.
+  at = send(9, 3);
+  CHECK(turnaround_ms(at) == -1.0);
+  // Both quiet for longer than the active window: none.
+  CHECK(turnaround_ms(at + 21ms) == -1.0);
+  run_until(io, verdicts);
+  CHECK(std::count_if(verdicts.begin(), verdicts.end(),
+                      [](const auto& v) { return v && v->status == ingest::commit_status::stored; }) == 4);
 }
