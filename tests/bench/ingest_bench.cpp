@@ -25,9 +25,9 @@
 //    engine with busy_poll_us 0 (what busy polling buys: its own ratio to
 //    pgbench, and the ratio of the two rates); then five paired rounds at
 //    16: `--connections 16` over the N messages right before pgbench (-T 5,
-//    16 clients, -j 2); then
-//    `--connections 4 --rate 1000` over min(N, 20000) messages
-//    (steady-state latency), and its peer: pgbench with 4 clients at the same
+//    16 clients, -j 2); then `--connections 4 --rate 1000` over min(N,
+//    20000) messages (steady-state latency, where the engine never spins:
+//    several senders), and its peer: pgbench with 4 clients at the same
 //    rate (-R 1000 -T 20), its p50/p99 from its per-transaction log (-l) less
 //    the schedule lag; a TRUNCATE after every run. Each replay must exit 0
 //    with every message accepted (CA: the corpus asks for enhanced mode with
