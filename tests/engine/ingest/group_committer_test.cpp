@@ -154,46 +154,68 @@ TEST_CASE("group_committer: a sole sender's turnaround is the longer of its last
   store::database(pg.conninfo()).migrate();
   radbridge::net::asio::io_context io;
   ingest::group_committer committer(io, pg.conninfo(), 256);
-  std::vector<std::optional<ingest::commit_result>> verdicts(4);
-  auto send = [&](std::uint64_t sender, std::size_t i) {
+  using clock = std::chrono::steady_clock;
+  std::vector<std::optional<ingest::commit_result>> verdicts(10);
+  std::size_t sent = 0;
+  // Submits the next row for `sender`; returns the time just before, so
+  // that a query at that time counts every sender that submitted since,
+  // however long the machine takes between two statements.
+  auto send = [&](std::uint64_t sender) {
+    const std::size_t i = sent++;
+    REQUIRE(i < verdicts.size());
+    const auto before = clock::now();
     committer.submit(sender, row("GC-TURN-" + std::to_string(i), "gc_turn"),
                      [&verdicts, i](ingest::commit_result r) { verdicts[i] = std::move(r); });
-    return std::chrono::steady_clock::now();
+    return before;
   };
-  // Runs the io_context until row i's verdict is in; returns when it began.
-  auto answered = [&](std::size_t i) {
-    const auto began = std::chrono::steady_clock::now();
+  // Runs the io_context until every row sent has its verdict; returns when it began.
+  auto answer_all = [&] {
+    const auto began = clock::now();
+    auto all_in = [&] {
+      return std::all_of(verdicts.begin(), verdicts.begin() + static_cast<std::ptrdiff_t>(sent),
+                         [](const auto& v) { return v.has_value(); });
+    };
     io.restart();
-    while (!verdicts[i] && std::chrono::steady_clock::now() < began + 30s) io.run_one_for(100ms);
-    REQUIRE_MESSAGE(verdicts[i].has_value(), "no verdict for row " << i << " within 30 s");
+    while (!all_in() && clock::now() < began + 30s) io.run_one_for(100ms);
+    REQUIRE_MESSAGE(all_in(), "not every one of " << sent << " rows had its verdict within 30 s");
     return began;
   };
   using ms = std::chrono::duration<double, std::milli>;
-  auto turnaround_ms = [&](std::chrono::steady_clock::time_point now) {
+  auto turnaround_ms = [&](clock::time_point now) {
     const auto t = committer.sole_sender_turnaround(now);
     return t ? ms(*t).count() : -1.0;
   };
 
-  // First row: no turnaround yet; second: only one.
-  auto at = send(7, 0);
-  CHECK(turnaround_ms(at) == -1.0);
-  answered(0);
-  at = send(7, 1);
-  CHECK(turnaround_ms(at) == -1.0);
-  const auto second_answer_from = answered(1);
-  std::this_thread::sleep_for(5ms);  // the peer takes its time before the third row
-  at = send(7, 2);
-  // The longer of the two: at least the 5 ms slept, at most since the
-  // second verdict's wait began.
-  const double t = turnaround_ms(at);
+  // Sole sender 7: nothing before its third row.
+  CHECK(turnaround_ms(send(7)) == -1.0);
+  const auto first_wait = answer_all();
+  std::this_thread::sleep_for(5ms);  // a slow turnaround...
+  CHECK(turnaround_ms(send(7)) == -1.0);
+  answer_all();
+  // ...then a quick one: the slow one still counts. At most the time since
+  // the first verdict's wait began.
+  double t = turnaround_ms(send(7));
   CHECK_MESSAGE(t >= 5.0, "turnaround " << t << " ms");
-  CHECK_MESSAGE(t <= ms(at - second_answer_from).count(), "turnaround " << t << " ms");
-  // Another connection sending: not a sole sender.
-  at = send(9, 3);
-  CHECK(turnaround_ms(at) == -1.0);
-  // Both quiet for longer than the active window: none.
-  CHECK(turnaround_ms(at + 21ms) == -1.0);
-  run_until(io, verdicts);
+  CHECK_MESSAGE(t <= ms(clock::now() - first_wait).count(), "turnaround " << t << " ms");
+  answer_all();
+  // Quick, then slow: the slow one counts.
+  std::this_thread::sleep_for(5ms);
+  const auto last = send(7);
+  t = turnaround_ms(last);
+  CHECK_MESSAGE(t >= 5.0, "turnaround " << t << " ms");
+  // Quiet for longer than the active window: none.
+  CHECK(turnaround_ms(last + 21ms) == -1.0);
+  answer_all();
+
+  // Senders 7 and 9 side by side, each with two turnarounds: no sole sender.
+  clock::time_point round_start;
+  for (int round = 0; round < 3; ++round) {
+    round_start = send(7);
+    send(9);
+    answer_all();
+  }
+  CHECK(committer.active_senders(round_start) == 2);
+  CHECK(turnaround_ms(round_start) == -1.0);
   CHECK(std::count_if(verdicts.begin(), verdicts.end(),
-                      [](const auto& v) { return v && v->status == ingest::commit_status::stored; }) == 4);
+                      [](const auto& v) { return v && v->status == ingest::commit_status::stored; }) == 10);
 }
