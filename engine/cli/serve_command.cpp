@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_server.hpp"
 #include "cli/cli.hpp"
+#include "cli/serve_admin.hpp"
 #include "core/config.hpp"
 #include "core/host_port.hpp"
 #include "core/log.hpp"
@@ -33,7 +35,7 @@ namespace {
 
 constexpr std::string_view serve_usage =
     "usage: radbridge serve --config FILE [--db CONNINFO | --db-file FILE] [--listen HOST:PORT]\n"
-    "                       [--roles ingest,route,jobs,deliver]\n";
+    "                       [--admin-listen HOST:PORT] [--roles ingest,route,jobs,deliver]\n";
 constexpr std::string_view migrate_usage =
     "usage: radbridge migrate (--db CONNINFO | --db-file FILE)   (or RADBRIDGE_DB)\n";
 
@@ -78,11 +80,11 @@ void warn_at_start(const config::engine_settings& s) {
     log::warn("pacs_plain_text", {{"address", s.pipeline->pacs.dicomweb_url}});
 }
 
-bool apply_listen(std::string_view text, config::interface_settings& iface) {
+bool apply_listen(std::string_view text, std::string& host, std::uint16_t& port) {
   const auto address = parse_host_port(text);
   if (!address) return false;
-  iface.host = address->host;
-  iface.port = address->port;
+  host = address->host;
+  port = address->port;
   return true;
 }
 
@@ -121,7 +123,7 @@ int run_migrate(std::span<const std::string_view> args, std::ostream& out, std::
 }
 
 int run_serve(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
-  std::optional<std::string_view> config_path, listen_flag;
+  std::optional<std::string_view> config_path, listen_flag, admin_listen_flag;
   database_options db_options;
   serve_roles roles{true, {true, true, true}};
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -142,6 +144,8 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
       db_options.file = args[++i];
     } else if (a == "--listen") {
       listen_flag = args[++i];
+    } else if (a == "--admin-listen") {
+      admin_listen_flag = args[++i];
     } else if (a == "--roles") {
       const auto parsed = parse_roles(args[++i]);
       if (!parsed) {
@@ -167,8 +171,12 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     err << e.what() << '\n';
     return exit_failure;
   }
-  if (listen_flag && !apply_listen(*listen_flag, settings.interfaces.front())) {
+  if (listen_flag && !apply_listen(*listen_flag, settings.interfaces.front().host, settings.interfaces.front().port)) {
     err << "radbridge serve: --listen expects HOST:PORT, not '" << *listen_flag << "'\n";
+    return exit_usage;
+  }
+  if (admin_listen_flag && !apply_listen(*admin_listen_flag, settings.admin.host, settings.admin.port)) {
+    err << "radbridge serve: --admin-listen expects HOST:PORT, not '" << *admin_listen_flag << "'\n";
     return exit_usage;
   }
   int code = exit_ok;
@@ -226,6 +234,21 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
       }
       listeners.push_back(std::make_unique<ingest::listener>(io, iface, *committer, settings.application_name, tls));
     }
+    std::unique_ptr<net::asio::ssl::context> admin_tls;
+    if (settings.admin.tls) {
+      admin_tls = std::make_unique<net::asio::ssl::context>(
+          net::make_server_context(ingest::server_tls_options(*settings.admin.tls)));
+    }
+    std::unique_ptr<admin::admin_server> admin_server;
+    try {
+      admin_server = std::make_unique<admin::admin_server>(
+          settings.admin, conninfo, admin_tls.get(),
+          admin_sources_for(listeners, committer ? &*committer : nullptr, pipeline.get(), roles.pipeline.jobs));
+    } catch (const boost::system::system_error& e) {
+      err << "radbridge serve: admin server on " << settings.admin.host << ':' << settings.admin.port << ": "
+          << e.code().message() << '\n';
+      return exit_failure;
+    }
     net::asio::signal_set signals(io, SIGTERM, SIGINT);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
       if (ec) return;
@@ -233,11 +256,13 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
       for (auto& l : listeners) l->stop(settings.drain_timeout);
     });
     for (auto& l : listeners) l->start();
+    admin_server->start();
     if (pipeline) pipeline->start();
     ingest::run_busy_polling(io, settings.busy_poll, [&committer, &settings] {
       return committer && ingest::spin_pays(committer->sole_sender_turnaround(std::chrono::steady_clock::now()),
                                             settings.busy_poll);
     });
+    admin_server->stop();
     if (pipeline) pipeline->stop();
     log::info("stopped");
     return exit_ok;

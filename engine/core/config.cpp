@@ -21,7 +21,7 @@ namespace radbridge::config {
 
 namespace {
 
-void read_listen(json_checker& c, const json::value& v, interface_settings& iface) {
+void read_listen(json_checker& c, const json::value& v, std::string& host, std::uint16_t& port) {
   std::string text;
   c.string(v, text);
   const auto address = parse_host_port(text);
@@ -29,8 +29,8 @@ void read_listen(json_checker& c, const json::value& v, interface_settings& ifac
     if (!text.empty()) c.problem(v, fmt::format("expected HOST:PORT, e.g. \"127.0.0.1:2575\", not \"{}\"", text));
     return;
   }
-  iface.host = address->host;
-  iface.port = address->port;
+  host = address->host;
+  port = address->port;
 }
 
 // A list of MSH-3 or MSH-4 values: when present, at least one.
@@ -102,7 +102,7 @@ interface_settings read_interface(json_checker& c, const json::value& v) {
   interface_settings iface;
   c.members(v, "an interface", {
       {"name", [&](const json::value& x) { c.string(x, iface.name); }},
-      {"listen", [&](const json::value& x) { read_listen(c, x, iface); }},
+      {"listen", [&](const json::value& x) { read_listen(c, x, iface.host, iface.port); }},
       {"tls", [&](const json::value& x) { read_tls(c, x, iface.tls.emplace()); }},
       {"message_types", [&](const json::value& x) { c.strings(x, iface.message_types); }},
       {"processing_ids", [&](const json::value& x) { c.strings(x, iface.processing_ids); }},
@@ -240,6 +240,12 @@ engine_settings parse_config(std::string_view text, std::string_view name, const
          settings.busy_poll = std::chrono::microseconds(us);
        }},
       {"pipeline", [&](const json::value& x) { settings.pipeline = read_pipeline(c, x); }},
+      {"admin", [&](const json::value& x) {
+         c.members(x, "\"admin\"", {
+             {"listen", [&](const json::value& y) { read_listen(c, y, settings.admin.host, settings.admin.port); }},
+             {"tls", [&](const json::value& y) { read_tls(c, y, settings.admin.tls.emplace()); }},
+         });
+       }},
       {"interfaces", [&](const json::value& x) {
          interfaces = &x;
          if (!x.is_array() || x.size() == 0) return c.problem(x, "\"interfaces\" must be a non-empty array");

@@ -136,6 +136,14 @@ struct pipeline_settings {
   delivery_settings delivery;
 };
 
+// The admin HTTP server (engine/admin): health, readiness and metrics. It
+// runs with every role; on loopback unless told otherwise.
+struct admin_settings {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8410;
+  std::optional<tls_settings> tls;
+};
+
 struct engine_settings {
   std::string database;       // libpq conninfo, inline or read from database_file; --db, --db-file and RADBRIDGE_DB override it
   std::string database_file;  // empty: none
@@ -151,6 +159,7 @@ struct engine_settings {
   std::chrono::microseconds busy_poll{500};
   std::vector<interface_settings> interfaces;
   std::optional<pipeline_settings> pipeline;
+  admin_settings admin;
 };
 
 // Every problem of a configuration file, one `file:line:col: reason` per line.

@@ -1,5 +1,5 @@
 // Deadlines on a connection's stream operations (the listener's reads,
-// writes, TLS handshake and shutdown), and the accept loop's backoff.
+// writes, TLS handshake and shutdown).
 //
 // `stream_deadline` bounds one operation at a time: `begin(due)` before the
 // operation, `end()` after it (returns whether the deadline passed and
@@ -12,11 +12,8 @@
 // queued; the handler owns the shared state it touches and does nothing
 // once the deadline has been destroyed (the stream may be gone).
 // `read_some` and `write_all` wrap one read or one whole write in it.
-// `next_accept_backoff` is the accept loop's retry delay after an error
-// (out of file descriptors): exponential, reset by the caller on success.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -108,14 +105,6 @@ net::asio::awaitable<void> write_all(Stream& stream, stream_deadline& deadline, 
   co_await net::asio::async_write(stream, bytes, net::asio::redirect_error(net::asio::use_awaitable, ec));
   // A write that completed as the deadline passed is not a timeout.
   timed_out = deadline.end() && ec;
-}
-
-// The accept loop's next wait after an error: 10 ms, doubled per error in a
-// row, at most 1 s.
-inline std::chrono::milliseconds next_accept_backoff(std::chrono::milliseconds previous) {
-  constexpr std::chrono::milliseconds first{10};
-  constexpr std::chrono::milliseconds most{1000};
-  return previous < first ? first : std::min(previous * 2, most);
 }
 
 }  // namespace radbridge::ingest

@@ -112,11 +112,22 @@ hl7::msh_peek peek_for(const config::interface_settings& iface, std::string_view
   return original;
 }
 
-}  // namespace
+// MSH-9.1^MSH-9.2 as a metric label: what a sender writes there is
+// arbitrary bytes, so anything but 1 to 16 letters, digits or '_' a part is
+// "invalid".
+std::string type_label(const hl7::msh_peek& original) {
+  const auto plain = [](std::string_view text) {
+    return !text.empty() && text.size() <= 16 && std::all_of(text.begin(), text.end(), [](char c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+  };
+  const std::string_view type = original.message_type(), trigger = original.trigger_event();
+  if (!plain(type) || !plain(trigger)) return "invalid";
+  return std::string(type) + "^" + std::string(trigger);
+}
 
-decision decide(const config::interface_settings& iface, std::string frame, ack_stamp& stamp,
-                std::string_view application_name, const client_grant* client) {
-  const hl7::msh_peek original = peek_for(iface, frame);
+decision decide_frame(const config::interface_settings& iface, const hl7::msh_peek& original, std::string& frame,
+                      ack_stamp& stamp, std::string_view application_name, const client_grant* client) {
   if (original.message_type() == "ACK") {
     decision d;
     d.reason = "ack_received";
@@ -206,6 +217,17 @@ decision decide(const config::interface_settings& iface, std::string frame, ack_
   }
   d.ack_code = row.ack_code;
   row.payload = std::move(frame);
+  return d;
+}
+
+}  // namespace
+
+decision decide(const config::interface_settings& iface, std::string frame, ack_stamp& stamp,
+                std::string_view application_name, const client_grant* client) {
+  const hl7::msh_peek original = peek_for(iface, frame);
+  std::string type = type_label(original);
+  decision d = decide_frame(iface, original, frame, stamp, application_name, client);
+  d.type = std::move(type);
   return d;
 }
 

@@ -40,6 +40,7 @@ struct decision {
   std::string ack_code;        // MSA-1 of reply (or of row.ack)
   std::string reason;          // for logs: a code such as "bad_escape" or "unsupported_type"
   std::string control_id;      // MSH-10 as received, for logs (an identifier, not content)
+  std::string type;            // MSH-9.1^MSH-9.2 for metrics: letters, digits and '_' only, else "invalid"
   bool security_event = false; // the refusal is one (reason says which)
 };
 

@@ -139,6 +139,8 @@ group_committer::group group_committer::take(std::size_t n) {
 }
 
 void group_committer::send(lane& l, group g) {
+  g.sent_at = clock::now();
+  stats_.group_rows.observe(static_cast<double>(g.rows.size()));
   try {
     l.pipe->send(g.rows);
   } catch (const store::store_error& e) {
@@ -222,9 +224,11 @@ void group_committer::finish(lane& l, store::pipeline_outcome outcome) {
     // Rejected (a key already stored, a bad row), or stored with the rows
     // returned in another order: store_inbound sorts it out (for the
     // latter it finds every key stored, with this group's own ACKs).
+    stats_.careful_groups.add();
     commit_carefully(std::move(g));
     return;
   }
+  stats_.commit_seconds.observe(std::chrono::duration<double>(clock::now() - g.sent_at).count());
   mark(true);
   verdicts done;
   done.reserve(n);

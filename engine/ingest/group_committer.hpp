@@ -51,6 +51,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "core/config.hpp"
+#include "core/metrics.hpp"
 #include "store/database.hpp"
 #include "store/inbound_pipeline.hpp"
 #include "store/inbound_store.hpp"
@@ -66,6 +68,13 @@ struct commit_result {
   commit_status status = commit_status::failed;
   store::inbound_result stored;  // valid for stored, duplicate, conflict
   store::inbound_message row;    // the row submitted, handed back
+};
+
+// Read from any thread (the admin server's /metrics).
+struct commit_stats {
+  metrics::histogram group_rows{metrics::power_of_two_bounds(config::max_commit_group_limit)};  // per group sent
+  metrics::histogram commit_seconds{metrics::latency_bounds()};  // a group sent → its verdicts (pipeline only)
+  metrics::counter careful_groups;  // groups the pipeline rejected, stored on the careful path
 };
 
 class group_committer {
@@ -91,6 +100,8 @@ class group_committer {
   // with none or several active, or before the connection's third row.
   std::optional<std::chrono::steady_clock::duration> sole_sender_turnaround(std::chrono::steady_clock::time_point now);
 
+  const commit_stats& stats() const noexcept { return stats_; }
+
  private:
   struct pending {
     store::inbound_message row;
@@ -99,6 +110,7 @@ class group_committer {
   struct group {  // rows and completions, in the same order
     std::vector<store::inbound_message> rows;
     std::vector<completion> done;
+    std::chrono::steady_clock::time_point sent_at{};
   };
   struct lane;  // one pipeline connection and the groups in it
   struct sender_times {
@@ -138,6 +150,7 @@ class group_committer {
   std::size_t rows_in_flight_ = 0;
   std::unordered_map<std::uint64_t, sender_times> senders_;  // the active ones
   bool up_ = true;
+  commit_stats stats_;
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point next_attempt_{};
   std::vector<std::unique_ptr<lane>> lanes_;

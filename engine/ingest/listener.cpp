@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "ingest/deadline.hpp"
 #include "mllp/framer.hpp"
+#include "net/accept_backoff.hpp"
 
 namespace radbridge::ingest {
 
@@ -23,6 +24,7 @@ struct listener::session {
   bool cancelled = false;            // by stop: end without another read or write
   bool abandoned = false;            // an ACK write timed out: no TLS close either
   bool close_without_ack = false;    // the database is down or the commit in doubt
+  std::string frame_type;            // decision::type of the frame in hand, for the metrics
   std::function<void()> cancel;      // aborts the pending read or write
   std::optional<client_grant> client;  // TLS: what its certificate may send as
 };
@@ -112,7 +114,7 @@ asio::awaitable<void> listener::accept_loop() {
       // Out of file descriptors (EMFILE, ENFILE) or memory: the pending
       // connection stays queued, so retrying at once would spin. Wait.
       ++stats_.accept_errors;
-      backoff = next_accept_backoff(backoff);
+      backoff = net::next_accept_backoff(backoff);
       log::warn("accept_failed", {{"interface", iface_.name}, {"error", ec.message()}, {"retry_ms", backoff.count()}});
       accept_retry_.expires_after(backoff);
       co_await accept_retry_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -124,6 +126,7 @@ asio::awaitable<void> listener::accept_loop() {
     s->id = next_session_id++;
     sessions_.push_back(s);
     ++stats_.connections;
+    ++stats_.open_connections;
     asio::co_spawn(io_, run_session(std::move(socket), s), asio::detached);
   }
 }
@@ -196,6 +199,7 @@ asio::awaitable<void> listener::run_session(tcp::socket socket, std::shared_ptr<
     log::error("connection_failed", {{"interface", iface_.name}, {"connection", s->id}, {"error", e.what()}});
   }
   sessions_.remove(s);
+  --stats_.open_connections;
   if (--per_peer_[s->address] == 0) per_peer_.erase(s->address);
   if (stopping_ && sessions_.empty()) drain_.cancel();
   log::info("connection_closed", {{"interface", iface_.name}, {"connection", s->id}});
@@ -253,7 +257,9 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
       }
       ++stats_.frames;
       s->busy = true;
+      const auto frame_read = clock::now();
       const std::string reply = co_await handle_frame(std::move(*event).payload(), *s);
+      stats_.messages.at({s->frame_type, reply.empty() ? "none" : std::string(hl7::ack_code_of(reply))}).add();
       // Stopped while the frame was being stored: no ACK. The message may be
       // stored; the sender's resend is resolved by the dedupe key.
       if (s->cancelled || s->close_without_ack) co_return;
@@ -272,6 +278,7 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
           log::info("write_failed", {{"interface", iface_.name}, {"connection", s->id}, {"error", ec.message()}});
           co_return;
         }
+        stats_.ack_seconds.observe(std::chrono::duration<double>(clock::now() - frame_read).count());
       }
       s->busy = false;
       idle_since = clock::now();
@@ -288,6 +295,7 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
 asio::awaitable<std::string> listener::handle_frame(std::string payload, session& s) {
   const std::size_t bytes = payload.size();
   decision d = decide(iface_, std::move(payload), stamp_, application_name_, s.client ? &*s.client : nullptr);
+  s.frame_type = std::move(d.type);
   if (d.security_event) log_security_event({d.reason, iface_.name, s.id, s.peer, s.client->subject, "", d.control_id});
   if (d.what == action::reply) {
     ++stats_.rejected;

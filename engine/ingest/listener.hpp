@@ -35,6 +35,7 @@
 #include <string>
 
 #include "core/config.hpp"
+#include "core/metrics.hpp"
 #include "ingest/frame_handler.hpp"
 #include "ingest/group_committer.hpp"
 #include "net/asio.hpp"
@@ -57,6 +58,12 @@ struct listener_stats {
   std::atomic<std::uint64_t> cancelled_at_stop{0};  // still busy when the drain timeout passed
   std::atomic<std::uint64_t> oversize_frames{0};
   std::atomic<std::uint64_t> tls_failures{0};
+  std::atomic<std::int64_t> open_connections{0};
+  // Frames by MSH-9 (type^event, letters, digits and '_' only, "invalid"
+  // otherwise) and the ACK code sent ("none": no ACK).
+  metrics::labelled<metrics::counter> messages;
+  // From a frame's last byte read to its ACK written (frames answered with one).
+  metrics::histogram ack_seconds{metrics::latency_bounds()};
 };
 
 class listener {
@@ -66,6 +73,7 @@ class listener {
            std::string application_name, net::asio::ssl::context* tls);
 
   net::tcp::endpoint local_endpoint() const;
+  const std::string& name() const noexcept { return iface_.name; }
   void start();
   // Stops accepting and closes idle connections at once; a connection in the
   // middle of a frame may finish it (and get its ACK) for `drain_timeout`,

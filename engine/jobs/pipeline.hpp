@@ -52,6 +52,7 @@ class pipeline {
   void stop();
 
   const route::mapping_set& mappings() const noexcept { return mappings_; }
+  const infer::model_registry& registry() const noexcept { return registry_; }
 
  private:
   std::string conninfo_;

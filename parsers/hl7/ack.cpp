@@ -160,4 +160,14 @@ std::optional<std::string> build_ack(const msh_peek& original, const ack_request
   return b.encode();
 }
 
+std::string_view ack_code_of(std::string_view ack) noexcept {
+  if (ack.size() < 4 || !ack.starts_with("MSH")) return {};
+  const char separator = ack[3];
+  const char start[] = {'\r', 'M', 'S', 'A', separator};
+  const std::size_t at = ack.find(std::string_view(start, sizeof start));
+  if (at == std::string_view::npos) return {};
+  const std::string_view rest = ack.substr(at + sizeof start);
+  return rest.substr(0, std::min(rest.find(separator), rest.find('\r')));
+}
+
 }  // namespace radbridge::hl7

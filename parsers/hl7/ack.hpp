@@ -84,4 +84,9 @@ std::optional<std::string> build_ack(const msh_peek& original, const ack_request
 // "AA", "CE", ... for a mode, kind and code.
 std::string_view ack_code_text(ack_mode mode, ack_kind kind, ack_code code) noexcept;
 
+// MSA-1 of an ACK (the bytes between the MSA segment's first two field
+// separators, the separator being MSH-1); empty without an MSA segment.
+// A quick look for counting what was sent, not a parse.
+std::string_view ack_code_of(std::string_view ack) noexcept;
+
 }  // namespace radbridge::hl7

@@ -124,6 +124,7 @@ int main() {
     const std::uint16_t port = test::free_tcp_port();
     test::write_file(work.path() / "radbridge.json",
           R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:)" + std::to_string(port) + R"("}],
+ "admin": {"listen": "127.0.0.1:0"},
  "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
               R"(", "pacs": {"dicomweb": ")" + orthanc.dicomweb_url() + R"("}}})");
     const fs::path log = work.path() / "engine.log";

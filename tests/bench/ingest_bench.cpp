@@ -422,7 +422,8 @@ class bench_run {
       std::ofstream out(config);
       out << "{\n";
       if (busy_poll_us >= 0) out << "  \"busy_poll_us\": " << busy_poll_us << ",\n";
-      out << R"(  "interfaces": [
+      out << R"(  "admin": {"listen": "127.0.0.1:0"},
+  "interfaces": [
     {
       "name": "bench",
       "listen": "127.0.0.1:0",

@@ -62,6 +62,7 @@ percentiles run_mode(const test::postgres_server& pg, const std::string& databas
   const std::uint16_t port = test::free_tcp_port();
   test::write_file(dir.path() / "radbridge.json",
         R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:)" + std::to_string(port) + R"("}],
+ "admin": {"listen": "127.0.0.1:0"},
  "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
             R"(", "pacs": {"folder": ")" + (dir.path() / "no-such-folder").string() + R"("},
               "listen": )" + (listen ? "true" : "false") + R"(, "poll_ms": )" + std::to_string(poll_ms) + "}}");

@@ -84,7 +84,7 @@ TEST_CASE("crash: kill -9 during a 10,000-message replay; every AA is stored exa
   {
     std::ofstream config(dir / "radbridge.json");
     config << R"({"interfaces": [{"name": "crash", "listen": "127.0.0.1:)" << port
-           << R"(", "message_types": ["ORM^O01"]}]})";
+           << R"(", "message_types": ["ORM^O01"]}], "admin": {"listen": "127.0.0.1:0"}})";
   }
   const std::vector<std::string> serve = {binary, "serve", "--config", (dir / "radbridge.json").string(), "--db",
                                           pg.conninfo()};

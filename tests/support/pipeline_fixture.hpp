@@ -119,6 +119,7 @@ struct engine {
   test::temp_folder dir{"radbridge-pipeline"};
   test::postgres_server pg;
   std::uint16_t port = test::free_tcp_port();
+  std::uint16_t admin_port = test::free_tcp_port();  // the admin server's: /metrics, /readyz
   std::optional<test::child_process> process;
 
   // Mappings: the shipped stroke route (SR also to a folder), the trauma route
@@ -149,6 +150,7 @@ struct engine {
     test::write_file(dir.path() / "radbridge.json",
           R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:)" + std::to_string(port) +
               R"(", "message_types": ["*"]}],
+ "admin": {"listen": "127.0.0.1:)" + std::to_string(admin_port) + R"("},
  "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
               R"(", "pacs": {"dicomweb": ")" + dicomweb + R"("}, "poll_ms": 600000, )" + job_settings + R"(,
               "delivery": {"attempts": 1000, "first_backoff_ms": 100, "max_backoff_ms": 400, "timeout_ms": 3000}}})");

@@ -137,7 +137,7 @@ TEST_CASE("serve warns at start about readable secret files and plain text off t
     {"name": "pacs", "type": "dicomweb", "address": "https://pacs.example.org/dicom-web", "auth": {"scheme": "basic", "user": "rb", "password_file": "pacs.pw"}},
     {"name": "outbox", "type": "folder", "address": ")" + (d / "outbox").string() + R"("}
   ]})");
-  test::write_file(d / "radbridge.json", R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:0"}],
+  test::write_file(d / "radbridge.json", R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:0"}], "admin": {"listen": "127.0.0.1:0"},
  "pipeline": {"mappings": ["mappings"], "registry": ")" + (test::source_dir() / "models/registry.json").string() +
                                              R"(", "pacs": {"dicomweb": "http://pacs.example.org/dicom-web", "token_file": "pacs.token"}}})");
 

@@ -45,6 +45,9 @@ TEST_CASE("config: the shipped sample loads with the documented values") {
   CHECK(s.drain_timeout.count() == 10000);
   CHECK(s.busy_poll.count() == 500);
   CHECK_FALSE(ris.tls.has_value());
+  CHECK(s.admin.host == "127.0.0.1");
+  CHECK(s.admin.port == 8410);
+  CHECK_FALSE(s.admin.tls.has_value());
 }
 
 TEST_CASE("config: defaults, TLS paths relative to the file, and every key") {
@@ -153,6 +156,22 @@ TEST_CASE("config: busy_poll_us from 0 (off) to 1000") {
         "radbridge.json:1:18: expected a whole number from 0 to 1000");
   CHECK(problems(R"({"busy_poll_us": -1, "interfaces": [{"name": "a", "listen": "h:1"}]})") ==
         "radbridge.json:1:18: expected a whole number from 0 to 1000");
+}
+
+TEST_CASE("config: the admin server's address and TLS, checked like an interface's") {
+  const auto s = config::parse_config(R"({"interfaces": [{"name": "a", "listen": "h:1"}],
+    "admin": {"listen": "0.0.0.0:9410", "tls": {"cert": "admin.pem", "key": "admin.key"}}})",
+                                      "radbridge.json", "/etc/radbridge");
+  CHECK(s.admin.host == "0.0.0.0");
+  CHECK(s.admin.port == 9410);
+  REQUIRE(s.admin.tls.has_value());
+  CHECK(s.admin.tls->cert_file == "/etc/radbridge/admin.pem");
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1"}], "admin": {"listen": "8410"}})") ==
+        "radbridge.json:1:70: expected HOST:PORT, e.g. \"127.0.0.1:2575\", not \"8410\"");
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1"}], "admin": {"port": 1}})") ==
+        "radbridge.json:1:60: unknown key \"port\" in \"admin\"");
+  CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1"}], "admin": {"tls": {"cert": "c.pem"}}})") ==
+        "radbridge.json:1:67: tls needs \"cert\" and \"key\"");
 }
 
 TEST_CASE("config: TLS client allow-lists and a CRL file") {

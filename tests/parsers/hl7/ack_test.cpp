@@ -546,3 +546,14 @@ TEST_CASE("hl7 ack: every ACK built parses with message::parse") {
     }
   }
 }
+
+TEST_CASE("hl7 ack: ack_code_of reads MSA-1 with the ACK's own field separator") {
+  CHECK(hl7::ack_code_of(build(orm, request(hl7::ack_code::accept))) == "AA");
+  CHECK(hl7::ack_code_of(build(with_ack_types("AL", "ER"), request(hl7::ack_code::reject))) == "CR");
+  CHECK(hl7::ack_code_of("MSH!@#$%!RB!RAD\rMSA!AE!C1!text\r") == "AE");
+  CHECK(hl7::ack_code_of("MSH|^~\\&|RB\rMSA|AA\r") == "AA");  // MSA-1 ends at the segment's end
+  CHECK(hl7::ack_code_of("MSH|^~\\&|RB\rMSAX|AA|C1\r") == "");  // not an MSA segment
+  CHECK(hl7::ack_code_of("MSH|^~\\&|RB\r") == "");
+  CHECK(hl7::ack_code_of("MS") == "");
+  CHECK(hl7::ack_code_of("PID|MSA|AA\r") == "");
+}
