@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/sha256.hpp"
+#include "deliver/delivery_metrics.hpp"
 #include "ingest/ingest_metrics.hpp"
 
 namespace radbridge::cli {
@@ -34,7 +35,10 @@ admin::admin_sources admin_sources_for(const std::vector<std::unique_ptr<ingest:
   s.version = RADBRIDGE_VERSION;
   std::vector<const ingest::listener*> views;
   for (const auto& l : listeners) views.push_back(l.get());
-  s.stage_metrics = [views, committer](metrics::exposition& out) { ingest::write_metrics(out, views, committer); };
+  s.stage_metrics = [views, committer, pipeline](metrics::exposition& out) {
+    ingest::write_metrics(out, views, committer);
+    if (pipeline != nullptr) deliver::write_metrics(out, pipeline->delivery_stats());
+  };
   if (pipeline == nullptr) return s;
   if (runs_jobs) {
     for (const infer::model_spec& spec : pipeline->registry().models) s.models.push_back(check_model(spec));

@@ -12,21 +12,22 @@
 //   ("gave up after N attempts: ...") and the lane moves on.
 // A claim whose lease ran out before its outcome was recorded (another
 // sender took the row over) is logged `lease_lost` and its outcome dropped.
-// Returns false when the head was not due (or the lane is empty). Store
-// errors propagate. Logs carry the row id, destination, output and identity.
+// Every attempt counts in `stats`. Returns false when the head was not due
+// (or the lane is empty). Store errors propagate. Logs carry the row id, destination, output and identity.
 #pragma once
 
 #include <random>
 #include <string>
 
 #include "core/config.hpp"
+#include "deliver/delivery_metrics.hpp"
 #include "deliver/sender.hpp"
 #include "store/database.hpp"
 
 namespace radbridge::deliver {
 
 bool lane_step(store::database& db, const std::string& destination, sender& to,
-               const config::delivery_settings& settings, std::mt19937_64& random);
+               const config::delivery_settings& settings, std::mt19937_64& random, delivery_stats& stats);
 
 // The delay before attempt `attempts + 1`, before jitter.
 std::chrono::milliseconds backoff(const config::delivery_settings& settings, int attempts);

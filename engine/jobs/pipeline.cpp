@@ -47,7 +47,7 @@ void pipeline::start() {
     loops_.add(
         "lane", lane_topic(destination),
         [this, s, destination, random](store::database& db) mutable {
-          return deliver::lane_step(db, destination, *s, settings_.delivery, random);
+          return deliver::lane_step(db, destination, *s, settings_.delivery, random, delivery_stats_);
         },
         [destination](store::database& db) { return store::next_lane_due(db, destination); });
   }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "deliver/delivery_metrics.hpp"
 #include "deliver/sender.hpp"
 #include "infer/model_registry.hpp"
 #include "jobs/work_loops.hpp"
@@ -53,6 +54,7 @@ class pipeline {
 
   const route::mapping_set& mappings() const noexcept { return mappings_; }
   const infer::model_registry& registry() const noexcept { return registry_; }
+  const deliver::delivery_stats& delivery_stats() const noexcept { return delivery_stats_; }
 
  private:
   std::string conninfo_;
@@ -63,6 +65,7 @@ class pipeline {
   route::mapping_set mappings_;
   std::vector<std::pair<std::string, std::unique_ptr<deliver::sender>>> lanes_;
   std::unique_ptr<worker_supervisor> supervisor_;
+  deliver::delivery_stats delivery_stats_;  // before loops_: the lanes count into it
   work_loops loops_;  // last: its threads use the lanes and the mappings
 };
 

@@ -30,6 +30,7 @@
 
 #include "integration/patient_data.hpp"
 #include "json/json_document.hpp"
+#include "net/http_client.hpp"
 #include "support.hpp"
 #include "support/delivery_peers.hpp"
 #include "support/orthanc_server.hpp"
@@ -47,6 +48,22 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
+
+// The engine's /metrics, after promtool accepted it.
+std::string scrape_metrics(const engine& e) {
+  radbridge::net::http_client admin(radbridge::net::parse_http_url("http://127.0.0.1:" + std::to_string(e.admin_port)), {});
+  radbridge::net::http_request r;
+  r.target = "/metrics";
+  const radbridge::net::http_response got = admin.send(r, 1 << 20);
+  REQUIRE(got.head.status == 200);
+  const test::captured check = test::run_captured({"/usr/bin/promtool", "check", "metrics"}, {}, got.body, 30s);
+  CHECK_MESSAGE(check.status == 0, check.out, check.err, got.body);
+  return got.body;
+}
+
+bool has_sample(const std::string& scrape, const std::string& line) {
+  return scrape.find("\n" + line + "\n") != std::string::npos;
+}
 
 // A "PACS" that accepts connections and never answers: a job fetching from it stays running.
 struct silent_server {
@@ -313,6 +330,15 @@ TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE
   REQUIRE(wait_for(e.pg, "SELECT count(*) FROM outbound_messages WHERE destination = 'ehr_acuity' AND status = 'dead'", adts) == adts);
   CHECK(e.pg.psql("SELECT position('MSA|AE|' in convert_from(response, 'UTF8')) > 0 FROM outbound_messages "
                   "WHERE destination = 'ehr_acuity' ORDER BY id LIMIT 1") == "t");
+  // What an operator's Prometheus sees of it.
+  const std::string metrics = scrape_metrics(e);
+  for (const std::string& line : std::vector<std::string>{
+           R"(radbridge_delivery_attempts_total{destination="ris",output="oru",outcome="sent"} 3)",
+        R"(radbridge_delivery_attempts_total{destination="ehr_acuity",output="adt",outcome="rejected"} )" + adts,
+        R"(radbridge_dead_letters{destination="ehr_acuity"} )" + adts, R"(radbridge_outbound_pending{destination="ris"} 0)",
+        R"(radbridge_messages_received_total{interface="ris",type="ORM^O01",ack="AA"} 3)"}) {
+    CHECK_MESSAGE(has_sample(metrics, line), line, "\n", metrics);
+  }
   // The EHR is fixed (now it accepts): requeue, and they are delivered.
   const std::uint16_t ehr_port = ehr->port();
   ehr.reset();
@@ -674,11 +700,13 @@ TEST_CASE("pipeline: two engines on one database share 20 studies; one killed wi
   a.configure(ris.address(), ehr.address(), fhir.base_url(), orthanc.dicomweb_url(),
               R"("job_attempts": 5, "job_lease_ms": 3000)", R"({"settle_ms": 200})");
   a.start();
-  // Engine B: the same configuration on the same database, listening on its own port.
+  // Engine B: the same configuration on the same database, listening on its own ports.
   const std::uint16_t port_b = test::free_tcp_port();
   test::write_file(a.dir.path() / "radbridge-b.json",
-        test::replace_all(test::read_file(a.dir.path() / "radbridge.json"), "127.0.0.1:" + std::to_string(a.port),
-                    "127.0.0.1:" + std::to_string(port_b)));
+        test::replace_all(test::replace_all(test::read_file(a.dir.path() / "radbridge.json"),
+                                            "127.0.0.1:" + std::to_string(a.port), "127.0.0.1:" + std::to_string(port_b)),
+                          "127.0.0.1:" + std::to_string(a.admin_port),
+                          "127.0.0.1:" + std::to_string(test::free_tcp_port())));
   test::spawn_options options;
   options.out = test::stdio_target::append_to(a.dir.path() / "engine-b.log");
   options.err = test::stdio_target::append_to(a.dir.path() / "engine-b.log");

@@ -90,6 +90,7 @@ TEST_CASE("lane: backoff doubles from the first delay up to the cap") {
 
 TEST_CASE("lane: an unreachable receiver is retried with jitter, then the message goes to the dead letter") {
   lane_db q({"RB1", "RB2"});
+  deliver::delivery_stats stats;
   config::delivery_settings s;
   s.attempts = 3;
   s.first_backoff = 2000ms;
@@ -98,48 +99,55 @@ TEST_CASE("lane: an unreachable receiver is retried with jitter, then the messag
   const std::uint16_t closed = test::free_tcp_port();
   auto sender = deliver::make_sender(mllp_to(closed), s.timeout);
   std::mt19937_64 random(7);
-  CHECK(deliver::lane_step(q.db, "ris", *sender, s, random));
+  CHECK(deliver::lane_step(q.db, "ris", *sender, s, random, stats));
   CHECK(q.row("RB1", "status || ':' || attempts") == "pending:1");
   // Due again in 50-100 % of the 2 s backoff.
   const double wait = std::stod(q.row("RB1", "extract(epoch FROM next_attempt_at - now())"));
   CHECK(wait > 0.9);
   CHECK(wait <= 2.0);
-  CHECK_FALSE(deliver::lane_step(q.db, "ris", *sender, s, random));  // not due: the lane waits, RB2 too
+  CHECK_FALSE(deliver::lane_step(q.db, "ris", *sender, s, random, stats));  // not due: the lane waits, RB2 too
   CHECK(q.row("RB2", "attempts") == "0");
   for (int i = 0; i < 2; ++i) {
     q.pg.psql("UPDATE outbound_messages SET next_attempt_at = now() WHERE identity = 'RB1'");
-    CHECK(deliver::lane_step(q.db, "ris", *sender, s, random));
+    CHECK(deliver::lane_step(q.db, "ris", *sender, s, random, stats));
   }
   CHECK(q.row("RB1", "status || ':' || attempts") == "dead:3");
   CHECK(q.row("RB1", "last_error").starts_with("gave up after 3 attempts: "));
+  CHECK(stats.attempts.at({"ris", "oru", "retry"}).value() == 2);
+  CHECK(stats.attempts.at({"ris", "oru", "gave_up"}).value() == 1);
+  CHECK(stats.attempt_seconds.at({"ris"}).read().cumulative.back() == 3);
   CHECK(q.row("RB1", "last_error").find("127.0.0.1:" + std::to_string(closed)) != std::string::npos);
 
   SUBCASE("the next message is older than max_age: one failed attempt is its last") {
     s.attempts = 100;
     s.max_age = 3600000ms;
     q.pg.psql("UPDATE outbound_messages SET created_at = now() - interval '2 hours' WHERE identity = 'RB2'");
-    CHECK(deliver::lane_step(q.db, "ris", *sender, s, random));
+    CHECK(deliver::lane_step(q.db, "ris", *sender, s, random, stats));
     CHECK(q.row("RB2", "status || ':' || attempts") == "dead:1");
     CHECK(q.row("RB2", "last_error").starts_with("gave up after 1 attempt (too old): "));
   }
   SUBCASE("a receiver that comes up gets the next one, and AE sends it to the dead letter at once") {
     test::deliver::hl7_receiver ehr(closed, "AE");
-    CHECK(deliver::lane_step(q.db, "ris", *sender, s, random));
+    CHECK(deliver::lane_step(q.db, "ris", *sender, s, random, stats));
     CHECK(q.row("RB2", "status || ':' || attempts") == "dead:1");
     CHECK(q.row("RB2", "position('MSA|AE|RB2' in convert_from(response, 'UTF8')) > 0") == "t");
     REQUIRE(ehr.records().size() == 1);
     CHECK(ehr.records()[0].control_id == "RB2");
-    CHECK_FALSE(deliver::lane_step(q.db, "ris", *sender, s, random));  // the lane is empty
+    CHECK(stats.attempts.at({"ris", "oru", "rejected"}).value() == 1);
+    CHECK_FALSE(deliver::lane_step(q.db, "ris", *sender, s, random, stats));  // the lane is empty
   }
 }
 
 TEST_CASE("lane: an accepting receiver: sent, with its ACK kept") {
   lane_db q({"RB7"});
+  deliver::delivery_stats stats;
   test::deliver::hl7_receiver ris;
   config::delivery_settings s;
   auto sender = deliver::make_sender(mllp_to(ris.port()), 5000ms);
   std::mt19937_64 random(1);
-  CHECK(deliver::lane_step(q.db, "ris", *sender, s, random));
+  CHECK(deliver::lane_step(q.db, "ris", *sender, s, random, stats));
   CHECK(q.row("RB7", "status || ':' || attempts || ':' || (sent_at IS NOT NULL)::text") == "sent:1:true");
   CHECK(q.row("RB7", "position('MSA|AA|RB7' in convert_from(response, 'UTF8')) > 0") == "t");
+  CHECK(stats.attempts.at({"ris", "oru", "sent"}).value() == 1);
+  CHECK(stats.attempt_seconds.at({"ris"}).read().cumulative.back() == 1);
 }
