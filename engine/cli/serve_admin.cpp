@@ -37,7 +37,9 @@ admin::admin_sources admin_sources_for(const std::vector<std::unique_ptr<ingest:
   for (const auto& l : listeners) views.push_back(l.get());
   s.stage_metrics = [views, committer, pipeline](metrics::exposition& out) {
     ingest::write_metrics(out, views, committer);
-    if (pipeline != nullptr) deliver::write_metrics(out, pipeline->delivery_stats());
+    if (pipeline == nullptr) return;
+    deliver::write_metrics(out, pipeline->delivery_stats());
+    jobs::write_metrics(out, pipeline->job_stats());
   };
   if (pipeline == nullptr) return s;
   if (runs_jobs) {

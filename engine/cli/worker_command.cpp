@@ -81,7 +81,11 @@ int run_jobs(std::span<const std::string_view> args, std::ostream& out, std::ost
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   try {
-    jobs::job_worker worker(conninfo, *settings.pipeline, RADBRIDGE_VERSION, jobs::lease_owner_of(getpid()));
+    // serve reads our job events from fd 3 (jobs/job_events.hpp); run by hand, they go nowhere.
+    const char* events_fd = std::getenv("RADBRIDGE_EVENTS_FD");
+    const int events = supervised && events_fd != nullptr && std::string_view(events_fd) == "3" ? 3 : -1;
+    jobs::job_worker worker(conninfo, *settings.pipeline, RADBRIDGE_VERSION, jobs::lease_owner_of(getpid()),
+                            jobs::event_sink(events));
     worker.start();
     int signal = 0;
     sigwait(&stop_signals, &signal);

@@ -13,6 +13,9 @@ struct delivery_stats {
   // attempt or max_age), lease_lost (another worker had taken the row over).
   metrics::labelled<metrics::counter> attempts;
   metrics::labelled<metrics::histogram> attempt_seconds{metrics::latency_bounds()};  // destination: one send
+  // destination, output: from the triggering message's arrival to this
+  // output's delivery (its ACK, 2xx or file written), retries included.
+  metrics::labelled<metrics::histogram> time_to_notification{metrics::latency_bounds()};
 };
 
 void write_metrics(metrics::exposition& out, const delivery_stats& stats);

@@ -25,8 +25,8 @@ bool lane_step(store::database& db, const std::string& destination, sender& to,
                            head->revision};
   const auto started = std::chrono::steady_clock::now();
   const attempt_outcome outcome = to.send(item);
-  stats.attempt_seconds.at({destination}).observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  stats.attempt_seconds.at({destination}).observe(took);
   const int attempts = head->attempts + 1;
   const std::string_view output = work::to_string(head->output);
   const auto count = [&](const char* result) { stats.attempts.at({destination, std::string(output), result}).add(); };
@@ -48,6 +48,7 @@ bool lane_step(store::database& db, const std::string& destination, sender& to,
     case attempt_result::sent:
       if (!store::mark_sent(db, head->held, outcome.response)) return lost();
       count("sent");
+      stats.time_to_notification.at({destination, std::string(output)}).observe(head->trigger_age_seconds + took);
       log::info("delivered", {{"outbound_id", head->held.id}, {"destination", destination}, {"output", output},
                               {"identity", head->identity}, {"attempts", attempts}});
       return true;

@@ -31,6 +31,18 @@ const route::route* find_route(const route::mapping_set& m, const std::string& n
   return nullptr;
 }
 
+// An outcome as the job events (and /metrics) name it.
+std::string_view outcome_name(job_outcome::kind k) {
+  switch (k) {
+    case job_outcome::kind::done: return "done";
+    case job_outcome::kind::duplicate: return "duplicate";
+    case job_outcome::kind::wait: return "waiting";
+    case job_outcome::kind::retry: return "retry";
+    case job_outcome::kind::fail: return "failed";
+  }
+  return "failed";
+}
+
 std::string timings_json(const infer::inference_result& r) {
   json::writer w;
   w.begin_object();
@@ -137,13 +149,14 @@ job_outcome wait_for_pacs(const store::claimed_job& job, const fetch::fetch_erro
 
 job_runner::job_runner(const route::mapping_set& mappings, const infer::model_registry& registry,
                        const study_source& studies, const config::pipeline_settings& settings,
-                       std::string engine_version, std::string owner)
+                       std::string engine_version, std::string owner, event_sink events)
     : mappings_(mappings),
       registry_(registry),
       studies_(studies),
       settings_(settings),
       engine_version_(std::move(engine_version)),
-      owner_(std::move(owner)) {}
+      owner_(std::move(owner)),
+      events_(events) {}
 
 const infer::model_runner& job_runner::runner_for(const std::string& model_id) {
   std::lock_guard lock(runners_mutex_);
@@ -176,8 +189,9 @@ job_outcome job_runner::retry_or_fail(const store::claimed_job& job, std::string
 }
 
 bool job_runner::run_one(store::database& db, lease_keeper& keeper) {
-  for (const std::int64_t id : store::fail_exhausted(db, static_cast<int>(settings_.job_attempts))) {
-    log::warn("job_failed", {{"job_id", id}, {"reason", "attempts_exhausted"}});
+  for (const store::exhausted_job& j : store::fail_exhausted(db, static_cast<int>(settings_.job_attempts))) {
+    log::warn("job_failed", {{"job_id", j.id}, {"route", j.route}, {"reason", "attempts_exhausted"}});
+    events_.send(job_event(j.route, "failed", "attempts_exhausted"));
   }
   const std::optional<store::claimed_job> job = store::claim_job(db, settings_.job_lease, owner_);
   if (!job) return false;
@@ -225,6 +239,9 @@ bool job_runner::run_one(store::database& db, lease_keeper& keeper) {
       break;
   }
   if (!kept) log::warn("lease_lost", {{"job_id", held.id}, {"route", job->route}, {"attempt", job->attempts}});
+  events_.send(job_event(job->route, kept ? outcome_name(o.what) : "lease_lost",
+                         kept && (o.what == job_outcome::kind::fail || o.what == job_outcome::kind::retry) ? o.reason
+                                                                                                            : ""));
   return true;
 }
 
@@ -351,6 +368,7 @@ job_outcome job_runner::run_route(store::database& db, const store::claimed_job&
     result.timings_ms.insert(result.timings_ms.begin(), {{"find", fetched.find_ms},
                                                          {"retrieve", fetched.retrieve_ms},
                                                          {"decode", fetched.decode_ms}});
+    for (const infer::step_time& t : result.timings_ms) events_.send(step_event(model, t.step, t.ms));
     in.results.push_back(std::move(result));
   }
   std::string findings = "[";  // every model's findings, as the audit keeps them

@@ -52,6 +52,7 @@
 #include "jobs/lease_keeper.hpp"
 #include "jobs/study_source.hpp"
 #include "route/mapping.hpp"
+#include "jobs/job_events.hpp"
 #include "store/database.hpp"
 #include "store/job_store.hpp"
 
@@ -72,7 +73,8 @@ struct job_outcome {
 class job_runner {
  public:
   job_runner(const route::mapping_set& mappings, const infer::model_registry& registry, const study_source& studies,
-             const config::pipeline_settings& settings, std::string engine_version, std::string owner = {});
+             const config::pipeline_settings& settings, std::string engine_version, std::string owner = {},
+             event_sink events = event_sink(-1));
 
   bool run_one(store::database& db, lease_keeper& keeper);
 
@@ -93,6 +95,7 @@ class job_runner {
   const config::pipeline_settings& settings_;
   std::string engine_version_;
   std::string owner_;  // the lease owner name of this process
+  event_sink events_;
   std::mutex runners_mutex_;
   std::map<std::string, std::unique_ptr<infer::model_runner>> runners_;
 };

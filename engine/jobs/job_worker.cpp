@@ -7,14 +7,14 @@
 namespace radbridge::jobs {
 
 job_worker::job_worker(std::string conninfo, config::pipeline_settings settings, std::string engine_version,
-                       std::string owner)
+                       std::string owner, event_sink events)
     : conninfo_(std::move(conninfo)),
       settings_(std::move(settings)),
       registry_(infer::load_registry(settings_.registry)),
       mappings_(route::load_mappings(settings_.mappings, registry_)),
       studies_(make_study_source(settings_.pacs)),
       runner_(std::make_unique<job_runner>(mappings_, registry_, *studies_, settings_, std::move(engine_version),
-                                           std::move(owner))),
+                                           std::move(owner), events)),
       loops_(conninfo_, settings_.poll) {}
 
 job_worker::~job_worker() { stop(); }

@@ -16,6 +16,7 @@
 
 #include "core/config.hpp"
 #include "infer/model_registry.hpp"
+#include "jobs/job_events.hpp"
 #include "jobs/job_runner.hpp"
 #include "jobs/lease_keeper.hpp"
 #include "jobs/study_source.hpp"
@@ -26,7 +27,9 @@ namespace radbridge::jobs {
 
 class job_worker {
  public:
-  job_worker(std::string conninfo, config::pipeline_settings settings, std::string engine_version, std::string owner);
+  // `events`: where job outcomes and stage timings go (job_events.hpp).
+  job_worker(std::string conninfo, config::pipeline_settings settings, std::string engine_version, std::string owner,
+             event_sink events = event_sink(-1));
   ~job_worker();
   job_worker(const job_worker&) = delete;
   job_worker& operator=(const job_worker&) = delete;

@@ -52,7 +52,9 @@ void pipeline::start() {
         [destination](store::database& db) { return store::next_lane_due(db, destination); });
   }
   if (roles_.jobs) {
-    supervisor_ = std::make_unique<worker_supervisor>(worker_.binary, worker_.config_file, conninfo_);
+    supervisor_ = std::make_unique<worker_supervisor>(
+        worker_.binary, worker_.config_file, conninfo_, std::chrono::seconds(30),
+        [this](std::string_view packet) { apply_event(job_stats_, packet); });
     supervisor_->start();
   }
   log::info("pipeline_started", {{"routes", mappings_.routes.size()},

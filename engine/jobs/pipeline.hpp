@@ -24,6 +24,7 @@
 #include "deliver/delivery_metrics.hpp"
 #include "deliver/sender.hpp"
 #include "infer/model_registry.hpp"
+#include "jobs/job_events.hpp"
 #include "jobs/work_loops.hpp"
 #include "jobs/worker_supervisor.hpp"
 #include "route/mapping.hpp"
@@ -55,6 +56,7 @@ class pipeline {
   const route::mapping_set& mappings() const noexcept { return mappings_; }
   const infer::model_registry& registry() const noexcept { return registry_; }
   const deliver::delivery_stats& delivery_stats() const noexcept { return delivery_stats_; }
+  const jobs::job_stats& job_stats() const noexcept { return job_stats_; }  // from the worker's events
 
  private:
   std::string conninfo_;
@@ -64,8 +66,9 @@ class pipeline {
   infer::model_registry registry_;
   route::mapping_set mappings_;
   std::vector<std::pair<std::string, std::unique_ptr<deliver::sender>>> lanes_;
+  deliver::delivery_stats delivery_stats_;  // the lanes count into it
+  jobs::job_stats job_stats_;               // the supervisor's reader counts into it
   std::unique_ptr<worker_supervisor> supervisor_;
-  deliver::delivery_stats delivery_stats_;  // before loops_: the lanes count into it
   work_loops loops_;  // last: its threads use the lanes and the mappings
 };
 

@@ -12,13 +12,17 @@
 // 10 s while workers keep dying within a minute of starting. `stop` (also
 // the destructor) sends SIGTERM, waits up to `stop_grace` for the job in
 // hand, then SIGKILL. Logs worker_started / worker_exited with pids and
-// exit codes or signals.
+// exit codes or signals. The worker's job events (job_events.hpp) arrive
+// on a socket pair (its fd 3) and are handed to `on_event`, on a reader
+// thread of each worker's.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <thread>
 
@@ -29,8 +33,10 @@ std::string lease_owner_of(pid_t pid);
 
 class worker_supervisor {
  public:
+  using event_handler = std::function<void(std::string_view packet)>;
+
   worker_supervisor(std::string worker_binary, std::string config_file, std::string conninfo,
-                    std::chrono::milliseconds stop_grace = std::chrono::seconds(30));
+                    std::chrono::milliseconds stop_grace = std::chrono::seconds(30), event_handler on_event = {});
   ~worker_supervisor();
   worker_supervisor(const worker_supervisor&) = delete;
   worker_supervisor& operator=(const worker_supervisor&) = delete;
@@ -40,12 +46,13 @@ class worker_supervisor {
 
  private:
   void run();
-  pid_t spawn();
+  pid_t spawn(int events_fd);  // events_fd: the worker's end of the event socket pair
 
   std::string binary_;
   std::string config_file_;
   std::string conninfo_;
   std::chrono::milliseconds stop_grace_;
+  event_handler on_event_;
   std::mutex mutex_;
   std::condition_variable changed_;
   bool stopping_ = false;

@@ -158,19 +158,19 @@ std::size_t release_leases_of(database& db, std::string_view owner) {
   });
 }
 
-std::vector<std::int64_t> fail_exhausted(database& db, int max_attempts) {
+std::vector<exhausted_job> fail_exhausted(database& db, int max_attempts) {
   return guarded(db.handle(), [&](pqxx::connection& c) {
     pqxx::work tx(c);
     const pqxx::result r = tx.exec_params(
         "UPDATE jobs SET status = 'failed', failure = 'attempts_exhausted', finished_at = now(), lease = NULL, "
         "lease_until = NULL, error = 'attempts_exhausted: the lease ran out on attempt ' || attempts || "
         "' of ' || $1 || ' (the worker stopped or crashed)' "
-        "WHERE status = 'running' AND lease_until < now() AND attempts >= $1 RETURNING id",
+        "WHERE status = 'running' AND lease_until < now() AND attempts >= $1 RETURNING id, route",
         max_attempts);
     tx.commit();
-    std::vector<std::int64_t> ids;
-    for (const pqxx::row& row : r) ids.push_back(row[0].as<std::int64_t>());
-    return ids;
+    std::vector<exhausted_job> jobs;
+    for (const pqxx::row& row : r) jobs.push_back({row[0].as<std::int64_t>(), row[1].c_str()});
+    return jobs;
   });
 }
 

@@ -110,8 +110,12 @@ std::optional<std::chrono::milliseconds> next_job_due(database& db);
 
 // Jobs whose lease expired after `max_attempts` attempts (their worker died
 // on each, or never came back) fail as attempts_exhausted instead of being
-// claimed again. Returns their ids.
-std::vector<std::int64_t> fail_exhausted(database& db, int max_attempts);
+// claimed again. Returns them.
+struct exhausted_job {
+  std::int64_t id = 0;
+  std::string route;
+};
+std::vector<exhausted_job> fail_exhausted(database& db, int max_attempts);
 
 // Extends a held lease to `lease_length` from now.
 bool renew_lease(database& db, const lease& held, std::chrono::milliseconds lease_length);

@@ -43,7 +43,9 @@ std::optional<lane_head> claim_lane_head(database& db, std::string_view destinat
         "lease_until = now() + $2 * interval '1 second' FROM head "
         "WHERE o.id = head.id AND o.next_attempt_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now()) "
         "RETURNING o.id, o.lease, o.job_id, o.output, o.identity, o.study_uid, o.payload, o.attempts, "
-        "extract(epoch FROM now() - o.created_at), o.revision",
+        "extract(epoch FROM now() - o.created_at), o.revision, "
+        "coalesce((SELECT extract(epoch FROM now() - i.received_at) FROM jobs j JOIN inbound_messages i "
+        "ON i.id = j.inbound_id WHERE j.id = o.job_id), 0)::float8",
         std::string(destination), static_cast<long>(lease.count()));
     tx.commit();
     if (r.empty()) return std::nullopt;
@@ -56,7 +58,8 @@ std::optional<lane_head> claim_lane_head(database& db, std::string_view destinat
                      pqxx::binarystring(row[6]).str(),
                      work::parse_revision(row[9].c_str()).value_or(work::revision::original),
                      row[7].as<int>(),
-                     row[8].as<double>()};
+                     row[8].as<double>(),
+                     row[10].as<double>()};
   });
 }
 

@@ -36,6 +36,7 @@ struct lane_head {
   work::revision revision = work::revision::original;
   int attempts = 0;            // before this one
   double age_seconds = 0;      // since the row was created
+  double trigger_age_seconds = 0;  // since the message that started its job was received
 };
 
 std::optional<lane_head> claim_lane_head(database& db, std::string_view destination, std::chrono::seconds lease);

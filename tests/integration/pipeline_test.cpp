@@ -65,6 +65,17 @@ bool has_sample(const std::string& scrape, const std::string& line) {
   return scrape.find("\n" + line + "\n") != std::string::npos;
 }
 
+// Scrapes until `line` shows (the worker's job events reach serve a moment
+// after the job's row commits), at most 10 s; returns the last scrape.
+std::string scrape_until(const engine& e, const std::string& line) {
+  std::string metrics = scrape_metrics(e);
+  for (int i = 0; i < 100 && !has_sample(metrics, line); ++i) {
+    std::this_thread::sleep_for(100ms);
+    metrics = scrape_metrics(e);
+  }
+  return metrics;
+}
+
 // A "PACS" that accepts connections and never answers: a job fetching from it stays running.
 struct silent_server {
   int fd = -1;
@@ -331,11 +342,14 @@ TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE
   CHECK(e.pg.psql("SELECT position('MSA|AE|' in convert_from(response, 'UTF8')) > 0 FROM outbound_messages "
                   "WHERE destination = 'ehr_acuity' ORDER BY id LIMIT 1") == "t");
   // What an operator's Prometheus sees of it.
-  const std::string metrics = scrape_metrics(e);
+  const std::string jobs_done = R"(radbridge_jobs_total{route="stroke_ct_head_ich",outcome="done",reason=""} 3)";
+  const std::string metrics = scrape_until(e, jobs_done);
   for (const std::string& line : std::vector<std::string>{
+           jobs_done, R"(radbridge_job_step_seconds_count{model="ich_classifier",step="inference"} 3)",
            R"(radbridge_delivery_attempts_total{destination="ris",output="oru",outcome="sent"} 3)",
         R"(radbridge_delivery_attempts_total{destination="ehr_acuity",output="adt",outcome="rejected"} )" + adts,
         R"(radbridge_dead_letters{destination="ehr_acuity"} )" + adts, R"(radbridge_outbound_pending{destination="ris"} 0)",
+        R"(radbridge_time_to_notification_seconds_count{destination="ris",output="oru"} 3)",
         R"(radbridge_messages_received_total{interface="ris",type="ORM^O01",ack="AA"} 3)"}) {
     CHECK_MESSAGE(has_sample(metrics, line), line, "\n", metrics);
   }

@@ -150,4 +150,7 @@ TEST_CASE("lane: an accepting receiver: sent, with its ACK kept") {
   CHECK(q.row("RB7", "position('MSA|AA|RB7' in convert_from(response, 'UTF8')) > 0") == "t");
   CHECK(stats.attempts.at({"ris", "oru", "sent"}).value() == 1);
   CHECK(stats.attempt_seconds.at({"ris"}).read().cumulative.back() == 1);
+  const auto ttn = stats.time_to_notification.at({"ris", "oru"}).read();
+  CHECK(ttn.cumulative.back() == 1);
+  CHECK(ttn.sum > 0);
 }

@@ -3,7 +3,7 @@
 // standard input, output and error. A listening socket it inherited would
 // keep serve's port bound after serve died (a restart fails with "Address
 // already in use" until the worker is gone) and keep client connections open
-// after the listener closed them.
+// after the listener closed them. Its job events come back over fd 3.
 #include <doctest/doctest.h>
 
 #include <netinet/in.h>
@@ -13,9 +13,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "jobs/worker_supervisor.hpp"
 #include "support.hpp"
@@ -55,4 +57,35 @@ TEST_CASE("worker_supervisor: the worker inherits no descriptor beyond 0, 1 and 
   for (std::string fd; in >> fd;) fds += fd + " ";
   // The shell's own descriptors (0-2, the script it reads at 10) may show; the engine's socket must not.
   CHECK_MESSAGE(fds.find(" 100 ") == std::string::npos, "the worker's descriptors: " << fds);
+}
+
+TEST_CASE("worker_supervisor: the worker's events arrive one packet each, as sent, from fd 3") {
+  const radbridge::test::temp_folder dir("radbridge-supervisor");
+  const fs::path script = dir.path() / "worker.sh";
+  radbridge::test::write_file(script,
+                              "#!/bin/sh\n"
+                              "printf 'job\\tstroke\\tdone\\t' >&3\n"
+                              "printf 'step\\tich_classifier\\tinference\\t12.5' >&3\n"
+                              "printf 'fd=%s' \"$RADBRIDGE_EVENTS_FD\" >&3\n"
+                              "exec sleep 60\n");
+  fs::permissions(script, fs::perms::owner_all);
+  std::mutex mutex;
+  std::vector<std::string> packets;
+  {
+    radbridge::jobs::worker_supervisor supervisor(script.string(), "unused.json", "host=127.0.0.1 port=1 connect_timeout=1",
+                                                  2s, [&](std::string_view packet) {
+                                                    std::lock_guard lock(mutex);
+                                                    packets.emplace_back(packet);
+                                                  });
+    supervisor.start();
+    for (int i = 0; i < 600; ++i) {
+      {
+        std::lock_guard lock(mutex);
+        if (packets.size() >= 3) break;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  std::lock_guard lock(mutex);
+  CHECK(packets == std::vector<std::string>{"job\tstroke\tdone\t", "step\tich_classifier\tinference\t12.5", "fd=3"});
 }

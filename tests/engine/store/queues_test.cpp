@@ -169,8 +169,9 @@ TEST_CASE("store queues: a job whose lease runs out on its last attempt fails as
     CHECK(job->attempts == attempt);
     q.pg.psql("UPDATE jobs SET lease_until = now() - interval '1 second'");  // its worker crashed
   }
-  const std::vector<std::int64_t> failed = store::fail_exhausted(q.db, 3);
-  CHECK(failed.size() == 1);
+  const std::vector<store::exhausted_job> failed = store::fail_exhausted(q.db, 3);
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].route == q.pg.psql("SELECT route FROM jobs"));
   CHECK_FALSE(store::claim_job(q.db, 60s).has_value());
   CHECK(q.pg.psql("SELECT status || ' ' || failure || ' / ' || error FROM jobs") ==
         "failed attempts_exhausted / attempts_exhausted: the lease ran out on attempt 3 of 3 (the worker stopped or "
