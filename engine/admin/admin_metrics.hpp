@@ -8,7 +8,7 @@
 #include <chrono>
 
 #include "admin/admin_server.hpp"
-#include "admin/database_probe.hpp"
+#include "admin/database_thread.hpp"
 #include "core/metrics.hpp"
 
 namespace radbridge::admin {

@@ -5,7 +5,8 @@
 #include <utility>
 
 #include "admin/admin_metrics.hpp"
-#include "admin/database_probe.hpp"
+#include "admin/api.hpp"
+#include "admin/database_thread.hpp"
 #include "admin/http_server.hpp"
 #include "admin/readiness.hpp"
 #include "core/log.hpp"
@@ -18,12 +19,15 @@ namespace asio = net::asio;
 struct admin_server::impl {
   impl(const config::admin_settings& settings, std::string conninfo, asio::ssl::context* tls, admin_sources s)
       : sources(std::move(s)),
-        probe(io, std::move(conninfo)),
+        database(io, std::move(conninfo)),
+        routes(database, sources.tokens, sources.database_timeout),
         server(io, net::tcp::endpoint(asio::ip::make_address(settings.host), settings.port), tls, http_limits{},
-               [this](const request& req) { return answer(req); }) {}
+               [this](const request& req, const std::string& client) { return answer(req, client); },
+               [this](const request_header& header) { return routes.check(header); }) {}
 
-  asio::awaitable<response> answer(const request& req) {
+  asio::awaitable<response> answer(const request& req, const std::string& client) {
     const std::string_view target(req.target().data(), req.target().size());
+    if (target.starts_with("/api/")) co_return co_await routes.answer(req, client);
     const std::string_view path = target.substr(0, target.find('?'));
     if (path != "/healthz" && path != "/readyz" && path != "/metrics") {
       co_return make_response(req, http::status::not_found, "not found\n", "text/plain");
@@ -34,7 +38,7 @@ struct admin_server::impl {
       co_return res;
     }
     if (path == "/healthz") co_return make_response(req, http::status::ok, R"({"status":"alive"})", "application/json");
-    const database_state db = co_await probe.read(sources.database_timeout);
+    const database_state db = co_await database.read_state(sources.database_timeout);
     if (path == "/readyz") {
       const readiness r = check_readiness(db, store::latest_schema_version(), sources.models, sources.destinations);
       co_return make_response(req, r.ready ? http::status::ok : http::status::service_unavailable, r.json,
@@ -49,7 +53,8 @@ struct admin_server::impl {
   const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   admin_sources sources;
   asio::io_context io{1};
-  database_probe probe;
+  database_thread database;
+  api routes;
   http_server server;
   std::optional<std::thread> thread;
 };

@@ -10,10 +10,11 @@
 //                 being down is what the outbound queue is for;
 //   GET /metrics  the Prometheus text format: the stages' metrics
 //                 (`stage_metrics`), the database's backlog, process figures
-//                 and build information.
-// Anything else is 404; another method on these paths 405. Database reads
-// run on a thread of their own, one at a time, each awaited at most
-// `database_timeout`; a check still running answers as a failed one.
+//                 and build information;
+//   /api/v1/...   the JSON API for `tokens` (api.hpp).
+// Anything else is 404; another method on these paths 405. Database work
+// runs on a thread of its own (database_thread.hpp), each call awaited at
+// most `database_timeout`.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/tokens.hpp"
 #include "core/config.hpp"
 #include "core/metrics.hpp"
 #include "net/asio.hpp"
@@ -42,6 +44,7 @@ struct admin_sources {
   std::function<void(metrics::exposition&)> stage_metrics;  // called on the admin thread
   std::vector<model_state> models;        // empty: this engine runs no jobs
   std::vector<std::string> destinations;  // the mappings' destinations, reported by /readyz
+  std::vector<token_entry> tokens;        // who may use the API (none: it answers 401)
   std::chrono::milliseconds database_timeout{std::chrono::seconds(3)};
 };
 

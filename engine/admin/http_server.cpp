@@ -7,6 +7,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <exception>
+#include <limits>
 #include <optional>
 #include <type_traits>
 #include <string>
@@ -49,8 +50,8 @@ response make_response(const request& req, http::status status, std::string body
 }
 
 http_server::http_server(asio::io_context& io, const tcp::endpoint& where, asio::ssl::context* tls,
-                         http_limits limits, handler h)
-    : io_(io), tls_(tls), limits_(limits), handler_(std::move(h)), acceptor_(io) {
+                         http_limits limits, handler h, header_check check)
+    : io_(io), tls_(tls), limits_(limits), handler_(std::move(h)), check_(std::move(check)), acceptor_(io) {
   acceptor_.open(where.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(where);
@@ -95,11 +96,14 @@ asio::awaitable<void> http_server::accept_loop() {
     asio::co_spawn(
         io_,
         [this, c, socket = std::move(socket)]() mutable -> asio::awaitable<void> {
+          error_code ignored;
+          const tcp::endpoint remote = socket.remote_endpoint(ignored);
+          const std::string client = remote.address().to_string();
           beast::tcp_stream tcp_stream(std::move(socket));
           try {
             if (tls_ == nullptr) {
               c->close = [&tcp_stream] { tcp_stream.close(); };
-              if (!stopping_) co_await serve(tcp_stream);
+              if (!stopping_) co_await serve(tcp_stream, client);
             } else {
               beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *tls_);
               c->close = [&stream] { beast::get_lowest_layer(stream).close(); };
@@ -110,7 +114,7 @@ asio::awaitable<void> http_server::accept_loop() {
               if (handshake) {
                 log::warn("admin_tls_handshake_failed", {{"error", handshake.message()}});
               } else if (!stopping_) {
-                co_await serve(stream);
+                co_await serve(stream, client);
               }
             }
           } catch (const std::exception& e) {
@@ -124,7 +128,7 @@ asio::awaitable<void> http_server::accept_loop() {
 }
 
 template <class Stream>
-asio::awaitable<void> http_server::serve(Stream& stream) {
+asio::awaitable<void> http_server::serve(Stream& stream, const std::string& client) {
   beast::tcp_stream& tcp_stream = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer;
   for (;;) {
@@ -139,8 +143,25 @@ asio::awaitable<void> http_server::serve(Stream& stream) {
     tcp_stream.expires_after(limits_.read_timeout);
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    parser.body_limit(limits_.max_body_bytes);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    // The body's cap applies once the header passed the check: a request
+    // refused there is refused for who sent it, whatever its size. (Not
+    // boost::none: Boost 1.74 then takes any Content-Length as over it.)
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && check_) {
+      if (std::optional<response> refused = check_(parser.get())) {
+        refused->keep_alive(false);
+        tcp_stream.expires_after(limits_.write_timeout);
+        co_await http::async_write(stream, *refused, asio::redirect_error(asio::use_awaitable, ec));
+        break;
+      }
+    }
+    if (!ec) {
+      const auto length = parser.content_length();
+      if (length && *length > limits_.max_body_bytes) ec = http::error::body_limit;
+      parser.body_limit(limits_.max_body_bytes);
+    }
+    if (!ec) co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       const std::optional<http::status> status = status_for(ec);
       if (!status) break;
@@ -154,7 +175,7 @@ asio::awaitable<void> http_server::serve(Stream& stream) {
     const request req = parser.release();
     response res;
     try {
-      res = co_await handler_(req);
+      res = co_await handler_(req, client);
     } catch (const std::exception& e) {
       log::error("admin_request_failed", {{"method", std::string(req.method_string())}, {"error", e.what()}});
       res = make_response(req, http::status::internal_server_error, "internal error\n", "text/plain");

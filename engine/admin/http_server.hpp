@@ -7,10 +7,12 @@
 // the first) must be read whole within the read timeout of its first byte,
 // and each response written within the write timeout. The header and the
 // body are capped (431 and 413, then close); malformed HTTP gets 400 and a
-// close; connections past max_connections are closed at once. The handler
-// runs on the server's io_context and must not block: blocking work goes to
-// another thread and is awaited. `stop` stops accepting and cancels every
-// connection; the io_context's run then returns.
+// close; connections past max_connections are closed at once. A request's
+// header is shown to `check` before its body is read: a response from it
+// (401, 403) is sent at once and the connection closed, the body unread.
+// The handler runs on the server's io_context and must not block: blocking
+// work goes to another thread and is awaited. `stop` stops accepting and
+// cancels every connection; the io_context's run then returns.
 #pragma once
 
 #include <chrono>
@@ -18,6 +20,8 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include <boost/beast/http.hpp>
 
@@ -28,7 +32,10 @@ namespace radbridge::admin {
 namespace http = boost::beast::http;
 using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
-using handler = std::function<net::asio::awaitable<response>(const request&)>;
+using request_header = http::request_header<>;
+// The peer's address, for the audit trail.
+using handler = std::function<net::asio::awaitable<response>(const request&, const std::string& client)>;
+using header_check = std::function<std::optional<response>(const request_header&)>;
 
 struct http_limits {
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};  // for the next request to start
@@ -43,7 +50,7 @@ class http_server {
  public:
   // Binds and listens at once (so the port is known); `tls` may be null.
   http_server(net::asio::io_context& io, const net::tcp::endpoint& where, net::asio::ssl::context* tls,
-              http_limits limits, handler h);
+              http_limits limits, handler h, header_check check = {});
   ~http_server();
 
   net::tcp::endpoint local_endpoint() const;
@@ -56,12 +63,13 @@ class http_server {
   net::asio::awaitable<void> accept_loop();
   net::asio::awaitable<void> run(std::shared_ptr<connection> c);
   template <class Stream>
-  net::asio::awaitable<void> serve(Stream& stream);
+  net::asio::awaitable<void> serve(Stream& stream, const std::string& client);
 
   net::asio::io_context& io_;
   net::asio::ssl::context* tls_;
   const http_limits limits_;
   const handler handler_;
+  const header_check check_;
   net::tcp::acceptor acceptor_;
   std::list<std::shared_ptr<connection>> connections_;
   bool stopping_ = false;

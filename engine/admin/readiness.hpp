@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "admin/admin_server.hpp"
-#include "admin/database_probe.hpp"
+#include "admin/database_thread.hpp"
 
 namespace radbridge::admin {
 

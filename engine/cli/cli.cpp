@@ -10,6 +10,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "cli/admin_token_command.hpp"
 #include "cli/check_mappings_command.hpp"
 #include "cli/operate_commands.hpp"
 #include "cli/parse_command.hpp"
@@ -29,8 +30,9 @@ constexpr std::string_view usage_text =
     "  parse [--json | --path EXPR] FILE|- [FILE...]\n"
     "                     parse HL7 v2 messages (and batch files); print a summary,\n"
     "                     the JSON tree, or one value per message\n"
-    "  serve --config FILE [--db CONNINFO | --db-file FILE] [--listen HOST:PORT]\n"
-    "                     run the MLLP listeners; every AA means the message is in PostgreSQL\n"
+    "  serve --config FILE [--db CONNINFO | --db-file FILE] [--listen HOST:PORT] [--admin-listen HOST:PORT]\n"
+    "                     run the MLLP listeners (every AA means the message is in PostgreSQL),\n"
+    "                     the pipeline and the admin server (health, metrics, API)\n"
     "  migrate (--db CONNINFO | --db-file FILE)\n"
     "                     apply the embedded SQL migrations\n"
     "  replay --to HOST:PORT [--tls --ca F --cert F --key F] [--connections N]\n"
@@ -46,6 +48,8 @@ constexpr std::string_view usage_text =
     "                     put dead letters back on their delivery lanes\n"
     "  audit [--db CONNINFO | --db-file FILE] STUDY_KEY\n"
     "                     what happened to a study: jobs, inferences, outbound messages\n"
+    "  admin-token NAME (viewer|operator|phi)\n"
+    "                     make an admin API token and the entry for admin.tokens_file\n"
     "\n"
     "run 'radbridge COMMAND --help' for a command's options.\n";
 
@@ -131,6 +135,7 @@ int run(std::span<const std::string_view> args, std::istream& in, std::ostream& 
   if (command == "check-mappings") return run_check_mappings(rest, out, err);
   if (command == "requeue") return run_requeue(rest, out, err);
   if (command == "audit") return run_audit(rest, out, err);
+  if (command == "admin-token") return run_admin_token(rest, out, err);
   err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;
   return exit_usage;
 }

@@ -179,6 +179,15 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
     err << "radbridge serve: --admin-listen expects HOST:PORT, not '" << *admin_listen_flag << "'\n";
     return exit_usage;
   }
+  std::vector<admin::token_entry> tokens;
+  if (!settings.admin.tokens_file.empty()) {
+    try {
+      tokens = admin::load_tokens(settings.admin.tokens_file);
+    } catch (const admin::token_error& e) {
+      err << "radbridge serve: the admin tokens file has problems:\n" << e.what() << '\n';
+      return exit_failure;
+    }
+  }
   int code = exit_ok;
   const std::optional<std::string> found = database_conninfo_or_say("serve", db_options, settings.database, err, code);
   if (!found) return code;
@@ -240,10 +249,11 @@ int run_serve(std::span<const std::string_view> args, std::ostream& out, std::os
           net::make_server_context(ingest::server_tls_options(*settings.admin.tls)));
     }
     std::unique_ptr<admin::admin_server> admin_server;
+    admin::admin_sources sources =
+        admin_sources_for(listeners, committer ? &*committer : nullptr, pipeline.get(), roles.pipeline.jobs);
+    sources.tokens = std::move(tokens);
     try {
-      admin_server = std::make_unique<admin::admin_server>(
-          settings.admin, conninfo, admin_tls.get(),
-          admin_sources_for(listeners, committer ? &*committer : nullptr, pipeline.get(), roles.pipeline.jobs));
+      admin_server = std::make_unique<admin::admin_server>(settings.admin, conninfo, admin_tls.get(), std::move(sources));
     } catch (const boost::system::system_error& e) {
       err << "radbridge serve: admin server on " << settings.admin.host << ':' << settings.admin.port << ": "
           << e.code().message() << '\n';

@@ -244,6 +244,7 @@ engine_settings parse_config(std::string_view text, std::string_view name, const
          c.members(x, "\"admin\"", {
              {"listen", [&](const json::value& y) { read_listen(c, y, settings.admin.host, settings.admin.port); }},
              {"tls", [&](const json::value& y) { read_tls(c, y, settings.admin.tls.emplace()); }},
+             {"tokens_file", [&](const json::value& y) { c.file(y, settings.admin.tokens_file); }},
          });
        }},
       {"interfaces", [&](const json::value& x) {

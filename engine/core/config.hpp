@@ -142,6 +142,7 @@ struct admin_settings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8410;
   std::optional<tls_settings> tls;
+  std::string tokens_file;  // the API's bearer tokens (admin/tokens.hpp); empty: no API access
 };
 
 struct engine_settings {

@@ -25,8 +25,10 @@ constexpr names<job_status, 7> job_statuses{{{job_status::queued, "queued"},
                                               {job_status::failed, "failed"},
                                               {job_status::cancelled, "cancelled"},
                                               {job_status::duplicate, "duplicate"}}};
-constexpr names<outbound_status, 3> outbound_statuses{
-    {{outbound_status::pending, "pending"}, {outbound_status::sent, "sent"}, {outbound_status::dead, "dead"}}};
+constexpr names<outbound_status, 4> outbound_statuses{{{outbound_status::pending, "pending"},
+                                                      {outbound_status::sent, "sent"},
+                                                      {outbound_status::dead, "dead"},
+                                                      {outbound_status::discarded, "discarded"}}};
 constexpr names<inbound_status, 4> inbound_statuses{{{inbound_status::received, "received"},
                                                     {inbound_status::routed, "routed"},
                                                     {inbound_status::filtered, "filtered"},

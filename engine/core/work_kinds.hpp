@@ -19,7 +19,7 @@ enum class job_status { queued, waiting_for_study, running, done, failed, cancel
 // What an outbound result is to its receiver: the first for its study, a
 // correction of an earlier version, or the withdrawal of what was sent.
 enum class revision { original, correction, withdrawal };
-enum class outbound_status { pending, sent, dead };
+enum class outbound_status { pending, sent, dead, discarded };
 enum class inbound_status { received, routed, filtered, failed };
 
 std::string_view to_string(rollout_mode v) noexcept;

@@ -73,7 +73,7 @@ class raw_client {
 struct running_server {
   explicit running_server(admin::http_limits limits)
       : server(io, radbridge::net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0), nullptr, limits,
-               [](const admin::request& req) -> asio::awaitable<admin::response> {
+               [](const admin::request& req, const std::string&) -> asio::awaitable<admin::response> {
                  co_return admin::make_response(req, admin::http::status::ok,
                                                 "hello " + std::string(req.target()) + "\n", "text/plain");
                }) {

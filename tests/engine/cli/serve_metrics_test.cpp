@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include "core/sha256.hpp"
 #include "net/http_client.hpp"
 #include "support.hpp"
 #include "support/postgres_server.hpp"
@@ -93,4 +94,34 @@ TEST_CASE("serve metrics: promtool accepts the scrape and the ingest figures mov
   CHECK_MESSAGE(sample(after, "radbridge_commit_careful_groups_total") == 1, after);  // the resend's group
   CHECK_MESSAGE(sample(after, R"(radbridge_inbound_messages{state="received"})") == 3, after);
   CHECK_MESSAGE(sample(after, "radbridge_database_up") == 1, after);
+}
+
+TEST_CASE("serve metrics: a broken admin tokens file stops serve before it touches the database, saying where") {
+  test::temp_folder dir("serve-tokens");
+  test::write_file(dir.path() / "tokens.json", R"({"tokens": [{"name": "ana", "role": "admin", "sha256": "00"}]})");
+  test::write_file(dir.path() / "radbridge.json", R"({"interfaces": [{"name": "ris", "listen": "127.0.0.1:0"}],
+ "admin": {"listen": "127.0.0.1:0", "tokens_file": "tokens.json"}})");
+  // Nothing listens on this port: had serve connected first, it would report the database.
+  const test::captured r = test::run_captured(
+      {RADBRIDGE_BINARY, "serve", "--config", (dir.path() / "radbridge.json").string(), "--db",
+       "host=127.0.0.1 port=" + std::to_string(test::free_tcp_port()) + " connect_timeout=2"},
+      {}, "", 60s);
+  CHECK(r.status == 1);
+  const std::string tokens = (dir.path() / "tokens.json").string();
+  CHECK(r.err == "radbridge serve: the admin tokens file has problems:\n" + tokens +
+                     ":1:37: expected \"viewer\" or \"operator\" or \"phi\", not \"admin\"\n" + tokens +
+                     ":1:56: expected the token's SHA-256 as 64 lower-case hex digits\n");
+}
+
+TEST_CASE("serve metrics: admin-token prints a new token and the entry that holds only its hash") {
+  const test::captured r = test::run_captured({RADBRIDGE_BINARY, "admin-token", "night-operator", "operator"}, {}, "", 30s);
+  CHECK(r.status == 0);
+  const std::string prefix = "token: ";
+  REQUIRE_MESSAGE(r.out.starts_with(prefix), r.out);
+  const std::string token = r.out.substr(prefix.size(), 64);
+  CHECK(r.out == prefix + token + "\nadd to the \"tokens\" of admin.tokens_file (the token itself is not kept anywhere):\n"
+                 R"({"name":"night-operator","role":"operator","sha256":")" + radbridge::sha256_hex(token) + "\"}\n");
+  const test::captured bad = test::run_captured({RADBRIDGE_BINARY, "admin-token", "x", "root"}, {}, "", 30s);
+  CHECK(bad.status == 2);
+  CHECK(bad.err == "radbridge admin-token: the role is viewer, operator or phi, not 'root'\n");
 }

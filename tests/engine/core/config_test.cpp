@@ -160,12 +160,13 @@ TEST_CASE("config: busy_poll_us from 0 (off) to 1000") {
 
 TEST_CASE("config: the admin server's address and TLS, checked like an interface's") {
   const auto s = config::parse_config(R"({"interfaces": [{"name": "a", "listen": "h:1"}],
-    "admin": {"listen": "0.0.0.0:9410", "tls": {"cert": "admin.pem", "key": "admin.key"}}})",
+    "admin": {"listen": "0.0.0.0:9410", "tls": {"cert": "admin.pem", "key": "admin.key"}, "tokens_file": "tokens.json"}})",
                                       "radbridge.json", "/etc/radbridge");
   CHECK(s.admin.host == "0.0.0.0");
   CHECK(s.admin.port == 9410);
   REQUIRE(s.admin.tls.has_value());
   CHECK(s.admin.tls->cert_file == "/etc/radbridge/admin.pem");
+  CHECK(s.admin.tokens_file == "/etc/radbridge/tokens.json");
   CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1"}], "admin": {"listen": "8410"}})") ==
         "radbridge.json:1:70: expected HOST:PORT, e.g. \"127.0.0.1:2575\", not \"8410\"");
   CHECK(problems(R"({"interfaces": [{"name": "a", "listen": "h:1"}], "admin": {"port": 1}})") ==
