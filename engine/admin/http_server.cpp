@@ -24,7 +24,7 @@ using boost::system::error_code;
 using net::tcp;
 
 struct http_server::connection {
-  std::function<void()> close;  // ends the connection's pending operation
+  std::function<void()> close = [] {};  // ends the connection's pending operation
 };
 
 namespace {

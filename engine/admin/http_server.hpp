@@ -56,7 +56,6 @@ class http_server {
   net::tcp::endpoint local_endpoint() const;
   void start();
   void stop();
-  std::size_t open_connections() const noexcept { return connections_.size(); }
 
  private:
   struct connection;

@@ -16,6 +16,7 @@
 #include "cli/parse_command.hpp"
 #include "cli/replay_command.hpp"
 #include "cli/serve_command.hpp"
+#include "cli/status_commands.hpp"
 #include "core/log.hpp"
 #include "core/secret_file.hpp"
 
@@ -48,6 +49,10 @@ constexpr std::string_view usage_text =
     "                     put dead letters back on their delivery lanes\n"
     "  audit [--db CONNINFO | --db-file FILE] STUDY_KEY\n"
     "                     what happened to a study: jobs, inferences, outbound messages\n"
+    "  status [--admin HOST:PORT]\n"
+    "                     is the engine ready: database, models, destinations (its /readyz)\n"
+    "  dead-letters [--db CONNINFO | --db-file FILE] [--destination NAME] [--limit N]\n"
+    "                     list dead letters, oldest first\n"
     "  admin-token NAME (viewer|operator|phi)\n"
     "                     make an admin API token and the entry for admin.tokens_file\n"
     "\n"
@@ -136,6 +141,8 @@ int run(std::span<const std::string_view> args, std::istream& in, std::ostream& 
   if (command == "requeue") return run_requeue(rest, out, err);
   if (command == "audit") return run_audit(rest, out, err);
   if (command == "admin-token") return run_admin_token(rest, out, err);
+  if (command == "status") return run_status(rest, out, err);
+  if (command == "dead-letters") return run_dead_letters(rest, out, err);
   err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;
   return exit_usage;
 }

@@ -353,6 +353,10 @@ TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE
         R"(radbridge_messages_received_total{interface="ris",type="ORM^O01",ack="AA"} 3)"}) {
     CHECK_MESSAGE(has_sample(metrics, line), line, "\n", metrics);
   }
+  const auto listed = e.cli({"dead-letters", "--db", e.pg.conninfo(), "--destination", "ehr_acuity"});
+  CHECK(listed.status == 0);
+  CHECK_MESSAGE(listed.out.ends_with(adts + (adts == "1" ? " dead letter\n" : " dead letters\n")), listed.out);
+  CHECK_MESSAGE(listed.out.find(" ehr_acuity adt ") != std::string::npos, listed.out);
   // The EHR is fixed (now it accepts): requeue, and they are delivered.
   const std::uint16_t ehr_port = ehr->port();
   ehr.reset();

@@ -94,6 +94,20 @@ TEST_CASE("serve metrics: promtool accepts the scrape and the ingest figures mov
   CHECK_MESSAGE(sample(after, "radbridge_commit_careful_groups_total") == 1, after);  // the resend's group
   CHECK_MESSAGE(sample(after, R"(radbridge_inbound_messages{state="received"})") == 3, after);
   CHECK_MESSAGE(sample(after, "radbridge_database_up") == 1, after);
+
+  // What `radbridge status` makes of the same admin server.
+  const test::captured status = test::run_captured(
+      {RADBRIDGE_BINARY, "status", "--admin", "127.0.0.1:" + std::to_string(admin_port)}, {}, "", 60s);
+  CHECK_MESSAGE(status.status == 0, status.err);
+  CHECK(status.out == "engine at 127.0.0.1:" + std::to_string(admin_port) + ": ready\n  database: ok, schema " +
+                          std::to_string(static_cast<int>(sample(after, "radbridge_schema_version"))) + "\n");
+  serve.stop(10s);
+  const test::captured gone = test::run_captured(
+      {RADBRIDGE_BINARY, "status", "--admin", "127.0.0.1:" + std::to_string(admin_port)}, {}, "", 60s);
+  CHECK(gone.status == 1);
+  CHECK_MESSAGE(gone.err.starts_with("radbridge status: no answer from the admin server at 127.0.0.1:" +
+                                     std::to_string(admin_port) + ": "),
+                gone.err);
 }
 
 TEST_CASE("serve metrics: a broken admin tokens file stops serve before it touches the database, saying where") {
