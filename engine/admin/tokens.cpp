@@ -3,11 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -67,11 +63,10 @@ std::vector<token_entry> parse_tokens(std::string_view text, std::string_view na
 }
 
 std::vector<token_entry> load_tokens(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw token_error(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_tokens(text.str(), path);
+  std::string problem;
+  const std::optional<std::string> text = read_text_file(path, problem);
+  if (!text) throw token_error(problem);
+  return parse_tokens(*text, path);
 }
 
 std::optional<token_entry> find_token(const std::vector<token_entry>& tokens, std::string_view token) {

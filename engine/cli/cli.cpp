@@ -16,7 +16,7 @@
 #include "cli/parse_command.hpp"
 #include "cli/replay_command.hpp"
 #include "cli/serve_command.hpp"
-#include "cli/status_commands.hpp"
+#include "cli/status_command.hpp"
 #include "core/log.hpp"
 #include "core/secret_file.hpp"
 

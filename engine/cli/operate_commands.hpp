@@ -1,8 +1,12 @@
-// Operating the queues: `radbridge requeue` and `radbridge audit`.
+// Operating the queues: `radbridge requeue`, `dead-letters` and `audit`.
 //
 //   radbridge requeue [--db CONNINFO] [--destination NAME] [--id N]...
 // puts dead letters back on their lanes (all of them, one destination's, or
 // the given outbound ids), attempts reset; prints how many.
+//
+//   radbridge dead-letters [--db CONNINFO] [--destination NAME] [--limit N]
+// lists dead letters, oldest first (at most N, default 100): id,
+// destination, output, identity, attempts, when queued, the last error.
 //
 //   radbridge audit [--db CONNINFO] STUDY_KEY
 // prints what happened to a study (an accession number or a Study Instance
@@ -22,6 +26,7 @@
 namespace radbridge::cli {
 
 int run_requeue(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
+int run_dead_letters(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
 int run_audit(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
 
 }  // namespace radbridge::cli

@@ -1,9 +1,7 @@
 #include "cli/serve_admin.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <optional>
 
-#include "core/sha256.hpp"
 #include "deliver/delivery_metrics.hpp"
 #include "ingest/ingest_metrics.hpp"
 
@@ -13,16 +11,10 @@ namespace {
 
 admin::model_state check_model(const infer::model_spec& spec) {
   admin::model_state m{spec.id, spec.version, spec.sha256, false, {}};
-  std::ifstream in(spec.file, std::ios::binary);
-  if (!in) {
-    m.problem = "cannot read " + spec.file;
-    return m;
-  }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  const std::string actual = sha256_hex(bytes.str());
-  m.verified = actual == spec.sha256;
-  if (!m.verified) m.problem = spec.file + " has sha256 " + actual;
+  const std::optional<infer::model_file> file = infer::read_model_file(spec);
+  m.verified = file && file->sha256 == spec.sha256;
+  if (!file) m.problem = "cannot read " + spec.file;
+  if (file && !m.verified) m.problem = spec.file + " has sha256 " + file->sha256;
   return m;
 }
 

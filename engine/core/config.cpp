@@ -7,7 +7,6 @@
 #include <functional>
 #include <map>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
@@ -266,12 +265,11 @@ engine_settings parse_config(std::string_view text, std::string_view name, const
 }
 
 engine_settings load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw config_error(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string problem;
+  const std::optional<std::string> text = read_text_file(path, problem);
+  if (!text) throw config_error(problem);
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  return parse_config(text.str(), path, dir.empty() ? "." : dir.string());
+  return parse_config(*text, path, dir.empty() ? "." : dir.string());
 }
 
 }  // namespace radbridge::config

@@ -1,10 +1,25 @@
 #include "core/json_checker.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
 namespace radbridge {
+
+std::optional<std::string> read_text_file(const std::string& path, std::string& problem) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    problem = fmt::format("{}: cannot read: {}", path, std::strerror(errno));
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
+}
 
 void json_checker::problem(const json::value& v, std::string_view reason) {
   problems_.push_back(json::located(file_, v, reason));

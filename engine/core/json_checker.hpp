@@ -14,6 +14,7 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +23,10 @@
 #include "json/json_document.hpp"
 
 namespace radbridge {
+
+// A file people edit, whole; nullopt with `problem` set to
+// "PATH: cannot read: REASON".
+std::optional<std::string> read_text_file(const std::string& path, std::string& problem);
 
 class json_checker {
  public:

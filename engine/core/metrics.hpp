@@ -73,13 +73,12 @@ class labelled {
   T& at(const label_values& values) {
     std::lock_guard lock(mutex_);
     auto found = series_.find(values);
-    if (found != series_.end()) return *found->second;
-    if (series_.size() >= max_series) {
-      found = series_.try_emplace(label_values(values.size(), "other"), nullptr).first;
+    if (found == series_.end()) {
+      // Past the cap, every new combination counts in the one "other" series.
+      found = series_.try_emplace(series_.size() < max_series ? values : label_values(values.size(), "other")).first;
       if (!found->second) found->second = make_();
-      return *found->second;
     }
-    return *series_.emplace(values, make_()).first->second;
+    return *found->second;
   }
 
   // Calls f(values, series) for each series, in label order.

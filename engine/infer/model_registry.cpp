@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -12,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/json_checker.hpp"
+#include "core/sha256.hpp"
 #include "json/json_document.hpp"
 
 namespace radbridge::infer {
@@ -136,12 +135,21 @@ model_registry parse_registry(std::string_view text, std::string_view name, cons
 }
 
 model_registry load_registry(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw registry_error(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string problem;
+  const std::optional<std::string> text = read_text_file(path, problem);
+  if (!text) throw registry_error(problem);
   const std::string base = std::filesystem::absolute(path).parent_path().string();
-  return parse_registry(text.str(), path, base);
+  return parse_registry(*text, path, base);
+}
+
+std::optional<model_file> read_model_file(const model_spec& spec) {
+  std::ifstream in(spec.file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  model_file f{std::move(bytes).str(), {}};
+  f.sha256 = sha256_hex(f.bytes);
+  return f;
 }
 
 }  // namespace radbridge::infer

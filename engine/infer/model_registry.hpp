@@ -22,6 +22,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -59,6 +60,14 @@ class registry_error : public std::runtime_error {
 };
 
 model_registry load_registry(const std::string& path);
+
+// A model's file and the SHA-256 of its bytes (lower-case hex), for
+// comparing with the registry's; nullopt when it cannot be read.
+struct model_file {
+  std::string bytes;
+  std::string sha256;
+};
+std::optional<model_file> read_model_file(const model_spec& spec);
 model_registry parse_registry(std::string_view text, std::string_view name, const std::string& base_dir);
 
 }  // namespace radbridge::infer

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -35,14 +34,6 @@ double millis_since(clock_type::time_point start) {
   return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
 }
 
-std::string read_model_file(const model_spec& spec) {
-  std::ifstream in(spec.file, std::ios::binary);
-  if (!in) throw infer_error(infer_errc::unreadable_model, fmt::format("model {}: cannot read {}", spec.id, spec.file));
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return std::move(bytes).str();
-}
-
 std::int64_t signed_size(std::size_t n) { return static_cast<std::int64_t>(n); }
 
 }  // namespace
@@ -60,12 +51,13 @@ struct model_runner::impl {
 model_runner::model_runner(model_spec spec, runner_options options) : impl_(std::make_unique<impl>()) {
   impl_->spec = std::move(spec);
   const model_spec& s = impl_->spec;
-  const std::string bytes = read_model_file(s);
-  const std::string actual = sha256_hex(bytes);
-  if (actual != s.sha256) {
+  const std::optional<model_file> file = read_model_file(s);
+  if (!file) throw infer_error(infer_errc::unreadable_model, fmt::format("model {}: cannot read {}", s.id, s.file));
+  if (file->sha256 != s.sha256) {
     throw infer_error(infer_errc::hash_mismatch, fmt::format("model {} {}: {} has sha256 {}, the registry says {}", s.id,
-                                                             s.version, s.file, actual, s.sha256));
+                                                             s.version, s.file, file->sha256, s.sha256));
   }
+  const std::string& bytes = file->bytes;
   if (options.threads > 0) torch::set_num_threads(options.threads);
   try {
     std::istringstream stream(bytes);

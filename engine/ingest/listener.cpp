@@ -24,7 +24,6 @@ struct listener::session {
   bool cancelled = false;            // by stop: end without another read or write
   bool abandoned = false;            // an ACK write timed out: no TLS close either
   bool close_without_ack = false;    // the database is down or the commit in doubt
-  std::string frame_type;            // decision::type of the frame in hand, for the metrics
   std::function<void()> cancel;      // aborts the pending read or write
   std::optional<client_grant> client;  // TLS: what its certificate may send as
 };
@@ -258,8 +257,9 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
       ++stats_.frames;
       s->busy = true;
       const auto frame_read = clock::now();
-      const std::string reply = co_await handle_frame(std::move(*event).payload(), *s);
-      stats_.messages.at({s->frame_type, reply.empty() ? "none" : std::string(hl7::ack_code_of(reply))}).add();
+      std::string type_label;
+      const std::string reply = co_await handle_frame(std::move(*event).payload(), *s, type_label);
+      stats_.messages.at({std::move(type_label), reply.empty() ? "none" : std::string(hl7::ack_code_of(reply))}).add();
       // Stopped while the frame was being stored: no ACK. The message may be
       // stored; the sender's resend is resolved by the dedupe key.
       if (s->cancelled || s->close_without_ack) co_return;
@@ -292,10 +292,10 @@ asio::awaitable<void> listener::serve(Stream& stream, std::shared_ptr<session> s
   }
 }
 
-asio::awaitable<std::string> listener::handle_frame(std::string payload, session& s) {
+asio::awaitable<std::string> listener::handle_frame(std::string payload, session& s, std::string& type_label) {
   const std::size_t bytes = payload.size();
   decision d = decide(iface_, std::move(payload), stamp_, application_name_, s.client ? &*s.client : nullptr);
-  s.frame_type = std::move(d.type);
+  type_label = std::move(d.type);
   if (d.security_event) log_security_event({d.reason, iface_.name, s.id, s.peer, s.client->subject, "", d.control_id});
   if (d.what == action::reply) {
     ++stats_.rejected;

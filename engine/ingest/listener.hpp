@@ -89,8 +89,9 @@ class listener {
   template <class Stream>
   net::asio::awaitable<void> serve(Stream& stream, std::shared_ptr<session> s);
   // The reply to one frame (empty: none), after storing it when it is to be
-  // stored; sets session::close_without_ack when no ACK may be sent.
-  net::asio::awaitable<std::string> handle_frame(std::string payload, session& s);
+  // stored; sets session::close_without_ack when no ACK may be sent, and
+  // `type_label` to the frame's MSH-9 for the metrics (decision::type).
+  net::asio::awaitable<std::string> handle_frame(std::string payload, session& s, std::string& type_label);
   net::asio::awaitable<void> run_session(net::tcp::socket socket, std::shared_ptr<session> s);
   bool admit(net::tcp::socket& socket, session& s);  // the connection caps
   void cancel_busy();  // the drain timeout has passed

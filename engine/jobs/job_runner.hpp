@@ -49,10 +49,10 @@
 #include "hl7/message.hpp"
 #include "infer/model_registry.hpp"
 #include "infer/model_runner.hpp"
+#include "jobs/job_events.hpp"
 #include "jobs/lease_keeper.hpp"
 #include "jobs/study_source.hpp"
 #include "route/mapping.hpp"
-#include "jobs/job_events.hpp"
 #include "store/database.hpp"
 #include "store/job_store.hpp"
 

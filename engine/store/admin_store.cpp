@@ -6,12 +6,8 @@ namespace radbridge::store {
 
 namespace {
 
-constexpr const char* utc_format = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
-
-std::string utc(const std::string& column) { return "to_char(" + column + " AT TIME ZONE 'UTC', " + utc_format + ")"; }
-
 const std::string summary_columns = "id, interface, sending_application, sending_facility, control_id, "
-                                    "message_type || '^' || trigger_event, " + utc("received_at") +
+                                    "message_type || '^' || trigger_event, " + utc_text("received_at") +
                                     ", status, ack_code, octet_length(payload)";
 
 message_summary summary_of(const pqxx::row& r) {
@@ -67,7 +63,7 @@ std::vector<dead_letter> dead_letters(database& db, const std::optional<std::str
     std::vector<dead_letter> out;
     for (const pqxx::row& r : tx.exec_params(
              "SELECT id, job_id, destination, output, identity, attempts, coalesce(last_error, ''), " +
-                 utc("created_at") +
+                 utc_text("created_at") +
                  " FROM outbound_messages WHERE status = 'dead' AND ($1::text IS NULL OR destination = $1) "
                  "ORDER BY id LIMIT $2",
              destination, static_cast<long>(limit))) {

@@ -8,9 +8,7 @@ std::vector<job_record> audit_study(database& db, std::string_view study_key) {
   std::vector<job_record> jobs = guarded(db.handle(), [&](pqxx::connection& c) {
     pqxx::work tx(c);
     std::vector<job_record> out;
-    const auto utc = [](const char* column) {
-      return std::string("coalesce(to_char(") + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), '')";
-    };
+    const auto utc = [](const char* column) { return "coalesce(" + utc_text(column) + ", '')"; };
     for (const pqxx::row& r : tx.exec_params(
              "SELECT j.id, j.inbound_id, i.control_id, j.route, j.mode, j.status, coalesce(j.acuity, ''), j.attempts, "
              "coalesce(j.error, ''), " + utc("j.created_at") + ", " + utc("j.finished_at") +

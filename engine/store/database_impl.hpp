@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include <pqxx/pqxx>
 
@@ -31,6 +32,12 @@ template <class F>
 auto guarded(database::impl& db, F&& work) -> decltype(work(db.get()));
 
 [[noreturn]] void rethrow_translated(database::impl& db);
+
+// SQL giving a timestamptz column as ISO 8601 text in UTC with
+// milliseconds ("2026-12-06T08:00:00.000Z"); NULL stays NULL.
+inline std::string utc_text(std::string_view column) {
+  return "to_char(" + std::string(column) + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+}
 
 template <class F>
 auto guarded(database::impl& db, F&& work) -> decltype(work(db.get())) {

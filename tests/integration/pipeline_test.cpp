@@ -65,11 +65,16 @@ bool has_sample(const std::string& scrape, const std::string& line) {
   return scrape.find("\n" + line + "\n") != std::string::npos;
 }
 
-// Scrapes until `line` shows (the worker's job events reach serve a moment
-// after the job's row commits), at most 10 s; returns the last scrape.
-std::string scrape_until(const engine& e, const std::string& line) {
+// Scrapes until every one of `lines` shows, at most 10 s; returns the last
+// scrape. Counters move a moment after the rows they count commit (a lane
+// counts after its UPDATE, the worker's events cross a socket), so a test
+// that saw the rows must not expect the scrape in the same instant.
+std::string scrape_until(const engine& e, const std::vector<std::string>& lines) {
+  const auto all_there = [&](const std::string& metrics) {
+    return std::all_of(lines.begin(), lines.end(), [&](const std::string& l) { return has_sample(metrics, l); });
+  };
   std::string metrics = scrape_metrics(e);
-  for (int i = 0; i < 100 && !has_sample(metrics, line); ++i) {
+  for (int i = 0; i < 100 && !all_there(metrics); ++i) {
     std::this_thread::sleep_for(100ms);
     metrics = scrape_metrics(e);
   }
@@ -342,17 +347,17 @@ TEST_CASE("pipeline: a receiver down, then up: everything delivered in order; AE
   CHECK(e.pg.psql("SELECT position('MSA|AE|' in convert_from(response, 'UTF8')) > 0 FROM outbound_messages "
                   "WHERE destination = 'ehr_acuity' ORDER BY id LIMIT 1") == "t");
   // What an operator's Prometheus sees of it.
-  const std::string jobs_done = R"(radbridge_jobs_total{route="stroke_ct_head_ich",outcome="done",reason=""} 3)";
-  const std::string metrics = scrape_until(e, jobs_done);
-  for (const std::string& line : std::vector<std::string>{
-           jobs_done, R"(radbridge_job_step_seconds_count{model="ich_classifier",step="inference"} 3)",
-           R"(radbridge_delivery_attempts_total{destination="ris",output="oru",outcome="sent"} 3)",
-        R"(radbridge_delivery_attempts_total{destination="ehr_acuity",output="adt",outcome="rejected"} )" + adts,
-        R"(radbridge_dead_letters{destination="ehr_acuity"} )" + adts, R"(radbridge_outbound_pending{destination="ris"} 0)",
-        R"(radbridge_time_to_notification_seconds_count{destination="ris",output="oru"} 3)",
-        R"(radbridge_messages_received_total{interface="ris",type="ORM^O01",ack="AA"} 3)"}) {
-    CHECK_MESSAGE(has_sample(metrics, line), line, "\n", metrics);
-  }
+  const std::vector<std::string> expected = {
+      R"(radbridge_jobs_total{route="stroke_ct_head_ich",outcome="done",reason=""} 3)",
+      R"(radbridge_job_step_seconds_count{model="ich_classifier",step="inference"} 3)",
+      R"(radbridge_delivery_attempts_total{destination="ris",output="oru",outcome="sent"} 3)",
+      R"(radbridge_delivery_attempts_total{destination="ehr_acuity",output="adt",outcome="rejected"} )" + adts,
+      R"(radbridge_dead_letters{destination="ehr_acuity"} )" + adts,
+      R"(radbridge_outbound_pending{destination="ris"} 0)",
+      R"(radbridge_time_to_notification_seconds_count{destination="ris",output="oru"} 3)",
+      R"(radbridge_messages_received_total{interface="ris",type="ORM^O01",ack="AA"} 3)"};
+  const std::string metrics = scrape_until(e, expected);
+  for (const std::string& line : expected) CHECK_MESSAGE(has_sample(metrics, line), line, "\n", metrics);
   const auto listed = e.cli({"dead-letters", "--db", e.pg.conninfo(), "--destination", "ehr_acuity"});
   CHECK(listed.status == 0);
   CHECK_MESSAGE(listed.out.ends_with(adts + (adts == "1" ? " dead letter\n" : " dead letters\n")), listed.out);

@@ -172,11 +172,13 @@ TEST_CASE("admin http_server: connections past max_connections are closed at onc
   // Both are accepted once the server has answered on each.
   a.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
   b.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
-  CHECK(a.read_responses(1, "hello /a\n").find("hello /a") != std::string::npos);
-  CHECK(b.read_responses(1, "hello /b\n").find("hello /b") != std::string::npos);
+  const std::string to_a = a.read_responses(1, "hello /a\n"), to_b = b.read_responses(1, "hello /b\n");
+  CHECK_MESSAGE(to_a.find("hello /a") != std::string::npos, to_a);
+  CHECK_MESSAGE(to_b.find("hello /b") != std::string::npos, to_b);
   raw_client third(s.port());
   third.send("GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(third.read_to_close() == "");
   a.send("GET /a2 HTTP/1.1\r\nHost: x\r\n\r\n");
-  CHECK(a.read_responses(1, "hello /a2\n").find("hello /a2") != std::string::npos);
+  const std::string again = a.read_responses(1, "hello /a2\n");
+  CHECK_MESSAGE(again.find("hello /a2") != std::string::npos, again);
 }

@@ -81,7 +81,13 @@ TEST_CASE("serve metrics: promtool accepts the scrape and the ingest figures mov
       {}, "", 60s);
   CHECK_MESSAGE(replay.status == 1, replay.out, replay.err);  // the AR
 
-  const std::string after = scrape();
+  // The ACK latency is observed once the write completes, a moment after
+  // the peer may already have read it: wait for the fifth, at most 10 s.
+  std::string after = scrape();
+  for (int i = 0; i < 100 && sample(after, R"(radbridge_ack_latency_seconds_count{interface="ris"})") < 5; ++i) {
+    std::this_thread::sleep_for(100ms);
+    after = scrape();
+  }
   CHECK_MESSAGE(sample(after, R"(radbridge_messages_received_total{interface="ris",type="ADT^A01",ack="AA"})") == 4,
                 after);
   CHECK_MESSAGE(sample(after, R"(radbridge_messages_received_total{interface="ris",type="ORU^R01",ack="AR"})") == 1,

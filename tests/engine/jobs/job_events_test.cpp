@@ -40,8 +40,9 @@ TEST_CASE("job events: the metrics families") {
   jobs::apply_event(stats, jobs::job_event("stroke", "retry", "fetch"));
   radbridge::metrics::exposition out;
   jobs::write_metrics(out, stats);
-  CHECK(out.text().starts_with("# HELP radbridge_jobs_total Job attempts ended by this engine's worker, by route, "
+  CHECK_MESSAGE(out.text().starts_with("# HELP radbridge_jobs_total Job attempts ended by this engine's worker, by route, "
                                "outcome and reason\n# TYPE radbridge_jobs_total counter\n"
                                "radbridge_jobs_total{route=\"stroke\",outcome=\"retry\",reason=\"fetch\"} 1\n"
-                               "# HELP radbridge_job_step_seconds "));
+                               "# HELP radbridge_job_step_seconds "),
+                out.text());
 }

@@ -26,7 +26,7 @@
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-TEST_CASE("worker_supervisor: the worker inherits no descriptor beyond 0, 1 and 2") {
+TEST_CASE("worker_supervisor: the worker inherits no descriptor of the engine's but 0, 1, 2 and its event socket") {
   const radbridge::test::temp_folder dir("radbridge-supervisor");
   // A listening socket opened as Boost.Asio opens them (no close-on-exec), at a number no shell uses.
   const int socket = ::socket(AF_INET, SOCK_STREAM, 0);

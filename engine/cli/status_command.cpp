@@ -1,6 +1,5 @@
-#include "cli/status_commands.hpp"
+#include "cli/status_command.hpp"
 
-#include <charconv>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -12,16 +11,12 @@
 #include "json/json_document.hpp"
 #include "net/http_client.hpp"
 #include "net/http_error.hpp"
-#include "store/admin_store.hpp"
-#include "store/store_error.hpp"
 
 namespace radbridge::cli {
 
 namespace {
 
 constexpr std::string_view status_usage = "usage: radbridge status [--admin HOST:PORT]   (default 127.0.0.1:8410)\n";
-constexpr std::string_view dead_letters_usage =
-    "usage: radbridge dead-letters [--db CONNINFO | --db-file FILE] [--destination NAME] [--limit N]\n";
 
 std::string text_of(const json::value* v) { return v != nullptr && v->is_string() ? v->as_string() : ""; }
 std::string number_of(const json::value* v) {
@@ -91,61 +86,6 @@ int run_status(std::span<const std::string_view> args, std::ostream& out, std::o
     }
   }
   return ready ? exit_ok : exit_failure;
-}
-
-int run_dead_letters(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
-  database_options db_options;
-  std::optional<std::string> destination;
-  std::size_t limit = 100;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view a = args[i];
-    if (a == "--help" || a == "-h") {
-      out << dead_letters_usage;
-      return exit_ok;
-    }
-    if (i + 1 >= args.size()) {
-      err << dead_letters_usage;
-      return exit_usage;
-    }
-    const std::string_view v = args[++i];
-    bool ok = true;
-    if (a == "--db") {
-      db_options.conninfo = v;
-    } else if (a == "--db-file") {
-      db_options.file = v;
-    } else if (a == "--destination") {
-      destination = std::string(v);
-    } else if (a == "--limit") {
-      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-      ok = ec == std::errc() && end == v.data() + v.size() && limit > 0 && limit <= 100000;
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      err << "radbridge dead-letters: unexpected '" << a << ' ' << v << "'\n" << dead_letters_usage;
-      return exit_usage;
-    }
-  }
-  int code = exit_ok;
-  const std::optional<std::string> found = database_conninfo_or_say("dead-letters", db_options, {}, err, code);
-  if (!found) return code;
-  if (found->empty()) {
-    err << "radbridge dead-letters: no database: give --db or --db-file, or set RADBRIDGE_DB\n";
-    return exit_usage;
-  }
-  try {
-    store::database db(*found);
-    const std::vector<store::dead_letter> letters = store::dead_letters(db, destination, limit);
-    for (const store::dead_letter& d : letters) {
-      out << fmt::format("{} {} {} {} attempts {} queued {}: {}\n", d.id, d.destination, d.output, d.identity,
-                         d.attempts, d.created_at, d.last_error);
-    }
-    out << fmt::format("{} dead letter{}\n", letters.size(), letters.size() == 1 ? "" : "s");
-    return exit_ok;
-  } catch (const store::store_error& e) {
-    err << "radbridge dead-letters: " << e.what() << '\n';
-    return exit_failure;
-  }
 }
 
 }  // namespace radbridge::cli
