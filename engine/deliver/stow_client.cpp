@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/sha256.hpp"
+#include "deliver/text.hpp"
 #include "dicom_json/dicom_json.hpp"
 #include "json/json_document.hpp"
 #include "net/http_client.hpp"
@@ -28,13 +29,6 @@ constexpr std::string_view tag_referenced_sop_sequence = "00081199";
 constexpr std::string_view dicom_json_type = "application/dicom+json";
 constexpr std::string_view dicom_media_type = "application/dicom";
 constexpr std::size_t part10_magic_offset = 128;
-
-// A server-supplied phrase fit for a message: printable ASCII, at most 64 characters.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (const char c : s.substr(0, 64)) out += (c >= 0x20 && c < 0x7F) ? c : '?';
-  return out;
-}
 
 bool is_part10(std::string_view file) {
   return file.size() >= part10_magic_offset + 4 && file.substr(part10_magic_offset, 4) == "DICM";

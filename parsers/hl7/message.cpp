@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "hl7/ascii.hpp"
 #include "hl7/escape.hpp"
 #include "hl7/split.hpp"
 
@@ -11,10 +12,9 @@ namespace radbridge::hl7 {
 
 namespace {
 
-bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
-bool is_alnum(char c) noexcept {
-  return is_upper(c) || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
+using ascii::is_alnum;
+using ascii::is_upper;
+
 // Neither NUL nor a byte >= 0x80 can be a delimiter: the latter is no
 // character of its own in UTF-8, and the text check would reject the message
 // as soon as it used one. peek_msh (for NAKs) applies the same rule.

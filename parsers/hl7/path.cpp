@@ -2,14 +2,16 @@
 
 #include <fmt/format.h>
 
+#include "hl7/ascii.hpp"
+
 namespace radbridge::hl7 {
 
 namespace {
 
 constexpr int max_index = 99999;
 
-bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+using ascii::is_digit;
+using ascii::is_upper;
 
 class path_reader {
  public:

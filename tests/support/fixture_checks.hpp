@@ -1,16 +1,21 @@
 // What the fixtures' own tests (postgres_server, orthanc_server) check the
-// same way: whether a process is gone, waiting for a condition, and a
-// fixture started in a child that then dies by SIGKILL without running
-// destructors (what a crashed test leaves behind, for the watchdog).
+// same way: whether a process is gone, whether a port on 127.0.0.1 takes a
+// connection, waiting for a condition, and a fixture started in a child that
+// then dies by SIGKILL without running destructors (what a crashed test
+// leaves behind, for the watchdog).
 #pragma once
 
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -26,6 +31,18 @@ inline bool process_gone(pid_t pid) {
   std::getline(stat, line);
   const auto close_paren = line.rfind(')');
   return close_paren != std::string::npos && close_paren + 2 < line.size() && line[close_paren + 2] == 'Z';
+}
+
+// Whether 127.0.0.1:port accepts a TCP connection now.
+inline bool can_connect(std::uint16_t port) {
+  const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  const bool ok = ::connect(s, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(s);
+  return ok;
 }
 
 template <class Predicate>

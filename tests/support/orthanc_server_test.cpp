@@ -26,22 +26,12 @@ using radbridge::test::orthanc_server;
 using radbridge::test::orthanc_server_options;
 using radbridge::test::shared_orthanc;
 namespace fs = std::filesystem;
+using radbridge::test::can_connect;
 using radbridge::test::crashed_fixture;
 using radbridge::test::eventually;
 using radbridge::test::process_gone;
 using radbridge::test::start_and_crash;
 using namespace std::chrono_literals;
-
-bool can_connect(std::uint16_t port) {
-  const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  const bool ok = ::connect(s, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-  ::close(s);
-  return ok;
-}
 
 // The status line of a request sent without credentials.
 std::string raw_status_line(std::uint16_t port, const std::string& path) {

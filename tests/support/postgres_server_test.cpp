@@ -25,6 +25,7 @@ namespace {
 using radbridge::test::postgres_server;
 using radbridge::test::shared_postgres;
 namespace fs = std::filesystem;
+using radbridge::test::can_connect;
 using radbridge::test::crashed_fixture;
 using radbridge::test::eventually;
 using radbridge::test::process_gone;
@@ -54,17 +55,6 @@ std::vector<listener> tcp_listeners(std::uint16_t port) {
     }
   }
   return found;
-}
-
-bool can_connect(std::uint16_t port) {
-  const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  const bool ok = ::connect(s, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-  ::close(s);
-  return ok;
 }
 
 std::string exception_text(const std::function<void()>& f) {

@@ -9,23 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "cli/cli.hpp"
+#include "engine/cli/run_cli.hpp"
 #include "support.hpp"
 
+using radbridge::test::run_cli;
+
 namespace {
-
-struct outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-outcome run_cli(std::vector<std::string_view> args, std::string stdin_text = {}) {
-  std::istringstream in(stdin_text);
-  std::ostringstream out, err;
-  const int code = radbridge::cli::run(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string sample(std::string_view name) { return (radbridge::test::source_dir() / "samples/hl7" / name).string(); }
 

@@ -8,8 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/cli.hpp"
-#include "cli/worker_cli.hpp"
+#include "engine/cli/run_cli.hpp"
 #include "hl7/message.hpp"
 #include "support.hpp"
 #include "support/fhir_validator.hpp"
@@ -22,29 +21,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-outcome run(std::vector<std::string> args) {
-  std::vector<std::string_view> views;
-  for (const std::string& a : args) views.push_back(a);
-  std::istringstream in;
-  std::ostringstream out, err;
-  // infer and preview run in radbridge-worker; the rest in radbridge.
-  const int code = radbridge::cli::runs_in_worker(views.at(0)) ? radbridge::cli::run_worker(views, in, out, err)
-                                                               : radbridge::cli::run(views, in, out, err);
-  return {code, out.str(), err.str()};
-}
-
 std::string src(const std::string& relative) { return (test::source_dir() / relative).string(); }
 
-outcome preview(std::vector<std::string> args) {
+test::cli_outcome preview(std::vector<std::string> args) {
   std::vector<std::string> all = {"preview", "--registry", src("models/registry.json"), "--mapping", src("mappings")};
   all.insert(all.end(), args.begin(), args.end());
-  return run(all);
+  return test::run_cli_args(all);
 }
 
 const std::string findings_json =
@@ -62,7 +44,7 @@ std::string write(const fs::path& p, const std::string& text) {
 }  // namespace
 
 TEST_CASE("cli check-mappings: the shipped mappings pass, the broken sample fails with every problem") {
-  const outcome ok = run({"check-mappings", "--registry", src("models/registry.json"), src("mappings")});
+  const test::cli_outcome ok = test::run_cli_args({"check-mappings", "--registry", src("models/registry.json"), src("mappings")});
   CHECK(ok.code == 0);
   CHECK(ok.err.empty());
   CHECK(ok.out ==
@@ -71,21 +53,21 @@ TEST_CASE("cli check-mappings: the shipped mappings pass, the broken sample fail
         "route trauma_whole_body_ct_head: mode assist, models ich_classifier,ich_segmentation, outputs oru->ris "
         "adt->ehr_acuity observation->fhir sr->pacs sr->outbox\n"
         "ok: 2 routes and 5 destinations in 3 files\n");
-  const outcome bad =
-      run({"check-mappings", "--registry", src("models/registry.json"), src("samples/mappings/broken_mr_brain.json")});
+  const test::cli_outcome bad =
+      test::run_cli_args({"check-mappings", "--registry", src("models/registry.json"), src("samples/mappings/broken_mr_brain.json")});
   CHECK(bad.code == 1);
   CHECK(bad.out.empty());
   CHECK(bad.err.find("broken_mr_brain.json:16:18: unknown model \"ms_lesion_segmentation\"") != std::string::npos);
   CHECK(bad.err.ends_with("radbridge check-mappings: 6 problems in 1 file\n"));
-  CHECK(run({"check-mappings"}).code == 2);
-  CHECK(run({"check-mappings", "--registry"}).code == 2);
+  CHECK(test::run_cli_args({"check-mappings"}).code == 2);
+  CHECK(test::run_cli_args({"check-mappings", "--registry"}).code == 2);
 }
 
 TEST_CASE("cli preview: from findings, every output of the stroke route, valid and sent nowhere") {
   test::temp_folder dir;
   const std::string findings = write(dir.path() / "findings.json", findings_json);
   const fs::path out = dir.path() / "out";
-  const outcome r = preview({"--order", src("samples/hl7/orm_o01_ct_head_sc_complete.hl7"), "--findings", findings,
+  const test::cli_outcome r = preview({"--order", src("samples/hl7/orm_o01_ct_head_sc_complete.hl7"), "--findings", findings,
                              "--out", out.string()});
   REQUIRE_MESSAGE(r.code == 0, r.err);
   CHECK(r.out.starts_with("route stroke_ct_head_ich (active mode), study accession ACC2024031200101\n"
@@ -123,7 +105,7 @@ TEST_CASE("cli preview: from a study folder, the models run and the SR passes dc
   for (std::size_t p; (p = order.find("ACC2024031200101")) != std::string::npos;) order.replace(p, 16, acc);
   const std::string order_file = write(dir.path() / "order.hl7", order);
   const fs::path out = dir.path() / "out";
-  const outcome r = preview({"--order", order_file, "--dir", (dir.path() / "studies").string(), "--out", out.string()});
+  const test::cli_outcome r = preview({"--order", order_file, "--dir", (dir.path() / "studies").string(), "--out", out.string()});
   REQUIRE_MESSAGE(r.code == 0, r.err);
   CHECK(r.out.find("study accession " + acc) != std::string::npos);
   CHECK(r.out.find("[ich_segmentation 1.0.0]") != std::string::npos);
@@ -144,7 +126,7 @@ TEST_CASE("cli preview: errors") {
   test::temp_folder dir;
   const std::string findings = write(dir.path() / "findings.json", findings_json);
   SUBCASE("no route matches the order") {
-    const outcome r = preview({"--order", src("samples/hl7/orm_o01_ct_head_noncontrast_stroke.hl7"), "--findings",
+    const test::cli_outcome r = preview({"--order", src("samples/hl7/orm_o01_ct_head_noncontrast_stroke.hl7"), "--findings",
                                findings, "--out", (dir.path() / "o").string()});
     CHECK(r.code == 1);
     CHECK(r.err == "radbridge preview: no route matches " + src("samples/hl7/orm_o01_ct_head_noncontrast_stroke.hl7") +
@@ -154,14 +136,14 @@ TEST_CASE("cli preview: errors") {
     std::string other = findings_json;
     other.replace(other.find("ich_segmentation"), 16, "ms_lesions");
     const std::string f = write(dir.path() / "other.json", other);
-    const outcome r = preview({"--order", src("samples/hl7/orm_o01_ct_head_sc_complete.hl7"), "--findings", f,
+    const test::cli_outcome r = preview({"--order", src("samples/hl7/orm_o01_ct_head_sc_complete.hl7"), "--findings", f,
                                "--out", (dir.path() / "o").string()});
     CHECK(r.code == 1);
     CHECK(r.err == "radbridge preview: " + f +
                        " holds findings of model \"ms_lesions\", which route \"stroke_ct_head_ich\" does not run\n");
   }
   SUBCASE("invalid mappings") {
-    const outcome r = run({"preview", "--registry", src("models/registry.json"), "--mapping",
+    const test::cli_outcome r = test::run_cli_args({"preview", "--registry", src("models/registry.json"), "--mapping",
                            src("samples/mappings/broken_mr_brain.json"), "--order",
                            src("samples/hl7/orm_o01_ct_head_sc_complete.hl7"), "--findings", findings, "--out",
                            (dir.path() / "o").string()});

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "cli/cli.hpp"
+#include "engine/cli/run_cli.hpp"
 #include "engine/net/mllp_test_server.hpp"
 #include "engine/net/test_certs.hpp"
 #include "net/tls.hpp"
@@ -22,24 +22,11 @@
 
 namespace fs = std::filesystem;
 using radbridge::test::mllp_reply;
+using radbridge::test::run_cli_args;
 using radbridge::test::mllp_test_server;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-outcome run_cli(std::vector<std::string> args) {
-  std::vector<std::string_view> views(args.begin(), args.end());
-  std::istringstream in;
-  std::ostringstream out, err;
-  const int code = radbridge::cli::run(views, in, out, err);
-  return {code, out.str(), err.str()};
-}
 
 // The summary's "name: value" lines.
 std::map<std::string, std::string> summary(const std::string& out) {
@@ -131,7 +118,7 @@ TEST_CASE("replay: every message gets AA, over several connections") {
   temp_dir dir;
   const std::string in = make_messages(dir, 20);
   mllp_test_server server(radbridge::test::answer_aa);
-  const auto r = run_cli({"replay", "--to", to(server), "--connections", "4", in});
+  const auto r = run_cli_args({"replay", "--to", to(server), "--connections", "4", in});
   CHECK(r.code == 0);
   CHECK(counts(r.out) == "messages=20 AA=20 AE=0 AR=0 CA=0 CE=0 CR=0 none=0 ack_mismatch=0 resent=0 reconnects=0");
   CHECK(r.err.empty());
@@ -155,7 +142,7 @@ TEST_CASE("replay: AE and AR are counted and make the exit code 1") {
     if (id == "M009") return answer(frame, radbridge::hl7::ack_code::reject);
     return radbridge::test::answer_aa(frame);
   });
-  const auto r = run_cli({"replay", "--to", to(server), in});
+  const auto r = run_cli_args({"replay", "--to", to(server), in});
   CHECK(r.code == 1);
   CHECK(counts(r.out) == "messages=10 AA=7 AE=2 AR=1 CA=0 CE=0 CR=0 none=0 ack_mismatch=0 resent=0 reconnects=0");
 }
@@ -166,7 +153,7 @@ TEST_CASE("replay: enhanced-mode commit ACKs (CA) count as success") {
   m.replace(m.find("|P|2.5\r"), 7, "|P|2.5|||AL|NE\r");
   const std::string file = dir.write("enhanced.hl7", m);
   mllp_test_server server(radbridge::test::answer_aa);
-  const auto r = run_cli({"replay", "--to", to(server), file});
+  const auto r = run_cli_args({"replay", "--to", to(server), file});
   CHECK(r.code == 0);
   CHECK(counts(r.out) == "messages=1 AA=0 AE=0 AR=0 CA=1 CE=0 CR=0 none=0 ack_mismatch=0 resent=0 reconnects=0");
 }
@@ -180,7 +167,7 @@ TEST_CASE("replay: the server closing the connection once mid-run: reconnect, re
     return radbridge::test::answer_aa(frame);
   });
   const std::string log = dir / "acks.log";
-  const auto r = run_cli({"replay", "--to", to(server), "--ack-log", log, in});
+  const auto r = run_cli_args({"replay", "--to", to(server), "--ack-log", log, in});
   CHECK(r.code == 0);
   CHECK(counts(r.out) == "messages=10 AA=10 AE=0 AR=0 CA=0 CE=0 CR=0 none=0 ack_mismatch=0 resent=1 reconnects=1");
   CHECK(server.frames() == 11);
@@ -206,9 +193,9 @@ TEST_CASE("replay: the server going away and coming back on the same port (as af
   auto server = std::make_unique<mllp_test_server>(radbridge::test::answer_aa);
   const std::uint16_t port = server->port();
   const std::string log = dir / "acks.log";
-  outcome r{};
+  radbridge::test::cli_outcome r{};
   std::thread replay([&] {
-    r = run_cli({"replay", "--to", "127.0.0.1:" + std::to_string(port), "--connections", "3", "--rate", "400",
+    r = run_cli_args({"replay", "--to", "127.0.0.1:" + std::to_string(port), "--connections", "3", "--rate", "400",
                  "--give-up-s", "20", "--ack-log", log, in});
   });
   REQUIRE(mllp_test_server::eventually([&] { return server->frames() >= 10; }));
@@ -241,7 +228,7 @@ TEST_CASE("replay: no ACK before the timeout counts as none, and the rest still 
     return radbridge::test::answer_aa(frame);
   });
   const std::string log = dir / "acks.log";
-  const auto r = run_cli({"replay", "--to", to(server), "--timeout-ms", "200", "--ack-log", log, in});
+  const auto r = run_cli_args({"replay", "--to", to(server), "--timeout-ms", "200", "--ack-log", log, in});
   CHECK(r.code == 1);
   CHECK(counts(r.out) == "messages=3 AA=2 AE=0 AR=0 CA=0 CE=0 CR=0 none=1 ack_mismatch=0 resent=0 reconnects=1");
   CHECK(r.err == "radbridge replay: connection 1: message M002: MLLP: no ACK within 200 ms\n");
@@ -260,7 +247,7 @@ TEST_CASE("replay: an ACK for another message is ack_mismatch; garbage is none")
     // Rejected by the full parser (no MSH-9/10) but MSA is still found.
     return mllp_reply::frame("MSH|^~\\&|R|F|S|F\rMSA|AA|M003\r");
   });
-  const auto r = run_cli({"replay", "--to", to(server), in});
+  const auto r = run_cli_args({"replay", "--to", to(server), in});
   CHECK(r.code == 1);
   CHECK(counts(r.out) == "messages=3 AA=1 AE=0 AR=0 CA=0 CE=0 CR=0 none=1 ack_mismatch=1 resent=0 reconnects=0");
 }
@@ -270,7 +257,7 @@ TEST_CASE("replay: LF line endings are sent as CR") {
   const std::string file = dir.write("lf.hl7", msg("LF1", "\n"));
   const std::string crlf = dir.write("crlf.hl7", msg("CRLF1", "\r\n"));
   mllp_test_server server(radbridge::test::answer_aa);
-  const auto r = run_cli({"replay", "--to", to(server), file, crlf});
+  const auto r = run_cli_args({"replay", "--to", to(server), file, crlf});
   CHECK(r.code == 0);
   const auto received = server.received();
   REQUIRE(received.size() == 2);
@@ -282,7 +269,7 @@ TEST_CASE("replay: a file of several messages separated by blank lines sends eac
   temp_dir dir;
   const std::string file = dir.write("three.hl7", msg("A1", "\n") + "\n\n" + msg("A2", "\n") + "\n" + msg("A3", "\n"));
   mllp_test_server server(radbridge::test::answer_aa);
-  const auto r = run_cli({"replay", "--to", to(server), file});
+  const auto r = run_cli_args({"replay", "--to", to(server), file});
   CHECK(r.code == 0);
   CHECK(summary(r.out)["AA"] == "3");
   const auto received = server.received();
@@ -295,7 +282,7 @@ TEST_CASE("replay: a file of several messages separated by blank lines sends eac
 TEST_CASE("replay: a batch file sends its messages, not the envelope") {
   const std::string batch = (radbridge::test::source_dir() / "samples/hl7/batch_oru_r01_ai_results.hl7").string();
   mllp_test_server server(radbridge::test::answer_aa);
-  const auto r = run_cli({"replay", "--to", to(server), batch});
+  const auto r = run_cli_args({"replay", "--to", to(server), batch});
   CHECK(r.code == 0);
   CHECK(summary(r.out)["AA"] == "3");
   const auto received = server.received();
@@ -319,7 +306,7 @@ TEST_CASE("replay: folders are read recursively in path order, hidden files skip
   dir.write("in/.git/x.hl7", "not even HL7");
   const std::string single = dir.write("single.hl7", msg("S0"));
   mllp_test_server server(radbridge::test::answer_aa);
-  const auto r = run_cli({"replay", "--to", to(server), single, dir / "in"});
+  const auto r = run_cli_args({"replay", "--to", to(server), single, dir / "in"});
   CHECK(r.code == 0);
   std::vector<std::string> ids;
   for (const auto& m : server.received()) ids.push_back(control_id_of(m));
@@ -331,7 +318,7 @@ TEST_CASE("replay: --repeat resends the same bytes; --unique gives each repeat i
   const std::string file = dir.write("one.hl7", msg("R1"));
   SUBCASE("same MSH-10") {
     mllp_test_server server(radbridge::test::answer_aa);
-    const auto r = run_cli({"replay", "--to", to(server), "--repeat", "3", file});
+    const auto r = run_cli_args({"replay", "--to", to(server), "--repeat", "3", file});
     CHECK(r.code == 0);
     CHECK(summary(r.out)["messages"] == "3");
     const auto received = server.received();
@@ -343,7 +330,7 @@ TEST_CASE("replay: --repeat resends the same bytes; --unique gives each repeat i
   SUBCASE("--unique") {
     mllp_test_server server(radbridge::test::answer_aa);
     const std::string log = dir / "acks.log";
-    const auto r = run_cli({"replay", "--to", to(server), "--repeat", "3", "--unique", "--ack-log", log, file});
+    const auto r = run_cli_args({"replay", "--to", to(server), "--repeat", "3", "--unique", "--ack-log", log, file});
     CHECK(r.code == 0);
     CHECK(summary(r.out)["AA"] == "3");
     const auto received = server.received();
@@ -366,7 +353,7 @@ TEST_CASE("replay: --ack-log lines are CONTROL_ID CODE LATENCY_MS") {
     return radbridge::test::answer_aa(frame);
   });
   const std::string log = dir / "acks.log";
-  const auto r = run_cli({"replay", "--to", to(server), "--ack-log", log, in});
+  const auto r = run_cli_args({"replay", "--to", to(server), "--ack-log", log, in});
   CHECK(r.code == 1);
   const auto lines = read_lines(log);
   REQUIRE(lines.size() == 2);
@@ -383,7 +370,7 @@ TEST_CASE("replay: --rate spaces the sends") {
   temp_dir dir;
   const std::string in = make_messages(dir, 6);
   mllp_test_server server(radbridge::test::answer_aa);
-  const auto r = run_cli({"replay", "--to", to(server), "--rate", "50", "--connections", "2", in});
+  const auto r = run_cli_args({"replay", "--to", to(server), "--rate", "50", "--connections", "2", in});
   CHECK(r.code == 0);
   // Six sends at most 50/s apart take at least 5 intervals of 20 ms (a lower bound only).
   CHECK(std::stod(summary(r.out)["elapsed_s"]) >= 0.099);
@@ -402,14 +389,14 @@ TEST_CASE("replay: over TLS, checking the server against a CA") {
   const std::string in = make_messages(dir, 3);
 
   SUBCASE("with a client certificate") {
-    const auto r = run_cli({"replay", "--to", to(server), "--tls", "--ca", certs.ca, "--cert", certs.client_cert,
+    const auto r = run_cli_args({"replay", "--to", to(server), "--tls", "--ca", certs.ca, "--cert", certs.client_cert,
                             "--key", certs.client_key, in});
     CHECK(r.code == 0);
     CHECK(summary(r.out)["AA"] == "3");
     CHECK(server.last_client_subject() == "/CN=radbridge-test-client");
   }
   SUBCASE("a bad CA file is a one-line error before anything is sent") {
-    const auto r = run_cli({"replay", "--to", to(server), "--ca", "/nonexistent/ca.pem", in});
+    const auto r = run_cli_args({"replay", "--to", to(server), "--ca", "/nonexistent/ca.pem", in});
     CHECK(r.code == 1);
     CHECK(r.err == "radbridge replay: TLS: cannot load CA file /nonexistent/ca.pem: No such file or directory\n");
     CHECK(server.connections() == 0);
@@ -426,7 +413,7 @@ TEST_CASE("replay: nothing listening: retries until --give-up-s, then every mess
   }
   const std::string log = dir / "acks.log";
   const auto r =
-      run_cli({"replay", "--to", "127.0.0.1:" + std::to_string(port), "--give-up-s", "0.3", "--ack-log", log, in});
+      run_cli_args({"replay", "--to", "127.0.0.1:" + std::to_string(port), "--give-up-s", "0.3", "--ack-log", log, in});
   CHECK(r.code == 1);
   CHECK(counts(r.out) == "messages=3 AA=0 AE=0 AR=0 CA=0 CE=0 CR=0 none=3 ack_mismatch=0 resent=0 reconnects=0");
   const std::string refused = "MLLP: cannot connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused";
@@ -443,29 +430,29 @@ TEST_CASE("replay: bad input stops the run before anything is sent") {
 
   SUBCASE("a file that is not HL7") {
     const std::string bad = dir.write("bad.txt", "hello, this is not HL7\n");
-    const auto r = run_cli({"replay", "--to", to(server), good, bad});
+    const auto r = run_cli_args({"replay", "--to", to(server), good, bad});
     CHECK(r.code == 1);
     CHECK(r.err == "radbridge replay: " + bad + ": missing_msh (byte 0)\n");
   }
   SUBCASE("a malformed message in a folder") {
     const std::string bad = dir.write("in/x.hl7", "MSH|^~\\&|A|B|C|D|20260101||ADT^A08|X1|P|2.5\rPID|1||\\Q\\\r");
-    const auto r = run_cli({"replay", "--to", to(server), dir / "in"});
+    const auto r = run_cli_args({"replay", "--to", to(server), dir / "in"});
     CHECK(r.code == 1);
     CHECK(r.err.starts_with("radbridge replay: " + bad + ": bad_escape at PID-3"));
   }
   SUBCASE("a path that does not exist") {
-    const auto r = run_cli({"replay", "--to", to(server), "/nonexistent/radbridge"});
+    const auto r = run_cli_args({"replay", "--to", to(server), "/nonexistent/radbridge"});
     CHECK(r.code == 1);
     CHECK(r.err == "radbridge replay: /nonexistent/radbridge: cannot read: No such file or directory\n");
   }
   SUBCASE("an empty folder") {
     fs::create_directories(dir / "empty");
-    const auto r = run_cli({"replay", "--to", to(server), dir / "empty"});
+    const auto r = run_cli_args({"replay", "--to", to(server), dir / "empty"});
     CHECK(r.code == 1);
     CHECK(r.err == "radbridge replay: no messages found in the given paths\n");
   }
   SUBCASE("an ack log that cannot be written") {
-    const auto r = run_cli({"replay", "--to", to(server), "--ack-log", "/nonexistent/acks.log", good});
+    const auto r = run_cli_args({"replay", "--to", to(server), "--ack-log", "/nonexistent/acks.log", good});
     CHECK(r.code == 1);
     CHECK(r.err == "radbridge replay: /nonexistent/acks.log: cannot write: No such file or directory\n");
   }
@@ -486,13 +473,13 @@ TEST_CASE("replay: usage errors exit 2") {
       {"replay", "--to", "127.0.0.1:2575", "x.hl7", "--timeout-ms"},
   };
   for (const auto& args : cases) {
-    const auto r = run_cli(args);
+    const auto r = run_cli_args(args);
     CHECK(r.code == 2);
     CHECK(r.err.starts_with("radbridge replay: "));
     CHECK(r.err.find("usage: radbridge replay --to HOST:PORT") != std::string::npos);
     CHECK(r.out.empty());
   }
-  const auto help = run_cli({"replay", "--help"});
+  const auto help = run_cli_args({"replay", "--help"});
   CHECK(help.code == 0);
   CHECK(help.out.starts_with("usage: radbridge replay"));
 }

@@ -15,9 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "cli/cli.hpp"
+#include "engine/cli/run_cli.hpp"
 #include "support.hpp"
 #include "support/process.hpp"
+
+using radbridge::test::run_cli;
 
 namespace {
 
@@ -25,19 +27,6 @@ namespace fs = std::filesystem;
 namespace test = radbridge::test;
 namespace cli = radbridge::cli;
 using namespace std::chrono_literals;
-
-struct outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-outcome run_cli(std::vector<std::string_view> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  const int code = cli::run(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string secret(const fs::path& dir, const std::string& name, const std::string& text, unsigned mode) {
   const fs::path p = dir / name;

@@ -52,7 +52,7 @@ outbound_item observation_item(const std::string& id) {
   return item;
 }
 
-outbound_item oru(const std::string& control_id) {
+outbound_item oru_item(const std::string& control_id) {
   outbound_item item;
   item.type = radbridge::work::output_kind::oru;
   item.identity = control_id;
@@ -131,20 +131,20 @@ TEST_CASE("client certificates: an MLLP-over-TLS receiver that requires one take
   const auto& certs = test::certs();
   hl7_receiver peer(true, certs.server_cert, certs.server_key, certs.ca);
   route::destination d = with_client_cert("ris", route::destination::kind::mllp, peer.address());
-  const auto outcome = deliver::make_sender(d, 10s)->send(oru("RB0101"));
+  const auto outcome = deliver::make_sender(d, 10s)->send(oru_item("RB0101"));
   CHECK(outcome.result == attempt_result::sent);
   CHECK(outcome.detail == "MLLP " + peer.address() + ": ACK AA");
 
   d.cert_file.clear();
   d.key_file.clear();
-  const auto without = deliver::make_sender(d, 10s)->send(oru("RB0102"));
+  const auto without = deliver::make_sender(d, 10s)->send(oru_item("RB0102"));
   CHECK(without.result == attempt_result::retry);
   // python's asyncio closes without sending its alert: the handshake reads an end of stream.
   CHECK(without.detail == "MLLP: TLS handshake with " + peer.address() + " failed: stream truncated");
 
   d.cert_file = certs.other_client_cert;  // issued by a CA the receiver does not trust
   d.key_file = certs.other_client_key;
-  const auto untrusted = deliver::make_sender(d, 10s)->send(oru("RB0103"));
+  const auto untrusted = deliver::make_sender(d, 10s)->send(oru_item("RB0103"));
   CHECK(untrusted.result == attempt_result::retry);
   CHECK(untrusted.detail == "MLLP: TLS handshake with " + peer.address() + " failed: stream truncated");
 

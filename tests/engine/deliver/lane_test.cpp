@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string oru(const std::string& control_id) {
+std::string oru_text(const std::string& control_id) {
   return "MSH|^~\\&|RADBRIDGE|RADBRIDGE|RIS|GENHOSP|20261123120000+0000||ORU^R01^ORU_R01|" + control_id +
          "|P|2.5.1\rPID|1||MRN1^^^GENHOSP^MR\rOBR|1|P1|F1|CTHEADWO^CT HEAD^L||||||||||||||||||||P\r";
 }
@@ -56,7 +56,7 @@ struct lane_db {
     });
     std::vector<store::outbound_row> rows;
     for (const std::string& id : identities) {
-      rows.push_back({"ris", radbridge::work::output_kind::oru, id, "", oru(id)});
+      rows.push_back({"ris", radbridge::work::output_kind::oru, id, "", oru_text(id)});
     }
     const auto job = store::claim_job(db, std::chrono::seconds(60));
     REQUIRE(job.has_value());

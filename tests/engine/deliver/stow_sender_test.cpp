@@ -107,7 +107,7 @@ deliver::stow_sender sender_for(const test::orthanc_server& pacs) {
 }
 
 // A Part 10 preamble and magic followed by bytes no DICOM parser accepts.
-std::string broken_part10() { return std::string(128, '\0') + "DICM" + std::string(64, '\xff') + "not a data set"; }
+std::string unparsable_part10() { return std::string(128, '\0') + "DICM" + std::string(64, '\xff') + "not a data set"; }
 
 }  // namespace
 
@@ -149,7 +149,7 @@ TEST_CASE("stow sender: what Orthanc refuses, or cannot be DICOM, is rejected wi
     CHECK(outcome.response.empty());
   }
   SUBCASE("a Part 10 file Orthanc cannot parse (400)") {
-    auto item = sr_item(u, broken_part10());
+    auto item = sr_item(u, unparsable_part10());
     item.study_uid.clear();
     const auto outcome = sender.send(item);
     CHECK(outcome.result == attempt_result::rejected);

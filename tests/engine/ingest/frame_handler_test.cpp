@@ -30,7 +30,7 @@ config::interface_settings ris() {
   return i;
 }
 
-const std::string order =
+const std::string sample_order =
     "MSH|^~\\&|RIS|GENHOSP|RADBRIDGE|AI|20261123120000||ORM^O01|CTRL-1|P|2.5.1\r"
     "PID|1||MRN1^^^GENHOSP^MR\r";
 
@@ -46,7 +46,7 @@ std::string value(const std::string& message, std::string_view path) {
 
 TEST_CASE("frame handler: a valid order is to be stored, its AA prepared but not sent") {
   fixed_stamp stamp;
-  const ingest::decision d = ingest::decide(ris(), order, stamp);
+  const ingest::decision d = ingest::decide(ris(), sample_order, stamp);
   REQUIRE(d.what == ingest::action::store);
   CHECK(d.reply.empty());
   CHECK(d.row.interface == "ris");
@@ -55,7 +55,7 @@ TEST_CASE("frame handler: a valid order is to be stored, its AA prepared but not
   CHECK(d.row.control_id == "CTRL-1");
   CHECK(d.row.message_type == "ORM");
   CHECK(d.row.trigger_event == "O01");
-  CHECK(d.row.payload == order);
+  CHECK(d.row.payload == sample_order);
   CHECK(d.row.payload_sha256.size() == 32);
   CHECK(d.row.ack_code == "AA");
   CHECK(value(d.row.ack, "MSA-1") == "AA");
@@ -99,14 +99,14 @@ TEST_CASE("frame handler: the row's key and type fields are UTF-8 whatever the m
 
 TEST_CASE("frame handler: enhanced mode prepares CA, and NE means no accept ACK") {
   fixed_stamp stamp;
-  std::string enhanced = order;
+  std::string enhanced = sample_order;
   enhanced.replace(enhanced.find("|2.5.1\r"), 7, "|2.5.1|||AL|NE\r");
   const ingest::decision d = ingest::decide(ris(), enhanced, stamp);
   REQUIRE(d.what == ingest::action::store);
   CHECK(d.row.ack_code == "CA");
   CHECK(value(d.row.ack, "MSA-1") == "CA");
 
-  std::string silent = order;
+  std::string silent = sample_order;
   silent.replace(silent.find("|2.5.1\r"), 7, "|2.5.1|||NE|AL\r");
   const ingest::decision quiet = ingest::decide(ris(), silent, stamp);
   REQUIRE(quiet.what == ingest::action::store);
@@ -149,7 +149,7 @@ TEST_CASE("frame handler: unsupported type, event, processing id and version get
   };
   for (const probe& p : probes) {
     CAPTURE(p.reason);
-    std::string msg = order;
+    std::string msg = sample_order;
     msg.replace(msg.find(p.from), p.from.size(), p.to);
     const ingest::decision d = ingest::decide(ris(), msg, stamp);
     REQUIRE(d.what == ingest::action::reply);
@@ -159,7 +159,7 @@ TEST_CASE("frame handler: unsupported type, event, processing id and version get
     CHECK(value(d.reply, "ERR-2.3") == p.err2);
   }
   // Wildcards: every ADT event is welcome.
-  std::string adt = order;
+  std::string adt = sample_order;
   adt.replace(adt.find("ORM^O01"), 7, "ADT^A31");
   CHECK(ingest::decide(ris(), adt, stamp).what == ingest::action::store);
 }
@@ -179,7 +179,7 @@ TEST_CASE("frame handler: XML-encoded HL7 is rejected, never parsed; an ACK is n
 
 TEST_CASE("frame handler: error_reply is AE/AR with ERR-3 207") {
   fixed_stamp stamp;
-  const ingest::decision d = ingest::decide(ris(), order, stamp);
+  const ingest::decision d = ingest::decide(ris(), sample_order, stamp);
   const std::string reply = ingest::error_reply(ris(), d.row, hl7::ack_code::reject, "database unavailable", stamp);
   CHECK(value(reply, "MSA-1") == "AR");
   CHECK(value(reply, "MSA-2") == "CTRL-1");
@@ -189,17 +189,17 @@ TEST_CASE("frame handler: error_reply is AE/AR with ERR-3 207") {
 
 TEST_CASE("frame handler: the interface's ack_mode can force original or enhanced acknowledgement") {
   fixed_stamp stamp;
-  std::string enhanced = order;
+  std::string enhanced = sample_order;
   enhanced.replace(enhanced.find("|2.5.1\r"), 7, "|2.5.1|||AL|NE\r");
   auto original_only = ris();
   original_only.acks = config::ack_mode::original;
   CHECK(ingest::decide(original_only, enhanced, stamp).row.ack_code == "AA");
   auto enhanced_only = ris();
   enhanced_only.acks = config::ack_mode::enhanced;
-  const ingest::decision d = ingest::decide(enhanced_only, order, stamp);
+  const ingest::decision d = ingest::decide(enhanced_only, sample_order, stamp);
   CHECK(d.row.ack_code == "CA");
   CHECK(value(d.row.ack, "MSA-1") == "CA");
-  std::string bad = order;
+  std::string bad = sample_order;
   bad.replace(bad.find("MRN1^"), 5, "\\Q\\^");
   CHECK(value(ingest::decide(enhanced_only, bad, stamp).reply, "MSA-1") == "CE");
 }
@@ -229,9 +229,9 @@ std::string outcome_of(const ingest::decision& d) {
   return d.what == ingest::action::store ? std::string("stored") : d.reason;
 }
 
-// `order` sent as MSH-3 `app`, MSH-4 `facility`.
+// `sample_order` sent as MSH-3 `app`, MSH-4 `facility`.
 std::string order_from(const std::string& app, const std::string& facility) {
-  std::string m = order;
+  std::string m = sample_order;
   m.replace(m.find("RIS|GENHOSP"), 11, app + "|" + facility);
   return m;
 }
@@ -246,7 +246,7 @@ TEST_CASE("frame handler: a certificate bound to MSH-3/MSH-4 sending as another 
   grant.restricted = true;
   grant.entries = {&ris_only};
 
-  const ingest::decision ok = ingest::decide(ris(), order, stamp, "RADBRIDGE", &grant);
+  const ingest::decision ok = ingest::decide(ris(), sample_order, stamp, "RADBRIDGE", &grant);
   CHECK(outcome_of(ok) == "stored");
   CHECK_FALSE(ok.security_event);
 

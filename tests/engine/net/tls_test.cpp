@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string order = "MSH|^~\\&|RIS|GENHOSP|RADBRIDGE|GENHOSP|20260101120000||ORM^O01|TLS0001|P|2.5\r";
+const std::string tls_order = "MSH|^~\\&|RIS|GENHOSP|RADBRIDGE|GENHOSP|20260101120000||ORM^O01|TLS0001|P|2.5\r";
 
 tls_options server_options(bool require_client_cert = false) {
   tls_options o;
@@ -55,7 +55,7 @@ std::optional<mllp_error> try_exchange(std::uint16_t port, asio::ssl::context& c
   mllp_client client(io.get_executor());
   try {
     run_sync(io, client.connect("127.0.0.1", port, &client_tls, 5s));
-    const std::string ack = run_sync(io, client.exchange(order, 5s));
+    const std::string ack = run_sync(io, client.exchange(tls_order, 5s));
     CHECK(ack.find("MSA|AA|TLS0001") != std::string::npos);
     run_sync(io, client.shutdown());
   } catch (const mllp_error& e) {

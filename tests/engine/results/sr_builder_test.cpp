@@ -72,25 +72,25 @@ std::size_t occurrences(const std::string& haystack, const std::string& needle) 
   return n;
 }
 
-route::coded_concept concept_of(std::string system, std::string hl7_system, std::string code, std::string display) {
+route::coded_concept coded(std::string system, std::string hl7_system, std::string code, std::string display) {
   return {std::move(system), std::move(hl7_system), std::move(code), std::move(display)};
 }
 
 // The route of a CT head hemorrhage workflow, coded as an analyst would.
-route::route ich_route() {
+route::route sr_route() {
   route::route r;
   r.name = "ct-head-ich";
   r.models = {"ich_classifier", "ich_segmentation"};
   route::finding_mapping ich;
   ich.label = "intracranial_hemorrhage";
-  ich.observation = concept_of("http://radelement.org", "RADELEMENT", "RDES194", "Intracranial hemorrhage");
-  ich.present = concept_of("http://snomed.info/sct", "SCT", "1386000", "Intracranial hemorrhage");
-  ich.absent = concept_of("http://snomed.info/sct", "SCT", "260385009", "Negative");
+  ich.observation = coded("http://radelement.org", "RADELEMENT", "RDES194", "Intracranial hemorrhage");
+  ich.present = coded("http://snomed.info/sct", "SCT", "1386000", "Intracranial hemorrhage");
+  ich.absent = coded("http://snomed.info/sct", "SCT", "260385009", "Negative");
   // No standard code exists for the model's probability: a local one.
-  ich.probability = concept_of("urn:radbridge:codes", "99RADBRIDGE", "ich-probability", "ICH probability");
+  ich.probability = coded("urn:radbridge:codes", "99RADBRIDGE", "ich-probability", "ICH probability");
   route::finding_mapping volume;
   volume.label = "hemorrhage_volume";
-  volume.observation = concept_of("http://snomed.info/sct", "SCT", "118565006", "Volume");
+  volume.observation = coded("http://snomed.info/sct", "SCT", "118565006", "Volume");
   volume.ucum = "mL";
   r.findings = {ich, volume};
   return r;
@@ -105,11 +105,11 @@ const results::source_series& study_series() {
   return series;
 }
 
-const std::chrono::system_clock::time_point issued =
+const std::chrono::system_clock::time_point sr_issued =
     std::chrono::sys_days{std::chrono::year{2024} / 7 / 6} + 4h + 5min + 6s;
 
 struct case_input {
-  route::route r = ich_route();
+  route::route r = sr_route();
   results::result_input input;
 
   // A positive case: hemorrhage present at 0.97, 12.5 mL; or negative: absent at 0.03, 0 mL.
@@ -118,7 +118,7 @@ struct case_input {
     input.route = &r;
     input.series = s;
     input.job_key = "route=ct-head-ich;study=" + s.study_uid + ";models=ich_classifier@1.0.0,ich_segmentation@1.0.0";
-    input.issued = issued;
+    input.issued = sr_issued;
     input.engine_version = "0.1.0";
     input.acuity = positive ? "critical" : "routine";
     infer::inference_result classifier;
@@ -252,7 +252,7 @@ std::string trimmed(std::string s) {
   return s;
 }
 
-std::string build_error_of(const results::result_input& input) {
+std::string sr_build_error_of(const results::result_input& input) {
   try {
     results::build_sr(input);
   } catch (const results::build_error& e) {
@@ -447,51 +447,51 @@ TEST_CASE("sr: input that cannot make a correct SR is a build_error naming what 
   case_input c(true);
   SUBCASE("no series") {
     c.input.series.reset();
-    CHECK(build_error_of(c.input) ==
+    CHECK(sr_build_error_of(c.input) ==
           "no source series in the result input: the SR needs the analysed series' DICOM headers");
   }
   SUBCASE("no route") {
     c.input.route = nullptr;
-    CHECK(build_error_of(c.input) == "no route in the result input");
+    CHECK(sr_build_error_of(c.input) == "no route in the result input");
   }
   SUBCASE("a series without instances") {
     c.input.series->instances.clear();
-    CHECK(build_error_of(c.input) == "source series: no instances to reference");
+    CHECK(sr_build_error_of(c.input) == "source series: no instances to reference");
   }
   SUBCASE("a UID that is not a UID") {
     c.input.series->instances[1].sop_instance_uid = "1.2.abc";
-    CHECK(build_error_of(c.input) == "source series: SOPInstanceUID: \"1.2.abc\" is not a DICOM UID");
+    CHECK(sr_build_error_of(c.input) == "source series: SOPInstanceUID: \"1.2.abc\" is not a DICOM UID");
   }
   SUBCASE("no results") {
     c.input.results.clear();
-    CHECK(build_error_of(c.input) == "no model results to report");
+    CHECK(sr_build_error_of(c.input) == "no model results to report");
   }
   SUBCASE("a result about another study") {
     c.input.results[1].study_uid = "2.25.1";
-    CHECK(build_error_of(c.input) ==
+    CHECK(sr_build_error_of(c.input) ==
           "model ich_segmentation: its study 2.25.1 is not the source series' study " + c.input.series->study_uid);
   }
   SUBCASE("a finding the route does not map") {
     c.input.results[0].findings[0].label = "midline_shift";
-    CHECK(build_error_of(c.input) == "finding \"midline_shift\" of model ich_classifier is not mapped by route ct-head-ich");
+    CHECK(sr_build_error_of(c.input) == "finding \"midline_shift\" of model ich_classifier is not mapped by route ct-head-ich");
   }
   SUBCASE("a negative finding whose route maps no absent concept") {
     case_input negative(false);
     negative.r.findings[0].absent.reset();
-    CHECK(build_error_of(negative.input) ==
+    CHECK(sr_build_error_of(negative.input) ==
           "finding \"intracranial_hemorrhage\": route ct-head-ich maps no absent concept");
   }
   SUBCASE("a probability outside 0..1") {
     c.input.results[0].findings[0].probability = 1.5;
-    CHECK(build_error_of(c.input) == "finding \"intracranial_hemorrhage\": probability 1.5 is not within 0..1");
+    CHECK(sr_build_error_of(c.input) == "finding \"intracranial_hemorrhage\": probability 1.5 is not within 0..1");
   }
   SUBCASE("a unit other than the mapped one") {
     c.input.results[1].findings[0].unit = "mm3";
-    CHECK(build_error_of(c.input) ==
+    CHECK(sr_build_error_of(c.input) ==
           "finding \"hemorrhage_volume\": the model's unit \"mm3\" is not the mapped unit \"mL\"");
   }
   SUBCASE("a finding with neither present nor value") {
     c.input.results[1].findings[0].value.reset();
-    CHECK(build_error_of(c.input) == "finding \"hemorrhage_volume\" of model ich_segmentation has neither present nor value");
+    CHECK(sr_build_error_of(c.input) == "finding \"hemorrhage_volume\" of model ich_segmentation has neither present nor value");
   }
 }

@@ -7,11 +7,14 @@
 #include <string_view>
 #include <utility>
 
+#include "checked_access.hpp"
 #include "hl7/ack.hpp"
 #include "hl7/message.hpp"
 #include "hl7/peek.hpp"
 
 namespace hl7 = radbridge::hl7;
+
+using radbridge::test::value_at;
 
 namespace {
 
@@ -66,12 +69,6 @@ hl7::message parse_ack(const std::string& bytes) {
   auto m = hl7::message::parse(std::string_view(bytes));
   if (!m) FAIL((std::string("ACK does not parse: ") + m.error().to_string() + " in " + bytes));
   return std::move(*m);
-}
-
-std::string value_at(const hl7::message& m, std::string_view path) {
-  auto v = m.value(path);
-  if (!v) FAIL((std::string("value(") + std::string(path) + ") failed: " + v.error().to_string()));
-  return std::move(*v);
 }
 
 std::string raw_at(const hl7::message& m, std::string_view path) {

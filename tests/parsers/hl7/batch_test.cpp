@@ -5,21 +5,18 @@
 #include <string>
 #include <string_view>
 
+#include "checked_access.hpp"
 #include "hl7/batch.hpp"
 #include "support.hpp"
 
 namespace hl7 = radbridge::hl7;
 
+using radbridge::test::value_at;
+
 namespace {
 
 std::string sample(const char* name) {
   return radbridge::test::read_file(radbridge::test::source_dir() / "samples" / "hl7" / name);
-}
-
-std::string value_at(const hl7::message& m, std::string_view path) {
-  auto v = m.value(path);
-  if (!v) FAIL((std::string("value(") + std::string(path) + ") failed: " + v.error().to_string()));
-  return std::move(*v);
 }
 
 // One small, valid message (MSH + PID), CR-terminated.

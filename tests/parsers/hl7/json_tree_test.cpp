@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "checked_access.hpp"
 #include "hl7/batch.hpp"
 #include "hl7/json_tree.hpp"
 #include "hl7/message.hpp"
@@ -12,13 +13,9 @@
 namespace hl7 = radbridge::hl7;
 namespace json = radbridge::json;
 
-namespace {
+using radbridge::test::parse_ok;
 
-hl7::message parse_ok(std::string_view bytes) {
-  auto m = hl7::message::parse(bytes);
-  if (!m) FAIL((std::string("does not parse: ") + m.error().to_string()));
-  return std::move(*m);
-}
+namespace {
 
 std::string to_json(const hl7::message& m) {
   json::writer w(false);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "checked_access.hpp"
 #include "hl7/error.hpp"
 #include "hl7/message.hpp"
 #include "hl7/path.hpp"
@@ -16,17 +17,12 @@
 namespace hl7 = radbridge::hl7;
 using hl7::errc;
 
+using radbridge::test::parse_ok;
+
 namespace {
 
 // A valid header with 12 fields (MSH-1 and MSH-2 included) and no escapes.
 constexpr std::string_view msh = "MSH|^~\\&|RIS|GENHOSP|PACS|GENHOSP_PACS|20240321101500||ORM^O01|CTRL0001|P|2.5.1\r";
-
-hl7::message parse_ok(std::string_view bytes, const hl7::limits& lim = {}) {
-  auto r = hl7::message::parse(bytes, lim);
-  INFO((r ? std::string("parsed") : r.error().to_string()));
-  REQUIRE(r.has_value());
-  return std::move(r).value();
-}
 
 hl7::path path_of(std::string_view text) {
   auto p = hl7::parse_path(text);
