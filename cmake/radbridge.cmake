@@ -37,8 +37,14 @@ endfunction()
 # (tests/support, a header of the folder) or name it for what it does. A
 # target whose files each keep their own `options` (the commands of
 # engine/cli) opts out with UNITY_BUILD OFF.
+# GCC takes the files included into a batch for headers and warns
+# (-Wsubobject-linkage) about their anonymous-namespace types; in a unity
+# build that is no finding, so that warning is off there.
 function(radbridge_unity_build target)
   set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 4)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wno-subobject-linkage)
+  endif()
 endfunction()
 
 # Test code itself (not the libraries it tests) at -O0 in every build, the

@@ -19,11 +19,11 @@ namespace {
 
 using hl7::ack_code;
 
-hl7::location msh_field(int field, int component = 0) {
+hl7::location msh_field(int number, int component = 0) {
   hl7::location where;
   where.segment = "MSH";
   where.segment_occurrence = 1;
-  where.field = field;
+  where.field = number;
   where.component = component;
   return where;
 }

@@ -22,8 +22,8 @@ struct cli_outcome {
 inline cli_outcome run_cli(std::vector<std::string_view> args, const std::string& stdin_text = {}) {
   std::istringstream in(stdin_text);
   std::ostringstream out, err;
-  const int code =
-      cli::runs_in_worker(args.at(0)) ? cli::run_worker(args, in, out, err) : cli::run(args, in, out, err);
+  const bool worker = !args.empty() && cli::runs_in_worker(args.front());
+  const int code = worker ? cli::run_worker(args, in, out, err) : cli::run(args, in, out, err);
   return {code, out.str(), err.str()};
 }
 

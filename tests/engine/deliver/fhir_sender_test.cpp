@@ -26,7 +26,7 @@ using deliver::outbound_item;
 using test::deliver::fhir_server;
 using namespace std::chrono_literals;
 
-const std::string identity = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const std::string observation_identity = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 std::string observation(const std::string& id, bool with_code = true) {
   std::string code = with_code ? R"("code":{"coding":[{"system":"http://radelement.org","code":"RDES194","display":"Intracranial hemorrhage"}]},)"
@@ -79,14 +79,14 @@ TEST_CASE("fhir sender: created (201), then the same identifier again is sent (2
   fhir_server server;
   auto sender = sender_for(server);
 
-  const auto created = sender.send(item_for(identity, observation(identity)));
+  const auto created = sender.send(item_for(observation_identity, observation(observation_identity)));
   CHECK(created.result == attempt_result::sent);
   CHECK(created.detail == "FHIR POST " + url_of(server) + ": HTTP 201 Created");
   const json::value stored = parsed(created.response);
   CHECK(text_at(stored, "resourceType") == "Observation");
   CHECK(text_at(stored, "id") == "1");
 
-  const auto again = sender.send(item_for(identity, observation(identity)));
+  const auto again = sender.send(item_for(observation_identity, observation(observation_identity)));
   CHECK(again.result == attempt_result::sent);
   CHECK(again.detail == "FHIR POST " + url_of(server) + ": HTTP 200 OK");
   CHECK(text_at(parsed(again.response), "id") == "1");
@@ -100,7 +100,7 @@ TEST_CASE("fhir sender: created (201), then the same identifier again is sent (2
     CHECK(text_at(r, "path") == "/fhir/Observation");
     CHECK(text_at(r, "contentType") == "application/fhir+json");
     CHECK(text_at(r, "accept") == "application/fhir+json");
-    CHECK(text_at(r, "ifNoneExist") == "identifier=urn:radbridge:result|" + identity);
+    CHECK(text_at(r, "ifNoneExist") == "identifier=urn:radbridge:result|" + observation_identity);
   }
   CHECK(number_at(requests[0], "status") == 201);
   CHECK(number_at(requests[1], "status") == 200);
@@ -114,7 +114,7 @@ TEST_CASE("fhir sender: created (201), then the same identifier again is sent (2
 TEST_CASE("fhir sender: an invalid Observation is rejected with the server's OperationOutcome kept") {
   fhir_server server;
   auto sender = sender_for(server);
-  const auto outcome = sender.send(item_for(identity, observation(identity, false)));
+  const auto outcome = sender.send(item_for(observation_identity, observation(observation_identity, false)));
   CHECK(outcome.result == attempt_result::rejected);
   CHECK(outcome.detail == "FHIR POST " + url_of(server) + ": HTTP 400 Bad Request");
   const json::value oo = parsed(outcome.response);
@@ -144,13 +144,13 @@ TEST_CASE("fhir sender: 408, 429 and 5xx are retry; other 4xx are rejected; a re
   for (const expectation& e : cases) {
     CAPTURE(e.status);
     server.control("POST", "/control/fail?count=1&status=" + std::to_string(e.status));
-    const auto outcome = sender.send(item_for(identity, observation(identity)));
+    const auto outcome = sender.send(item_for(observation_identity, observation(observation_identity)));
     CHECK(outcome.result == e.result);
     CHECK(outcome.detail == "FHIR POST " + url_of(server) + ": HTTP " + std::to_string(e.status) + " " + e.reason);
     CHECK(text_at(parsed(outcome.response), "resourceType") == "OperationOutcome");
   }
   CHECK(number_at(server.control("GET", "/control/state"), "observations") == 0);
-  const auto outcome = sender.send(item_for(identity, observation(identity)));
+  const auto outcome = sender.send(item_for(observation_identity, observation(observation_identity)));
   CHECK(outcome.result == attempt_result::sent);
   CHECK(outcome.detail == "FHIR POST " + url_of(server) + ": HTTP 201 Created");
   CHECK(number_at(server.control("GET", "/control/state"), "observations") == 1);
@@ -160,7 +160,7 @@ TEST_CASE("fhir sender: no answer in time is retry") {
   fhir_server server;
   auto sender = sender_for(server, 500ms);
   server.control("POST", "/control/hang?count=1");
-  const auto outcome = sender.send(item_for(identity, observation(identity)));
+  const auto outcome = sender.send(item_for(observation_identity, observation(observation_identity)));
   CHECK(outcome.result == attempt_result::retry);
   CHECK(outcome.detail == "HTTP POST " + url_of(server) + ": no complete response within 500 ms");
   CHECK(outcome.response.empty());
@@ -169,9 +169,9 @@ TEST_CASE("fhir sender: no answer in time is retry") {
 TEST_CASE("fhir sender: a server that is down is retry naming the connect failure") {
   fhir_server server;
   auto sender = sender_for(server);
-  CHECK(sender.send(item_for(identity, observation(identity))).result == attempt_result::sent);
+  CHECK(sender.send(item_for(observation_identity, observation(observation_identity))).result == attempt_result::sent);
   server.stop();
-  const auto outcome = sender.send(item_for(identity, observation(identity)));
+  const auto outcome = sender.send(item_for(observation_identity, observation(observation_identity)));
   CHECK(outcome.result == attempt_result::retry);
   CHECK(outcome.detail == "HTTP POST " + url_of(server) + ": cannot connect: Connection refused");
   CHECK(outcome.response.empty());
@@ -186,13 +186,13 @@ TEST_CASE("fhir sender over https (make_sender): verified against the destinatio
   d.address = server.base_url();
   d.ca_file = certs.ca;
   const auto sender = deliver::make_sender(d, 10s);
-  const auto created = sender->send(item_for(identity, observation(identity)));
+  const auto created = sender->send(item_for(observation_identity, observation(observation_identity)));
   CHECK(created.result == attempt_result::sent);
   CHECK(created.detail == "FHIR POST " + url_of(server) + ": HTTP 201 Created");
 
   d.ca_file = certs.other_ca;
   const auto untrusting = deliver::make_sender(d, 10s);
-  const auto refused = untrusting->send(item_for(identity, observation(identity)));
+  const auto refused = untrusting->send(item_for(observation_identity, observation(observation_identity)));
   CHECK(refused.result == attempt_result::retry);
   CHECK(refused.detail == "HTTP POST " + url_of(server) + ": TLS handshake failed: certificate verify failed");
 }

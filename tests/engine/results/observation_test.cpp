@@ -29,9 +29,9 @@ namespace {
 
 constexpr std::string_view patient_system = "urn:oid:2.16.840.1.113883.19.5";
 constexpr std::string_view study_uid = "1.2.826.0.1.3680043.8.498.10";
-constexpr std::string_view job_key = "ct-head-ich|1.2.826.0.1.3680043.8.498.10|ich_classifier@1.0.0";
-constexpr std::string_view ich = "intracranial_hemorrhage";
-constexpr std::string_view volume = "hemorrhage_volume";
+constexpr std::string_view observation_job_key = "ct-head-ich|1.2.826.0.1.3680043.8.498.10|ich_classifier@1.0.0";
+constexpr std::string_view ich_label = "intracranial_hemorrhage";
+constexpr std::string_view volume_label = "hemorrhage_volume";
 
 std::string sample_text() {
   return radbridge::test::read_file(radbridge::test::source_dir() / "samples/hl7/orm_o01_ct_head_noncontrast_stroke.hl7");
@@ -68,20 +68,20 @@ route::route ich_route() {
   r.patient = {"GENHOSP", std::string(patient_system), {}};
 
   route::finding_mapping hemorrhage;
-  hemorrhage.label = ich;
+  hemorrhage.label = ich_label;
   hemorrhage.observation = concept_of("http://radelement.org", "RADLEX", "RDES194", "Intracranial hemorrhage");
   hemorrhage.present = concept_of("http://snomed.info/sct", "SCT", "1386000", "Intracranial hemorrhage");
   hemorrhage.absent = concept_of("http://snomed.info/sct", "SCT", "260385009", "Negative");
   hemorrhage.probability = concept_of("urn:radbridge:test", "99RB", "ich-probability", "Intracranial hemorrhage probability");
 
   route::finding_mapping hemorrhage_volume;
-  hemorrhage_volume.label = volume;
+  hemorrhage_volume.label = volume_label;
   hemorrhage_volume.observation = concept_of("urn:radbridge:test", "99RB", "ich-volume", "Intracranial hemorrhage volume");
   hemorrhage_volume.ucum = "mL";
   r.findings = {hemorrhage, hemorrhage_volume};
 
-  r.acuity.levels = {{"critical", {{std::string(ich), 0.5}, {std::string(volume), 30}}},
-                     {"urgent", {{std::string(ich), 0.2}}}};
+  r.acuity.levels = {{"critical", {{std::string(ich_label), 0.5}, {std::string(volume_label), 30}}},
+                     {"urgent", {{std::string(ich_label), 0.2}}}};
   return r;
 }
 
@@ -97,11 +97,11 @@ infer::inference_result model_result(std::string model, std::vector<infer::findi
 }
 
 infer::finding probability_finding(bool present, double probability) {
-  return {std::string(ich), "Intracranial hemorrhage", present, probability, std::nullopt, ""};
+  return {std::string(ich_label), "Intracranial hemorrhage", present, probability, std::nullopt, ""};
 }
 
 infer::finding volume_finding(double ml) {
-  return {std::string(volume), "Hemorrhage volume", std::nullopt, std::nullopt, ml, "mL"};
+  return {std::string(volume_label), "Hemorrhage volume", std::nullopt, std::nullopt, ml, "mL"};
 }
 
 results::result_input input_for(const hl7::message& order, const route::route& r,
@@ -110,7 +110,7 @@ results::result_input input_for(const hl7::message& order, const route::route& r
   in.order = &order;
   in.route = &r;
   in.results = std::move(model_results);
-  in.job_key = job_key;
+  in.job_key = observation_job_key;
   in.acuity = std::move(acuity);
   in.issued = sys_days{2024y / March / 12} + 14h + 35min + 7s + 250ms;
   in.engine_version = "0.1.0";
@@ -153,8 +153,8 @@ void check_common(const json::value& o, const results::observation_document& doc
   const json::value& identifiers = at(o, "identifier");
   REQUIRE(identifiers.size() == 1);
   CHECK(at(identifiers[0], "system").as_string() == results::fhir_identifier_system);
-  CHECK(at(identifiers[0], "value").as_string() == results::fhir_identifier_value(job_key, doc.what));
-  CHECK(doc.identifier == results::fhir_identifier_value(job_key, doc.what));
+  CHECK(at(identifiers[0], "value").as_string() == results::fhir_identifier_value(observation_job_key, doc.what));
+  CHECK(doc.identifier == results::fhir_identifier_value(observation_job_key, doc.what));
   CHECK(at(o, "status").as_string() == "preliminary");
   REQUIRE(at(o, "category").size() == 1);
   CHECK(coding_of(at(o, "category")[0]) ==
@@ -236,9 +236,9 @@ TEST_CASE("observation: hemorrhage present and critical, with its probability an
   const auto docs = results::build_observations(in);
 
   REQUIRE(docs.size() == 3);
-  CHECK(docs[0].what == ich);
-  CHECK(docs[1].what == std::string(ich) + "/probability");
-  CHECK(docs[2].what == volume);
+  CHECK(docs[0].what == ich_label);
+  CHECK(docs[1].what == std::string(ich_label) + "/probability");
+  CHECK(docs[2].what == volume_label);
 
   const json::value finding = parsed(docs[0]);
   check_common(finding, docs[0], "ich_classifier", "device-ich-classifier");
@@ -308,8 +308,8 @@ TEST_CASE("observation: a volume at the critical threshold is critical abnormal;
   const auto docs = results::build_observations(in);
 
   REQUIRE(docs.size() == 2);
-  CHECK(docs[0].what == ich);
-  CHECK(docs[1].what == volume);
+  CHECK(docs[0].what == ich_label);
+  CHECK(docs[1].what == volume_label);
   // The hemorrhage is present, but 0.1 held no critical trigger.
   CHECK(interpretation_of(parsed(docs[0])) == "none");
   const json::value large_volume = parsed(docs[1]);
@@ -343,7 +343,7 @@ TEST_CASE("observation: the same input builds the same bytes; identifiers differ
 
   auto other_job = in;
   other_job.job_key = "another job";
-  CHECK(results::build_observations(other_job)[0].identifier == results::fhir_identifier_value("another job", ich));
+  CHECK(results::build_observations(other_job)[0].identifier == results::fhir_identifier_value("another job", ich_label));
   CHECK(results::build_observations(other_job)[0].identifier != first[0].identifier);
 }
 
