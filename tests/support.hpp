@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace radbridge::test {
 
@@ -30,6 +31,25 @@ inline void write_file(const std::filesystem::path& p, const std::string& text) 
   std::ofstream out(p, std::ios::binary);
   out << text;
   if (!out.flush()) throw std::runtime_error("cannot write " + p.string());
+}
+
+// `s` as a JSON string, quotes included (control characters as \u00XX).
+inline std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += hex[(c >> 4) & 0xf];
+      out += hex[c & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
 }
 
 // `text` with every `from` replaced by `to`.

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/api.hpp"
 #include "admin/tokens.hpp"
 #include "core/config.hpp"
 #include "core/metrics.hpp"
@@ -43,7 +44,8 @@ struct admin_sources {
   std::string version;  // radbridge's
   std::function<void(metrics::exposition&)> stage_metrics;  // called on the admin thread
   std::vector<model_state> models;        // empty: this engine runs no jobs
-  std::vector<std::string> destinations;  // the mappings' destinations, reported by /readyz
+  std::vector<std::string> destinations;  // the mappings' destinations, reported by /readyz and the API
+  std::vector<route_summary> routes;      // the mappings' routes, for the API
   std::vector<token_entry> tokens;        // who may use the API (none: it answers 401)
   std::chrono::milliseconds database_timeout{std::chrono::seconds(3)};
 };

@@ -1,26 +1,47 @@
-// The admin API, JSON under /api/v1, for operators and the console.
+// The admin API, JSON under /api/v1, for operators and the console; the
+// whole contract is the OpenAPI 3 document it serves (openapi.json).
 //
 // Every request needs `Authorization: Bearer TOKEN` with a token of
 // admin.tokens_file (tokens.hpp), checked from the header alone, before the
 // body is read or anything of the request is parsed: none or an unknown one
 // is 401, a role below the endpoint's 403.
 //
+//   GET  /api/v1/openapi.json        viewer: this API's OpenAPI 3 document
 //   GET  /api/v1/messages            viewer: newest first; filters control_id,
 //        interface, type (ADT or ADT^A01), ack, status, since, until (ISO
-//        8601), before_id (paging), limit (1-200, default 50)
+//        8601), before_id (paging), limit (1-200, default 50); phi only: mrn
+//        (ID or ID^AUTHORITY) and accession, which find the messages that
+//        started jobs for that patient (jobs created since `since`, by
+//        default in the last 30 days) or that study, and write an
+//        admin_audit row
 //   GET  /api/v1/messages/{id}       viewer: the message's header fields,
 //        status, ACK code and jobs; phi adds the HL7 text, its parsed tree and
 //        the ACK sent, and writes an admin_audit row (read_message)
+//   GET  /api/v1/studies/{key}       viewer: the study's trail (accession
+//        number or Study Instance UID): jobs, readiness probe, inferences,
+//        outputs and every delivery attempt, withdrawals
+//   GET  /api/v1/worklist            viewer: recent studies by acuity, then
+//        arrival (store/worklist_store.hpp); hours (1-168, default 24), limit
 //   GET  /api/v1/dead-letters        viewer: oldest first; destination, limit
 //   POST /api/v1/dead-letters/{id}/requeue   operator: back on its lane
 //   POST /api/v1/dead-letters/{id}/discard   operator: body {"reason": TEXT},
-//        never sent; both write an admin_audit row
-//
-// Errors are {"error": TEXT} with 400 (a bad parameter, named), 404, 405,
-// 503 (the database did not answer). Responses never carry a token.
+//        never sent
+//   GET  /api/v1/destinations        viewer: each configured destination's
+//        lane, last attempt, last failure and pause
+//   POST /api/v1/destinations/{name}/pause   operator: body {"reason": TEXT}
+//   POST /api/v1/destinations/{name}/resume  operator
+//   GET  /api/v1/routes              viewer: each route's mode (its mapping's,
+//        and the operator's latest change over it) and its recent changes
+//   POST /api/v1/routes/{name}/mode  operator: body {"mode": silent|assist|
+//        active, "reason": TEXT}; the jobs routed from then on take it
+// Every operator action writes an admin_audit row (who, what, when, from
+// where). Errors are {"error": TEXT} with 400 (a bad parameter or body,
+// named), 404, 405, 409 (already paused), 503 (the database did not
+// answer). Responses never carry a token.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,12 +49,28 @@
 #include "admin/database_thread.hpp"
 #include "admin/http_server.hpp"
 #include "admin/tokens.hpp"
+#include "core/work_kinds.hpp"
 
 namespace radbridge::admin {
 
+// One route of the mappings as the API reports it.
+struct route_summary {
+  std::string name;
+  work::rollout_mode mapping_mode = work::rollout_mode::silent;
+  std::vector<std::string> acuity_levels;  // most urgent first; the last is the route's `otherwise`
+};
+
+// What the API knows of the engine's configuration.
+struct api_settings {
+  std::vector<token_entry> tokens;
+  std::vector<std::string> destinations;
+  std::vector<route_summary> routes;
+  std::chrono::milliseconds timeout{std::chrono::seconds(3)};  // each database call
+};
+
 class api {
  public:
-  api(database_thread& db, std::vector<token_entry> tokens, std::chrono::milliseconds timeout);
+  api(database_thread& db, api_settings settings);
 
   // For http_server's header check: a refusal for /api/ paths, else nothing.
   std::optional<response> check(const request_header& header) const;
@@ -41,17 +78,28 @@ class api {
   net::asio::awaitable<response> answer(const request& req, const std::string& client);
 
  private:
-  net::asio::awaitable<response> list_messages(const request& req);
-  net::asio::awaitable<response> one_message(const request& req, std::int64_t id, const token_entry& who,
-                                             const std::string& client);
+  struct caller {
+    const token_entry& who;
+    const std::string& client;
+  };
+
+  net::asio::awaitable<response> list_messages(const request& req, caller by);
+  net::asio::awaitable<response> one_message(const request& req, std::int64_t id, caller by);
+  net::asio::awaitable<response> study_trail(const request& req, const std::string& key);
+  net::asio::awaitable<response> worklist(const request& req);
   net::asio::awaitable<response> list_dead_letters(const request& req);
-  net::asio::awaitable<response> act_on_dead_letter(const request& req, std::int64_t id, bool requeue,
-                                                    const token_entry& who, const std::string& client);
+  net::asio::awaitable<response> act_on_dead_letter(const request& req, std::int64_t id, bool requeue, caller by);
+  net::asio::awaitable<response> list_destinations(const request& req);
+  net::asio::awaitable<response> pause_or_resume(const request& req, const std::string& name, bool pause, caller by);
+  net::asio::awaitable<response> list_routes(const request& req);
+  net::asio::awaitable<response> change_route_mode(const request& req, const std::string& name, caller by);
+  // A database call through db_; an error response when it did not answer.
+  net::asio::awaitable<std::optional<response>> run(const request& req,
+                                                     const std::function<void(store::database&)>& work);
   std::optional<token_entry> bearer(const request_header& header) const;
 
   database_thread& db_;
-  const std::vector<token_entry> tokens_;
-  const std::chrono::milliseconds timeout_;
+  const api_settings settings_;
 };
 
 }  // namespace radbridge::admin

@@ -38,6 +38,12 @@ admin::admin_sources admin_sources_for(const std::vector<std::unique_ptr<ingest:
     for (const infer::model_spec& spec : pipeline->registry().models) s.models.push_back(check_model(spec));
   }
   for (const route::destination& d : pipeline->mappings().destinations) s.destinations.push_back(d.name);
+  for (const route::route& r : pipeline->mappings().routes) {
+    admin::route_summary summary{r.name, r.mode, {}};
+    for (const route::acuity_level& level : r.acuity.levels) summary.acuity_levels.push_back(level.name);
+    summary.acuity_levels.push_back(r.acuity.otherwise);
+    s.routes.push_back(std::move(summary));
+  }
   return s;
 }
 

@@ -33,9 +33,16 @@ std::vector<message_summary> search_messages(database& db, const message_filter&
             "AND ($2::text IS NULL OR interface = $2) AND ($3::text IS NULL OR message_type = $3) "
             "AND ($4::text IS NULL OR trigger_event = $4) AND ($5::text IS NULL OR ack_code = $5) "
             "AND ($6::text IS NULL OR status = $6) AND ($7::timestamptz IS NULL OR received_at >= $7) "
-            "AND ($8::timestamptz IS NULL OR received_at < $8) AND ($9 = 0 OR id < $9) ORDER BY id DESC LIMIT $10",
+            "AND ($8::timestamptz IS NULL OR received_at < $8) AND ($9 = 0 OR id < $9) "
+            "AND ($11::text IS NULL OR id IN (SELECT inbound_id FROM jobs WHERE study_key = $11 "
+            "AND study_key_kind = 'accession')) "
+            "AND ($12::text IS NULL OR id IN (SELECT inbound_id FROM jobs "
+            "WHERE created_at >= coalesce($7::timestamptz, now() - interval '30 days') "
+            "AND EXISTS (SELECT 1 FROM unnest(patient_ids) AS k WHERE split_part(k, E'\x1f', 2) = $12 "
+            "AND ($13::text IS NULL OR split_part(k, E'\x1f', 1) = $13)))) "
+            "ORDER BY id DESC LIMIT $10",
         f.control_id, f.interface, type, trigger, f.ack_code, f.status, f.since, f.until, f.before_id,
-        static_cast<long>(f.limit));
+        static_cast<long>(f.limit), f.accession, f.patient_id, f.patient_authority);
     std::vector<message_summary> out;
     for (const pqxx::row& row : r) out.push_back(summary_of(row));
     return out;
@@ -50,8 +57,9 @@ std::optional<message_detail> message_by_id(database& db, std::int64_t id) {
     if (r.empty()) return std::nullopt;
     message_detail d{summary_of(r[0]), pqxx::binarystring(r[0][10]).str(), pqxx::binarystring(r[0][11]).str(), {}};
     for (const pqxx::row& j : tx.exec_params(
-             "SELECT id, route, status, coalesce(acuity, '') FROM jobs WHERE inbound_id = $1 ORDER BY id", id)) {
-      d.jobs.push_back({j[0].as<std::int64_t>(), j[1].c_str(), j[2].c_str(), j[3].c_str()});
+             "SELECT id, route, status, coalesce(acuity, ''), study_key FROM jobs WHERE inbound_id = $1 ORDER BY id",
+             id)) {
+      d.jobs.push_back({j[0].as<std::int64_t>(), j[1].c_str(), j[2].c_str(), j[3].c_str(), j[4].c_str()});
     }
     return d;
   });

@@ -1,5 +1,6 @@
 // What the admin API (engine/admin) reads and changes: messages found by
-// their header fields, one message with its ACK and jobs, dead letters
+// their header fields (or by the study or patient of the jobs they started),
+// one message with its ACK and jobs, dead letters
 // (listed, discarded), and the admin audit trail (sql/0013). Every call is
 // one transaction; throws store_error. Time filters are ISO 8601 text,
 // which PostgreSQL parses (a bad one is a permanent store_error).
@@ -23,6 +24,13 @@ struct message_filter {
   std::optional<std::string> status;      // received, routed, filtered, failed
   std::optional<std::string> since;       // received at or after
   std::optional<std::string> until;       // received before
+  // Messages that started jobs for a study or a patient (phi): the study's
+  // accession number; the patient's identifier (PID-3.1), with its assigning
+  // authority (PID-3.4) when given. The patient search reads the jobs
+  // created since `since`, or in the last 30 days.
+  std::optional<std::string> accession;
+  std::optional<std::string> patient_id;
+  std::optional<std::string> patient_authority;
   std::int64_t before_id = 0;             // paging: ids below this (0: from the newest)
   std::size_t limit = 50;
 };
@@ -45,6 +53,7 @@ struct message_job {
   std::string route;
   std::string status;
   std::string acuity;  // empty: none
+  std::string study_key;
 };
 
 struct message_detail {

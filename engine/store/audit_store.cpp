@@ -12,7 +12,9 @@ std::vector<job_record> audit_study(database& db, std::string_view study_key) {
     for (const pqxx::row& r : tx.exec_params(
              "SELECT j.id, j.inbound_id, i.control_id, j.route, j.mode, j.status, coalesce(j.acuity, ''), j.attempts, "
              "coalesce(j.error, ''), " + utc("j.created_at") + ", " + utc("j.finished_at") +
-                 ", coalesce(c.control_id, ''), j.withdrawn_at IS NOT NULL FROM jobs j JOIN inbound_messages i ON "
+                 ", coalesce(c.control_id, ''), j.withdrawn_at IS NOT NULL, coalesce(j.failure, ''), "
+                 "coalesce(j.probe_series, ''), coalesce(j.probe_instances, 0), " + utc("j.probe_since") +
+                 " FROM jobs j JOIN inbound_messages i ON "
                  "i.id = j.inbound_id LEFT JOIN inbound_messages c ON c.id = j.cancelled_by WHERE j.study_key = $1 "
                  "ORDER BY j.id",
              std::string(study_key))) {
@@ -31,12 +33,23 @@ std::vector<job_record> audit_study(database& db, std::string_view study_key) {
       j.finished_at = r[10].c_str();
       j.cancelled_by = r[11].c_str();
       j.withdrawn = r[12].as<bool>();
+      j.failure = r[13].c_str();
+      j.probe_series = r[14].c_str();
+      j.probe_instances = r[15].as<int>();
+      j.probe_since = r[16].c_str();
       for (const pqxx::row& a : tx.exec_params(
                "SELECT study_uid, series_uid, model, model_version, model_sha256, timings_ms::text, findings::text, " +
                    utc("created_at") + " FROM inference_audit WHERE job_id = $1 ORDER BY id",
                j.id)) {
         j.inferences.push_back({a[0].c_str(), a[1].c_str(), a[2].c_str(), a[3].c_str(), a[4].c_str(), a[5].c_str(),
                                 a[6].c_str(), a[7].c_str()});
+      }
+      for (const pqxx::row& a : tx.exec_params(
+               "SELECT a.outbound_id, a.attempt, a.outcome, a.error, " + utc("a.at") +
+                   " FROM delivery_attempts a JOIN outbound_messages o ON o.id = a.outbound_id WHERE o.job_id = $1 "
+                   "ORDER BY a.id",
+               j.id)) {
+        j.deliveries.push_back({a[0].as<std::int64_t>(), a[1].as<int>(), a[2].c_str(), a[3].c_str(), a[4].c_str()});
       }
       out.push_back(std::move(j));
     }

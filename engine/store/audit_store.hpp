@@ -1,6 +1,7 @@
 // What happened to one study: its jobs (by study key: an accession number or
-// a Study Instance UID), each job's inferences and each outbound message,
-// for `radbridge audit`. Read-only; throws store_error.
+// a Study Instance UID), each job's last readiness probe, its inferences,
+// each outbound message and every delivery attempt, for `radbridge audit`
+// and the admin API's study trail. Read-only; throws store_error.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,14 @@ struct inference_record {
   std::string created_at;  // ISO 8601, UTC
 };
 
+struct delivery_attempt {
+  std::int64_t outbound_id = 0;
+  int attempt = 0;      // 1 for the first
+  std::string outcome;  // sent, retry, dead
+  std::string error;
+  std::string at;  // ISO 8601, UTC
+};
+
 struct job_record {
   std::int64_t id = 0;
   std::int64_t inbound_id = 0;
@@ -35,12 +44,17 @@ struct job_record {
   std::string acuity;
   int attempts = 0;
   std::string error;
+  std::string failure;  // why it failed, in one word (patient_mismatch, ...); empty: it did not
+  std::string probe_series;  // the last readiness probe: the series it watched (empty: none)
+  int probe_instances = 0;   // and how many instances it had
+  std::string probe_since;   // since when (ISO 8601, UTC)
   std::string created_at;   // ISO 8601, UTC
   std::string finished_at;  // empty while not finished
   std::string cancelled_by;  // MSH-10 of the order cancel that ended or withdrew it; empty: none
   bool withdrawn = false;    // its results were withdrawn
   std::vector<inference_record> inferences;
   std::vector<outbound_status> outbound;
+  std::vector<delivery_attempt> deliveries;  // of its outbound rows, in order
 };
 
 std::vector<job_record> audit_study(database& db, std::string_view study_key);

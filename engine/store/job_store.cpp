@@ -83,7 +83,8 @@ std::size_t route_received(database& db, std::size_t limit,
       for (const new_job& j : d.jobs) {
         tx.exec_params(
             "INSERT INTO jobs (inbound_id, route, study_key_kind, study_key, mode, patient_ids) "
-            "VALUES ($1, $2, $3, $4, $5, $6::text[]) ON CONFLICT ON CONSTRAINT jobs_once_per_route DO NOTHING",
+            "VALUES ($1, $2, $3, $4, coalesce((SELECT mode FROM route_mode_changes WHERE route = $2 "
+            "ORDER BY id DESC LIMIT 1), $5), $6::text[]) ON CONFLICT ON CONSTRAINT jobs_once_per_route DO NOTHING",
             id, j.route, text(j.key_kind), j.study_key, text(j.mode), text_array(j.patient_ids).str());
       }
       for (const study_cancel& x : d.cancels) cancel_study(tx, id, x);

@@ -6,7 +6,8 @@
 // (arrival order, FOR UPDATE SKIP LOCKED, so several engines share the work)
 // and, in the same transaction, creates the jobs `decide` returns for each
 // and sets the row's status; a job already there for (inbound row, route) is
-// not created twice. A cancel (an order cancelled: ORC-1 CA or OC) of a
+// not created twice. A job takes the route's latest operator-set rollout
+// mode (store/route_mode_store.hpp) over the one `decide` gives it. A cancel (an order cancelled: ORC-1 CA or OC) of a
 // route's study marks its open jobs cancelled (a worker holding one loses
 // its lease) and queues the withdrawals of its latest done job that has
 // any, at the back of their lanes. `claim_job` takes the oldest due job (queued, or

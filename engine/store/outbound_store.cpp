@@ -10,16 +10,21 @@ namespace {
 
 pqxx::binarystring binary(std::string_view s) { return pqxx::binarystring(s.data(), s.size()); }
 
-// One UPDATE of a claimed lane head in its own transaction; false when the claim was lost.
+// One UPDATE of a claimed lane head and the attempt's row in delivery_attempts
+// (`outcome`, `error`), in one transaction; false when the claim was lost.
 template <class... Args>
-bool update_held(database& db, const std::string& set, const lease& held, Args&&... args) {
+bool update_held(database& db, const char* outcome, std::string_view error, const std::string& set,
+                 const lease& held, Args&&... args) {
   return guarded(db.handle(), [&](pqxx::connection& c) {
     pqxx::work tx(c);
     const pqxx::result r = tx.exec_params(
         "UPDATE outbound_messages SET " + set + ", lease = NULL, lease_until = NULL, attempts = attempts + 1 "
-        "WHERE id = $1 AND lease = $2 AND status = 'pending'",
+        "WHERE id = $1 AND lease = $2 AND status = 'pending' RETURNING destination, attempts",
         held.id, held.token, std::forward<Args>(args)...);
-    if (r.affected_rows() == 0) return false;
+    if (r.empty()) return false;
+    tx.exec_params(
+        "INSERT INTO delivery_attempts (outbound_id, destination, attempt, outcome, error) VALUES ($1, $2, $3, $4, $5)",
+        held.id, r[0][0].c_str(), r[0][1].as<int>(), std::string(outcome), std::string(error));
     tx.commit();
     return true;
   });
@@ -34,10 +39,11 @@ work::output_kind output_of(const pqxx::field& f) {
 std::optional<lane_head> claim_lane_head(database& db, std::string_view destination, std::chrono::seconds lease) {
   return guarded(db.handle(), [&](pqxx::connection& c) -> std::optional<lane_head> {
     pqxx::work tx(c);
-    // The head is the first pending row in lane order; it is claimed only when it is due
-    // and nobody holds it, so the rows behind it wait.
+    // The head is the first pending row in lane order; it is claimed only when it is due,
+    // nobody holds it and the destination is not paused, so the rows behind it wait.
     const pqxx::result r = tx.exec_params(
         "WITH head AS (SELECT id FROM outbound_messages WHERE destination = $1 AND status = 'pending' "
+        "AND NOT EXISTS (SELECT 1 FROM destination_pauses WHERE destination = $1) "
         "ORDER BY lane_position LIMIT 1 FOR UPDATE) "
         "UPDATE outbound_messages o SET lease = nextval('lease_tokens'), "
         "lease_until = now() + $2 * interval '1 second' FROM head "
@@ -64,18 +70,20 @@ std::optional<lane_head> claim_lane_head(database& db, std::string_view destinat
 }
 
 bool mark_sent(database& db, const lease& held, std::string_view response) {
-  return update_held(db, "status = 'sent', sent_at = now(), last_error = NULL, response = $3", held, binary(response));
+  return update_held(db, "sent", "", "status = 'sent', sent_at = now(), last_error = NULL, response = $3", held,
+                     binary(response));
 }
 
 bool mark_retry(database& db, const lease& held, std::chrono::milliseconds delay, std::string_view error,
                 std::string_view response) {
-  return update_held(db, "last_error = $3, response = $4, next_attempt_at = now() + $5 * interval '1 millisecond'",
-                     held, std::string(error), binary(response), static_cast<long>(delay.count()));
+  return update_held(db, "retry", error,
+                     "last_error = $3, response = $4, next_attempt_at = now() + $5 * interval '1 millisecond'", held,
+                     std::string(error), binary(response), static_cast<long>(delay.count()));
 }
 
 bool mark_dead(database& db, const lease& held, std::string_view error, std::string_view response) {
-  return update_held(db, "status = 'dead', last_error = $3, response = $4", held, std::string(error),
-                     binary(response));
+  return update_held(db, "dead", error, "status = 'dead', last_error = $3, response = $4", held,
+                     std::string(error), binary(response));
 }
 
 std::optional<std::chrono::milliseconds> next_lane_due(database& db, std::string_view destination) {

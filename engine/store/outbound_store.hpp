@@ -2,13 +2,15 @@
 // were queued (jobs finishing; `lane_position`).
 //
 // `claim_lane_head` leases the first pending row of a destination when it is
-// due and not leased by someone else; otherwise nothing (the lane waits: a
-// row never overtakes the one before it). A lease is short: the sender's
+// due, not leased by someone else and the destination is not paused
+// (store/destination_store.hpp); otherwise nothing (the lane waits: a row
+// never overtakes the one before it). A lease is short: the sender's
 // attempt, not a row lock. The outcome of an attempt is recorded with
 // `mark_sent`, `mark_retry` (due again after `delay`) or `mark_dead` (the
-// dead letter: the lane moves on); each names the lease of its claim and
-// returns false, writing nothing, when the claim was lost (the lease ran out
-// and another lane worker took the row). `requeue_dead` puts dead letters back at
+// dead letter: the lane moves on), each with a row in delivery_attempts;
+// each names the lease of its claim and returns false, writing nothing,
+// when the claim was lost (the lease ran out and another lane worker took
+// the row). `requeue_dead` puts dead letters back at
 // the back of their lanes (after everything queued so far), with attempts
 // reset. Every function throws store_error.
 #pragma once

@@ -74,6 +74,12 @@ writer& writer::null() {
   impl_->with([](auto& w) { w.Null(); });
   return *this;
 }
+writer& writer::raw(std::string_view json_text) {
+  impl_->with([&](auto& w) {
+    w.RawValue(json_text.data(), json_text.size(), rapidjson::kObjectType);
+  });
+  return *this;
+}
 
 std::string writer::str() const { return {impl_->buffer.GetString(), impl_->buffer.GetSize()}; }
 

@@ -29,6 +29,9 @@ class writer {
   writer& number(double value);
   writer& boolean(bool value);
   writer& null();
+  // One complete JSON value written as it is (e.g. a jsonb column's text):
+  // the caller vouches that it is valid JSON; it is not checked.
+  writer& raw(std::string_view json_text);
 
   std::string str() const;
 

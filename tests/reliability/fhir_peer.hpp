@@ -29,7 +29,7 @@ class fhir_peer {
     if (child_) return;
     const std::filesystem::path dir = test::source_dir() / "tests/support/fhir";
     child_.emplace(
-        test::deliver::start_peer({test::deliver::node_binary().string(), (dir / "fhir_server.mjs").string()},
+        test::deliver::start_peer({test::node_binary().string(), (dir / "fhir_server.mjs").string()},
                                   folder_.path(), "FHIR test server", port_)
             .first);
   }

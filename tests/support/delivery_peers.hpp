@@ -148,13 +148,6 @@ class hl7_receiver {
   std::uint16_t port_ = 0;
 };
 
-inline fs::path node_binary() {
-  for (const char* candidate : {"/usr/bin/node", "/usr/local/bin/node"}) {
-    if (fs::is_regular_file(candidate)) return candidate;
-  }
-  throw std::runtime_error("node (Node.js) is missing: run scripts/install-deps");
-}
-
 // The FHIR test server (conditional create, Medplum validation, control endpoints).
 class fhir_server {
  public:

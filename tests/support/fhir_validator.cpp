@@ -13,26 +13,7 @@
 
 namespace radbridge::test {
 
-namespace {
-
 namespace fs = std::filesystem;
-
-fs::path node_on_path() {
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path != nullptr ? path : "";
-  while (!dirs.empty()) {
-    const auto colon = dirs.find(':');
-    const fs::path dir(std::string(dirs.substr(0, colon)));
-    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
-    if (dir.empty()) continue;
-    const fs::path candidate = dir / "node";
-    std::error_code ec;
-    if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  throw std::runtime_error("fhir validator: node (Node.js) is not on PATH; run scripts/install-deps");
-}
-
-}  // namespace
 
 std::vector<fhir_issue> validate_fhir(const std::vector<fhir_resource>& resources) {
   if (resources.empty()) throw std::invalid_argument("fhir validator: no resources to validate");
@@ -47,7 +28,7 @@ std::vector<fhir_issue> validate_fhir(const std::vector<fhir_resource>& resource
 
   // Files are numbered, so that any resource name is fine; the map leads back.
   temp_folder temp("radbridge-fhir");
-  std::vector<std::string> argv{node_on_path().string(), script.string()};
+  std::vector<std::string> argv{node_binary().string(), script.string()};
   std::map<std::string, std::string, std::less<>> name_of_file;
   for (std::size_t i = 0; i < resources.size(); ++i) {
     const fs::path file = temp.path() / (std::to_string(i + 1) + ".json");

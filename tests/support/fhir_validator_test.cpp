@@ -65,7 +65,7 @@ TEST_CASE("fhir_validator: text that is not JSON, or no node, is an exception, n
   {
     const path_override no_node("/nonexistent");
     CHECK_THROWS_WITH_AS(validate_fhir({{"valid", valid_observation}}),
-                         "fhir validator: node (Node.js) is not on PATH; run scripts/install-deps", std::runtime_error);
+                         "node (Node.js) is not on PATH; run scripts/install-deps", std::runtime_error);
   }
   CHECK(validate_fhir({{"valid", valid_observation}}).empty());
 }

@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "support.hpp"
+
 namespace radbridge::test {
 namespace {
 
@@ -59,29 +61,12 @@ std::string read_whole(const fs::path& file) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-void write_file(const fs::path& file, const std::string& text) {
+void write_private_file(const fs::path& file, const std::string& text) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
   if (!out) throw std::runtime_error("cannot write " + file.string());
   ::chmod(file.c_str(), 0600);
-}
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 std::string base64(std::string_view in) {
@@ -266,7 +251,7 @@ void orthanc_server::write_configuration() const {
       "  \"Plugins\": [" + json_string(plugin_.string()) + "],\n"
       "  \"DicomWeb\": {\"Enable\": true, \"Root\": \"/dicom-web/\", \"EnableWado\": false, \"Ssl\": false}\n"
       "}\n";
-  write_file(config_file_, config);
+  write_private_file(config_file_, config);
 }
 
 orthanc_server::launch_result orthanc_server::launch() {

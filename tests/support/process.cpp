@@ -387,6 +387,21 @@ captured run_captured(std::vector<std::string> argv, spawn_options options, std:
   return result;
 }
 
+std::filesystem::path node_binary() {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "";
+  while (!dirs.empty()) {
+    const auto colon = dirs.find(':');
+    const std::filesystem::path dir(std::string(dirs.substr(0, colon)));
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+    if (dir.empty()) continue;
+    const std::filesystem::path candidate = dir / "node";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  throw std::runtime_error("node (Node.js) is not on PATH; run scripts/install-deps");
+}
+
 std::uint16_t free_tcp_port() {
   unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!s) throw_errno("socket");

@@ -177,6 +177,10 @@ struct captured {
 captured run_captured(std::vector<std::string> argv, spawn_options options, std::string_view input,
                       std::chrono::milliseconds timeout);
 
+// Node.js from PATH (for the npm tools the tests run); throws
+// std::runtime_error naming scripts/install-deps when there is none.
+std::filesystem::path node_binary();
+
 // A port nobody listened on at 127.0.0.1 a moment ago (bind to port 0, read it back).
 std::uint16_t free_tcp_port();
 

@@ -1,7 +1,7 @@
 // engine/admin's API (api.hpp, tokens.hpp) against a real PostgreSQL: the
 // token and role checks (made from the header, before the body is read),
-// message search and reads (the body only for phi, and audited), and the
-// dead letters' requeue and discard.
+// message search and reads (the body and searches by patient only for phi,
+// and audited), and the dead letters' requeue and discard.
 #include "admin/api.hpp"
 
 #include <string>
@@ -9,80 +9,15 @@
 
 #include <doctest/doctest.h>
 
-#include "admin/admin_server.hpp"
-#include "admin/tokens.hpp"
 #include "core/sha256.hpp"
-#include "net/http_client.hpp"
-#include "store/database.hpp"
-#include "support.hpp"
-#include "support/postgres_server.hpp"
-#include "support/process.hpp"
+#include "engine/admin/api_fixture.hpp"
 
 namespace admin = radbridge::admin;
 namespace net = radbridge::net;
 namespace test = radbridge::test;
+using test::api_fixture;
 using namespace std::chrono_literals;
 
-namespace {
-
-struct keys {
-  std::string viewer = admin::new_token(), operator_ = admin::new_token(), phi = admin::new_token();
-  std::vector<admin::token_entry> entries() const {
-    return {{"ana", admin::role::viewer, radbridge::sha256_hex(viewer)},
-            {"otto", admin::role::operator_, radbridge::sha256_hex(operator_)},
-            {"phil", admin::role::phi, radbridge::sha256_hex(phi)}};
-  }
-};
-
-// A migrated database with three messages (two ADT, one ORM with a job and
-// two dead letters), and an admin server with three tokens.
-struct api_fixture {
-  api_fixture() : server(settings(), pg.conninfo(), nullptr, sources(k)), client(url(), {}) {
-    radbridge::store::database(pg.conninfo()).migrate();
-    pg.psql(
-        "INSERT INTO inbound_messages (interface, sending_application, sending_facility, control_id, message_type, "
-        "trigger_event, payload, payload_sha256, ack_code, ack, received_at) VALUES "
-        "('ris', 'RIS', 'HOSP', 'C1', 'ADT', 'A01', convert_to(E'MSH|^~\\\\&|RIS|HOSP|||20261206||ADT^A01|C1|P|2.5\\rPID|1||MRN-7||DOE^JANE\\r', 'UTF8'), 'x', 'AA', convert_to(E'MSH|^~\\\\&|RB\\rMSA|AA|C1\\r', 'UTF8'), '2026-12-06T08:00:00Z'),"
-        "('ris', 'RIS', 'HOSP', 'C2', 'ADT', 'A08', 'x', 'x', 'AA', 'x', '2026-12-06T09:00:00Z'),"
-        "('lab', 'RIS', 'HOSP', 'C3', 'ORM', 'O01', 'x', 'x', 'AA', 'x', '2026-12-06T10:00:00Z');"
-        "INSERT INTO jobs (inbound_id, route, study_key_kind, study_key, mode, status, acuity) "
-        "VALUES (3, 'stroke', 'accession', 'A1', 'active', 'done', 'critical');"
-        "INSERT INTO outbound_messages (job_id, destination, output, identity, payload, status, attempts, last_error) "
-        "VALUES (1, 'ris', 'oru', 'RB1', 'x', 'dead', 3, 'gave up after 3 attempts: unreachable'),"
-        "(1, 'ehr', 'adt', 'RB2', 'x', 'dead', 1, 'rejected: AE')");
-    server.start();
-  }
-  static radbridge::config::admin_settings settings() {
-    radbridge::config::admin_settings a;
-    a.port = 0;
-    return a;
-  }
-  static admin::admin_sources sources(const keys& k) {
-    admin::admin_sources s;
-    s.version = "test";
-    s.tokens = k.entries();
-    return s;
-  }
-  net::http_url url() const {
-    return net::parse_http_url("http://127.0.0.1:" + std::to_string(server.local_endpoint().port()));
-  }
-  net::http_response call(const std::string& method, const std::string& target, const std::string& token,
-                          const std::string& body = "") {
-    net::http_request r;
-    r.method = method;
-    r.target = target;
-    if (!token.empty()) r.headers.emplace_back("Authorization", "Bearer " + token);
-    r.body = body;
-    return client.send(r, 1 << 20);
-  }
-
-  keys k;
-  test::postgres_server pg;
-  admin::admin_server server;
-  net::http_client client;
-};
-
-}  // namespace
 
 TEST_CASE("admin tokens: the file's problems at file:line:col, lookup by hash, the role ladder") {
   const std::string hash(64, 'a');
@@ -160,9 +95,9 @@ TEST_CASE("admin api: messages are found by their header fields, newest first, a
   const std::string orm = f.call("GET", "/api/v1/messages?interface=lab&type=ORM%5EO01", f.k.viewer).body;
   CHECK_MESSAGE(orm.find(R"("control_id":"C3")") != std::string::npos, orm);
 
-  const net::http_response unknown = f.call("GET", "/api/v1/messages?mrn=MRN-7", f.k.viewer);
+  const net::http_response unknown = f.call("GET", "/api/v1/messages?colour=red", f.k.viewer);
   CHECK(unknown.head.status == 400);
-  CHECK(unknown.body == R"({"error":"unknown parameter \"mrn\""})");
+  CHECK(unknown.body == R"({"error":"unknown parameter \"colour\""})");
   CHECK(f.call("GET", "/api/v1/messages?since=yesterday", f.k.viewer).body ==
         R"({"error":"since must be an ISO 8601 time, e.g. 2026-12-06T08:00:00Z"})");
   CHECK(f.call("GET", "/api/v1/messages?since=2026-13-45", f.k.viewer).body ==
@@ -175,12 +110,38 @@ TEST_CASE("admin api: messages are found by their header fields, newest first, a
         R"({"error":"a malformed %-escape in the query"})");
 }
 
+TEST_CASE("admin api: messages by patient or study need phi; each such search is audited with what was asked") {
+  api_fixture f;
+  const net::http_response viewer = f.call("GET", "/api/v1/messages?mrn=MRN-7", f.k.viewer);
+  CHECK(viewer.head.status == 403);
+  CHECK(viewer.body == R"({"error":"this needs the phi role; token \"ana\" has viewer"})");
+  CHECK(f.call("GET", "/api/v1/messages?accession=A1", f.k.operator_).head.status == 403);
+  CHECK(f.pg.psql("SELECT count(*) FROM admin_audit") == "0");
+
+  // The ORM (id 3) started the job for A1 of patient HOSP/MRN-7.
+  const std::string by_mrn = f.call("GET", "/api/v1/messages?mrn=MRN-7", f.k.phi).body;
+  CHECK_MESSAGE(by_mrn.starts_with(R"({"messages":[{"id":3,"interface":"lab")"), by_mrn);
+  CHECK_MESSAGE(by_mrn.ends_with(R"("bytes":1}],"next_before_id":null})"), by_mrn);
+  CHECK(f.call("GET", "/api/v1/messages?mrn=MRN-7%5EHOSP", f.k.phi).body == by_mrn);
+  CHECK(f.call("GET", "/api/v1/messages?mrn=MRN-7%5EOTHER", f.k.phi).body ==
+        R"({"messages":[],"next_before_id":null})");
+  CHECK(f.call("GET", "/api/v1/messages?accession=A1", f.k.phi).body == by_mrn);
+  CHECK(f.call("GET", "/api/v1/messages?accession=A2", f.k.phi).body == R"({"messages":[],"next_before_id":null})");
+  // Older than the default 30 days: not read.
+  f.pg.psql("UPDATE jobs SET created_at = now() - interval '31 days'");
+  CHECK(f.call("GET", "/api/v1/messages?mrn=MRN-7", f.k.phi).body == R"({"messages":[],"next_before_id":null})");
+  CHECK(f.call("GET", "/api/v1/messages?mrn=", f.k.phi).body == R"({"error":"mrn and accession must not be empty"})");
+  CHECK(f.pg.psql("SELECT string_agg(who || ' ' || action || ' ' || detail, '; ' ORDER BY id) FROM admin_audit") ==
+        "phil search_messages mrn=MRN-7; phil search_messages mrn=MRN-7^HOSP; phil search_messages mrn=MRN-7^OTHER; "
+        "phil search_messages accession=A1; phil search_messages accession=A2; phil search_messages mrn=MRN-7");
+}
+
 TEST_CASE("admin api: one message; its body and patient data only for phi, each such read audited") {
   api_fixture f;
   const net::http_response viewer = f.call("GET", "/api/v1/messages/3", f.k.viewer);
   CHECK(viewer.head.status == 200);
   CHECK_MESSAGE(viewer.body.ends_with(
-                    R"("jobs":[{"id":1,"route":"stroke","status":"done","acuity":"critical"}]})"),
+                    R"("jobs":[{"id":1,"route":"stroke","status":"done","acuity":"critical","study_key":"A1"}]})"),
                 viewer.body);
   const std::string no_phi = f.call("GET", "/api/v1/messages/1", f.k.viewer).body;
   CHECK_MESSAGE(no_phi.find("MRN-7") == std::string::npos, no_phi);

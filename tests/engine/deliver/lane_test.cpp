@@ -117,6 +117,10 @@ TEST_CASE("lane: an unreachable receiver is retried with jitter, then the messag
   CHECK(stats.attempts.at({"ris", "oru", "gave_up"}).value() == 1);
   CHECK(stats.attempt_seconds.at({"ris"}).read().cumulative.back() == 3);
   CHECK(q.row("RB1", "last_error").find("127.0.0.1:" + std::to_string(closed)) != std::string::npos);
+  // Every attempt has its row, for the study's trail and the destination's last failure.
+  CHECK(q.pg.psql("SELECT string_agg(destination || ' ' || attempt || ' ' || outcome || ' ' || "
+                  "(error = (SELECT last_error FROM outbound_messages WHERE identity = 'RB1'))::text, '; ' ORDER BY a.id) "
+                  "FROM delivery_attempts a") == "ris 1 retry false; ris 2 retry false; ris 3 dead true");
 
   SUBCASE("the next message is older than max_age: one failed attempt is its last") {
     s.attempts = 100;
@@ -149,6 +153,7 @@ TEST_CASE("lane: an accepting receiver: sent, with its ACK kept") {
   CHECK(q.row("RB7", "status || ':' || attempts || ':' || (sent_at IS NOT NULL)::text") == "sent:1:true");
   CHECK(q.row("RB7", "position('MSA|AA|RB7' in convert_from(response, 'UTF8')) > 0") == "t");
   CHECK(stats.attempts.at({"ris", "oru", "sent"}).value() == 1);
+  CHECK(q.pg.psql("SELECT attempt || ' ' || outcome || ' ' || error || '.' FROM delivery_attempts") == "1 sent .");
   CHECK(stats.attempt_seconds.at({"ris"}).read().cumulative.back() == 1);
   const auto ttn = stats.time_to_notification.at({"ris", "oru"}).read();
   CHECK(ttn.cumulative.back() == 1);
