@@ -6,6 +6,7 @@
 
 #include "admin/admin_metrics.hpp"
 #include "admin/api.hpp"
+#include "admin/assets.hpp"
 #include "admin/database_thread.hpp"
 #include "admin/http_server.hpp"
 #include "admin/readiness.hpp"
@@ -29,12 +30,25 @@ struct admin_server::impl {
     const std::string_view target(req.target().data(), req.target().size());
     if (target.starts_with("/api/")) co_return co_await routes.answer(req, client);
     const std::string_view path = target.substr(0, target.find('?'));
-    if (path != "/healthz" && path != "/readyz" && path != "/metrics") {
+    // The console's files: "/" is its page, /console/NAME the rest.
+    const std::string asset = path == "/" ? "console/index.html"
+                              : path.starts_with("/console/") ? std::string(path.substr(1))
+                                                               : std::string();
+    const std::optional<std::string_view> body = asset.empty() ? std::nullopt : asset_body(asset);
+    if (!body && path != "/healthz" && path != "/readyz" && path != "/metrics") {
       co_return make_response(req, http::status::not_found, "not found\n", "text/plain");
     }
     if (req.method() != http::verb::get) {
       response res = make_response(req, http::status::method_not_allowed, "method not allowed\n", "text/plain");
       res.set(http::field::allow, "GET");
+      co_return res;
+    }
+    if (body) {
+      response res = make_response(req, http::status::ok, std::string(*body), asset_type(asset));
+      // The page runs only its own script and style, and talks only to this server.
+      res.set("Content-Security-Policy",
+              "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+      res.set("X-Content-Type-Options", "nosniff");
       co_return res;
     }
     if (path == "/healthz") co_return make_response(req, http::status::ok, R"({"status":"alive"})", "application/json");

@@ -11,7 +11,10 @@
 //   GET /metrics  the Prometheus text format: the stages' metrics
 //                 (`stage_metrics`), the database's backlog, process figures
 //                 and build information;
-//   /api/v1/...   the JSON API for `tokens` (api.hpp).
+//   /api/v1/...   the JSON API for `tokens` (api.hpp);
+//   GET /         the web console (its page; /console/* its script and
+//                 style), embedded in the binary (assets.hpp): it signs in
+//                 with an API token and reads and acts through the API.
 // Anything else is 404; another method on these paths 405. Database work
 // runs on a thread of its own (database_thread.hpp), each call awaited at
 // most `database_timeout`.

@@ -7,6 +7,7 @@
 
 #include "admin/api_request.hpp"
 #include "admin/assets.hpp"
+#include "json/json_writer.hpp"
 
 namespace radbridge::admin {
 
@@ -16,6 +17,7 @@ namespace {
 
 enum class endpoint {
   openapi,
+  session,
   messages,
   message,
   study,
@@ -54,6 +56,7 @@ std::optional<resolved> resolve(std::string_view path) {
   };
   if (parts.size() == 1) {
     if (parts[0] == "openapi.json") return resolved{endpoint::openapi};
+    if (parts[0] == "session") return resolved{endpoint::session};
     if (parts[0] == "messages") return resolved{endpoint::messages};
     if (parts[0] == "worklist") return resolved{endpoint::worklist};
     if (parts[0] == "dead-letters") return resolved{endpoint::dead_letters};
@@ -139,6 +142,11 @@ asio::awaitable<response> api::answer(const request& req, const std::string& cli
   // g++ 12 mishandles co_await in a switch's cases: one after the other instead.
   response res;
   if (e->what == endpoint::openapi) res = json_response(req, http::status::ok, std::string(asset_body("openapi.json").value_or("{}")));
+  if (e->what == endpoint::session) {
+    json::writer w;
+    w.begin_object().key("name").string(who->name).key("role").string(to_string(who->grants)).end_object();
+    res = json_response(req, http::status::ok, w.str());
+  }
   if (e->what == endpoint::messages) res = co_await list_messages(req, by);
   if (e->what == endpoint::message) res = co_await one_message(req, e->id, by);
   if (e->what == endpoint::study) res = co_await study_trail(req, e->name);

@@ -7,6 +7,8 @@
 // is 401, a role below the endpoint's 403.
 //
 //   GET  /api/v1/openapi.json        viewer: this API's OpenAPI 3 document
+//   GET  /api/v1/session             viewer: the token's name and role (the
+//        console shows what the role allows)
 //   GET  /api/v1/messages            viewer: newest first; filters control_id,
 //        interface, type (ADT or ADT^A01), ack, status, since, until (ISO
 //        8601), before_id (paging), limit (1-200, default 50); phi only: mrn

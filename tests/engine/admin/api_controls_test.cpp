@@ -190,6 +190,7 @@ TEST_CASE("admin api: every endpoint's answers match the OpenAPI document it ser
   add_worklist_jobs(f);
   const radbridge::net::http_response doc = f.call("GET", "/api/v1/openapi.json", f.k.viewer);
   REQUIRE(doc.head.status == 200);
+  CHECK(f.call("GET", "/api/v1/session", f.k.operator_).body == R"({"name":"otto","role":"operator"})");
   f.call("GET", "/api/v1/messages", "");
   f.call("GET", "/api/v1/messages?limit=2", f.k.viewer);
   f.call("GET", "/api/v1/messages?limit=0", f.k.viewer);

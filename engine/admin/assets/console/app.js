@@ -1,0 +1,274 @@
+// radbridge's web console: signs in with an API token (kept for this tab
+// only) and reads and acts through /api/v1 and /metrics. Every value from
+// the server reaches the page as text (textContent), never as markup.
+"use strict";
+
+const state = { token: sessionStorage.getItem("radbridge-token"), who: null, timer: null };
+const rank = { viewer: 0, operator: 1, phi: 2 };
+const may = (role) => state.who && rank[state.who.role] >= rank[role];
+
+// el("td", {title: "PID-3"}, "text", child, ...): an element with attributes and children.
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined) e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
+  return e;
+}
+const link = (href, text) => el("a", { href }, text);
+function table(headers, rows) {
+  return el("table", {}, el("tr", {}, ...headers.map((h) => el("th", {}, h))),
+            ...rows.map((cells) => el("tr", {}, ...cells.map((c) => el("td", {}, c)))));
+}
+function show(...nodes) {
+  const main = document.getElementById("main");
+  main.replaceChildren(...nodes);
+}
+
+async function api(path, options = {}) {
+  const r = await fetch("/api/v1/" + path, {
+    ...options,
+    headers: { Authorization: "Bearer " + state.token, ...(options.body ? { "Content-Type": "application/json" } : {}) },
+  });
+  const body = await r.json().catch(() => ({ error: "no JSON from the server" }));
+  if (!r.ok) throw new Error(body.error || r.statusText);
+  return body;
+}
+const post = (path, body) => api(path, { method: "POST", body: body ? JSON.stringify(body) : undefined });
+
+// One button that runs `act` and shows its outcome next to itself.
+function action(label, act) {
+  const note = el("span", { class: "note" });
+  const button = el("button", { type: "button", onclick: async () => {
+    button.disabled = true;
+    try { note.className = "ok"; note.textContent = " " + (await act()); }
+    catch (e) { note.className = "error"; note.textContent = " " + e.message; button.disabled = false; }
+  } }, label);
+  return el("span", {}, button, note);
+}
+
+// ---- pages
+
+async function dashboard() {
+  const [destinations, dead, metrics] = await Promise.all([
+    api("destinations"), api("dead-letters?limit=1000"), fetch("/metrics").then((r) => r.text()),
+  ]);
+  const m = parseMetrics(metrics);
+  const sum = (name, filter = () => true) =>
+    m.filter((s) => s.name === name && filter(s.labels)).reduce((a, s) => a + s.value, 0);
+  const acks = [...new Set(m.filter((s) => s.name === "radbridge_messages_received_total").map((s) => s.labels.ack))];
+  const tiles = el("div", { class: "tiles" },
+    tile("messages received", sum("radbridge_messages_received_total")),
+    ...acks.map((a) => tile("ACK " + a, sum("radbridge_messages_received_total", (l) => l.ack === a))),
+    tile("jobs done", sum("radbridge_jobs_total", (l) => l.outcome === "done")),
+    tile("jobs failed", sum("radbridge_jobs_total", (l) => l.outcome === "failed")),
+    tile("dead letters", dead.dead_letters.length));
+  const ttn = [...new Set(m.filter((s) => s.name === "radbridge_time_to_notification_seconds_bucket")
+    .map((s) => s.labels.destination + "/" + s.labels.output))].map((key) => {
+    const [destination, output] = key.split("/");
+    const buckets = m.filter((s) => s.name === "radbridge_time_to_notification_seconds_bucket" &&
+                                    s.labels.destination === destination && s.labels.output === output);
+    return [destination, output, quantile(buckets, 0.5), quantile(buckets, 0.95)];
+  });
+  show(el("h1", {}, "Dashboard"), tiles,
+    el("h2", {}, "Destinations"),
+    table(["destination", "pending", "oldest (s)", "dead letters", "last attempt", "last failure", "state", ""],
+      destinations.destinations.map((d) => [d.name, String(d.pending), d.oldest_pending_seconds.toFixed(1),
+        String(d.dead_letters), d.last_attempt_at ? `${d.last_outcome} ${d.last_attempt_at}` : "never",
+        d.last_error ? `${d.last_failure_at}: ${d.last_error}` : "",
+        d.paused ? `paused by ${d.paused.by}: ${d.paused.reason}` : "running",
+        may("operator") ? pauseButton(d) : ""])),
+    el("h2", {}, "Time to notification (trigger received to result delivered)"),
+    table(["destination", "output", "p50 (s) ≤", "p95 (s) ≤"], ttn));
+}
+function tile(label, value) { return el("div", { class: "tile" }, el("b", {}, String(value)), label); }
+function pauseButton(d) {
+  if (d.paused) return action("Resume", async () => { await post(`destinations/${encodeURIComponent(d.name)}/resume`); return "resumed"; });
+  const reason = el("input", { placeholder: "reason", "aria-label": `reason to pause ${d.name}` });
+  return el("span", {}, reason, action("Pause", async () => {
+    await post(`destinations/${encodeURIComponent(d.name)}/pause`, { reason: reason.value });
+    return "paused";
+  }));
+}
+
+// Prometheus text: [{name, labels, value}].
+function parseMetrics(text) {
+  const out = [];
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const labels = {};
+    for (const l of (m[2] || "").matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+    out.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return out;
+}
+// The upper bound of the bucket holding quantile q of a cumulative histogram.
+function quantile(buckets, q) {
+  const sorted = buckets.map((b) => ({ le: Number(b.labels.le === "+Inf" ? Infinity : b.labels.le), n: b.value }))
+    .sort((a, b) => a.le - b.le);
+  const total = sorted.length ? sorted[sorted.length - 1].n : 0;
+  if (total === 0) return "-";
+  const hit = sorted.find((b) => b.n >= q * total);
+  return hit.le === Infinity ? "> last bucket" : String(hit.le);
+}
+
+async function messages(query) {
+  const fields = ["control_id", "type", "interface", "ack", "status", ...(may("phi") ? ["mrn", "accession"] : [])];
+  const inputs = Object.fromEntries(fields.map((f) => [f, el("input", { name: f, value: query.get(f) ?? "" })]));
+  const form = el("form", { class: "inline", onsubmit: (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const [f, i] of Object.entries(inputs)) if (i.value) q.set(f, i.value);
+    location.hash = "#/messages?" + q.toString();
+  } }, ...fields.map((f) => el("label", {}, f.replace("_", " "), inputs[f])), el("button", { type: "submit" }, "Search"));
+  const found = await api("messages?" + query.toString());
+  show(el("h1", {}, "Messages"), form,
+    table(["id", "received", "interface", "type", "control id", "sender", "status", "ACK"],
+      found.messages.map((m) => [link(`#/messages/${m.id}`, String(m.id)), m.received_at, m.interface, m.type,
+        m.control_id, `${m.sending_application}^${m.sending_facility}`, m.status, m.ack])));
+}
+
+async function message(id) {
+  const m = await api("messages/" + id);
+  const parts = [el("h1", {}, `Message ${m.id}: ${m.type} ${m.control_id}`),
+    table(["received", "interface", "sender", "status", "ACK", "bytes"],
+      [[m.received_at, m.interface, `${m.sending_application}^${m.sending_facility}`, m.status, m.ack, String(m.bytes)]]),
+    el("h2", {}, "Jobs"),
+    table(["job", "route", "study", "status", "acuity"],
+      m.jobs.map((j) => [String(j.id), j.route, link(`#/studies/${encodeURIComponent(j.study_key)}`, j.study_key),
+        j.status, j.acuity || "-"]))];
+  if (m.hl7 !== undefined) parts.push(el("h2", {}, "HL7 (hover a field for its path)"), hl7View(m.hl7),
+                                      el("h2", {}, "ACK sent"), hl7View(m.ack_hl7));
+  else parts.push(el("p", {}, "The message's text and patient data need the phi role."));
+  show(...parts);
+}
+// One line per segment; each field a span titled with its path (PID-3, MSH-9).
+function hl7View(text) {
+  const box = el("div", { class: "hl7" });
+  for (const segment of text.split(/\r\n|\r|\n/).filter(Boolean)) {
+    const fields = segment.split("|");
+    const name = fields[0];
+    const line = el("div", {}, el("span", { title: name }, name));
+    fields.slice(1).forEach((f, i) => {
+      const n = name === "MSH" ? i + 2 : i + 1;  // MSH-1 is the field separator itself
+      line.append("|", el("span", { title: `${name}-${n}` }, f));
+    });
+    box.append(line);
+  }
+  return box;
+}
+
+async function study(key) {
+  const trail = await api("studies/" + encodeURIComponent(key));
+  const parts = [el("h1", {}, "Study " + trail.study_key)];
+  for (const j of trail.jobs) {
+    const events = [[j.created_at, `job ${j.id} on route ${j.route} (${j.mode}) started by message ${j.control_id}`]];
+    if (j.readiness) events.push([j.readiness.since, `readiness: series ${j.readiness.series_uid}, ${j.readiness.instances} instances`]);
+    for (const x of j.inferences) {
+      events.push([x.at, `inference ${x.model} ${x.version} (sha256 ${x.sha256.slice(0, 12)}…): ` +
+        x.findings.map((f) => `${f.display || f.label} ${f.present === undefined ? f.value + " " + (f.unit || "") : f.present ? "present" : "absent"}`).join(", ")]);
+    }
+    if (j.finished_at) events.push([j.finished_at, `job ${j.status}${j.acuity ? ", acuity " + j.acuity : ""}${j.failure ? " (" + j.failure + ")" : ""}`]);
+    for (const o of j.outputs) {
+      for (const d of o.deliveries) {
+        events.push([d.at, `${o.output} ${o.revision === "original" ? "" : o.revision + " "}to ${o.destination}, attempt ${d.attempt}: ${d.outcome}${d.error ? " (" + d.error + ")" : ""}`]);
+      }
+    }
+    if (j.cancelled_by) events.push(["", `${j.withdrawn ? "results withdrawn" : "cancelled"} by message ${j.cancelled_by}`]);
+    events.sort((a, b) => (a[0] || "~").localeCompare(b[0] || "~"));
+    parts.push(el("h2", { class: j.acuity === "critical" ? "critical" : null }, `Job ${j.id}: ${j.status}`),
+      el("ol", { class: "timeline" }, ...events.map(([at, text]) => el("li", {}, el("time", {}, at), text))),
+      table(["output", "destination", "identity", "status", "attempts", "last error"],
+        j.outputs.map((o) => [o.output, o.destination, o.identity, o.status, String(o.attempts), o.last_error || ""])));
+  }
+  show(...parts);
+}
+
+async function worklist() {
+  const w = await api("worklist");
+  show(el("h1", {}, "Worklist: most urgent first, then by arrival"),
+    table(["acuity", "study", "route", "mode", "status", "arrived"],
+      w.studies.map((s) => [el("span", { class: s.acuity === "critical" ? "critical" : null }, s.acuity || "pending"),
+        link(`#/studies/${encodeURIComponent(s.study_key)}`, s.study_key), s.route, s.mode, s.status, s.arrived_at])));
+}
+
+async function deadLetters() {
+  const d = await api("dead-letters");
+  show(el("h1", {}, "Dead letters"),
+    table(["id", "destination", "output", "identity", "attempts", "last error", "since", ""],
+      d.dead_letters.map((x) => [String(x.id), x.destination, x.output, x.identity, String(x.attempts), x.last_error,
+        x.created_at, may("operator") ? deadLetterActions(x) : ""])));
+}
+function deadLetterActions(x) {
+  const reason = el("input", { placeholder: "reason to discard", "aria-label": `reason to discard ${x.id}` });
+  return el("span", {},
+    action("Requeue", async () => { await post(`dead-letters/${x.id}/requeue`); return "requeued"; }), " ",
+    reason, action("Discard", async () => { await post(`dead-letters/${x.id}/discard`, { reason: reason.value }); return "discarded"; }));
+}
+
+async function routes() {
+  const r = await api("routes");
+  show(el("h1", {}, "Routes"),
+    table(["route", "mode", "mapping's mode", "last change", ""],
+      r.routes.map((x) => [x.name, el("b", {}, x.mode), x.mapping_mode,
+        x.changes.length ? `${x.changes[0].mode} by ${x.changes[0].changed_by} at ${x.changes[0].changed_at}: ${x.changes[0].reason}` : "",
+        may("operator") ? modeSwitch(x) : ""])));
+}
+function modeSwitch(route) {
+  const mode = el("select", { "aria-label": `mode of ${route.name}` },
+    ...["silent", "assist", "active"].map((m) => el("option", m === route.mode ? { selected: "" } : {}, m)));
+  const reason = el("input", { placeholder: "reason", "aria-label": `reason to change ${route.name}` });
+  return el("span", {}, mode, reason, action("Switch", async () => {
+    const done = await post(`routes/${encodeURIComponent(route.name)}/mode`, { mode: mode.value, reason: reason.value });
+    return "now " + done.mode;
+  }));
+}
+
+// ---- navigation
+
+async function render() {
+  clearInterval(state.timer);
+  const [path, search] = (location.hash.slice(1) || "/dashboard").split("?");
+  const query = new URLSearchParams(search || "");
+  const parts = path.split("/").filter(Boolean);
+  for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("current", a.getAttribute("href") === "#/" + parts[0]);
+  try {
+    if (parts[0] === "messages" && parts[1]) await message(parts[1]);
+    else if (parts[0] === "messages") await messages(query);
+    else if (parts[0] === "studies") await study(decodeURIComponent(parts[1] || ""));
+    else if (parts[0] === "worklist") await worklist();
+    else if (parts[0] === "dead-letters") await deadLetters();
+    else if (parts[0] === "routes") await routes();
+    else {
+      await dashboard();
+      // Live, but never under someone typing a reason.
+      state.timer = setInterval(() => {
+        const typing = [...document.querySelectorAll("main input")].some((i) => i.value || i === document.activeElement);
+        if (!typing) dashboard().catch(() => {});
+      }, 5000);
+    }
+  } catch (e) {
+    show(el("p", { class: "error", role: "alert" }, e.message));
+  }
+}
+
+async function signIn(token) {
+  state.token = token;
+  state.who = await api("session");
+  sessionStorage.setItem("radbridge-token", token);
+  document.getElementById("nav").hidden = false;
+  document.getElementById("who").replaceChildren(`${state.who.name} (${state.who.role}) `,
+    el("button", { type: "button", onclick: () => { sessionStorage.clear(); location.hash = ""; location.reload(); } }, "Sign out"));
+  window.addEventListener("hashchange", render);
+  await render();
+}
+
+document.getElementById("sign-in").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try { await signIn(document.getElementById("token").value); }
+  catch (err) { document.getElementById("sign-in-error").textContent = err.message; }
+});
+if (state.token) signIn(state.token).catch(() => sessionStorage.clear());
