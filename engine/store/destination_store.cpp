@@ -1,6 +1,7 @@
 #include "store/destination_store.hpp"
 
 #include "store/database_impl.hpp"
+#include "store/notifications.hpp"
 
 namespace radbridge::store {
 
@@ -62,6 +63,8 @@ bool resume_destination(database& db, std::string_view name) {
   return guarded(db.handle(), [&](pqxx::connection& c) {
     pqxx::work tx(c);
     const pqxx::result r = tx.exec_params("DELETE FROM destination_pauses WHERE destination = $1", std::string(name));
+    // The lane's worker waits on this channel: it sends again at once.
+    if (r.affected_rows() == 1) tx.exec_params("SELECT pg_notify($1, $2)", std::string(outbound_channel), std::string(name));
     tx.commit();
     return r.affected_rows() == 1;
   });

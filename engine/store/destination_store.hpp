@@ -2,7 +2,8 @@
 // lane (pending rows, the oldest one's age, dead letters), its last attempt
 // and last failure (sql/0014 delivery_attempts), and whether an operator
 // paused it. A paused destination's lane claims nothing
-// (store/outbound_store.hpp) until it is resumed; its rows wait in order.
+// (store/outbound_store.hpp) until it is resumed (which notifies the lane's
+// worker); its rows wait in order.
 // Every call is one transaction; throws store_error.
 #pragma once
 

@@ -91,7 +91,8 @@ std::optional<std::chrono::milliseconds> next_lane_due(database& db, std::string
     pqxx::work tx(c);
     const pqxx::result r = tx.exec_params(
         "SELECT ceil(extract(epoch FROM greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)) - now()) "
-        "* 1000) FROM outbound_messages WHERE destination = $1 AND status = 'pending' ORDER BY lane_position LIMIT 1",
+        "* 1000) FROM outbound_messages WHERE destination = $1 AND status = 'pending' "
+        "AND NOT EXISTS (SELECT 1 FROM destination_pauses WHERE destination = $1) ORDER BY lane_position LIMIT 1",
         std::string(destination));
     tx.commit();
     if (r.empty()) return std::nullopt;

@@ -49,7 +49,8 @@ bool mark_retry(database& db, const lease& held, std::chrono::milliseconds delay
 bool mark_dead(database& db, const lease& held, std::string_view error, std::string_view response);
 
 // How long until the lane's head is due (its next attempt, or the end of the
-// lease another sender holds); nullopt when the lane is empty.
+// lease another sender holds); nullopt when the lane is empty or paused
+// (its worker then polls, and a resume wakes it).
 std::optional<std::chrono::milliseconds> next_lane_due(database& db, std::string_view destination);
 
 // Dead letters back to pending: all of them, those of one destination, or

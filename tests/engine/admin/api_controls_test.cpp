@@ -121,6 +121,8 @@ TEST_CASE("admin api: a paused destination's lane claims nothing until it is res
   CHECK(paused.head.status == 200);
   CHECK(paused.body == R"({"name":"ris","paused":true})");
   CHECK_FALSE(store::claim_lane_head(db, "ris", 30s).has_value());
+  // Nothing is due on a paused lane: its worker waits instead of asking again at once.
+  CHECK_FALSE(store::next_lane_due(db, "ris").has_value());
   const radbridge::net::http_response twice =
       f.call("POST", "/api/v1/destinations/ris/pause", f.k.operator_, R"({"reason": "again"})");
   CHECK(twice.head.status == 409);
@@ -139,6 +141,7 @@ TEST_CASE("admin api: a paused destination's lane claims nothing until it is res
         R"({"error":"no destination \"pacs\""})");
 
   CHECK(f.call("POST", "/api/v1/destinations/ris/resume", f.k.operator_).body == R"({"name":"ris","paused":false})");
+  REQUIRE(store::next_lane_due(db, "ris").has_value());
   const auto head = store::claim_lane_head(db, "ris", 30s);
   REQUIRE(head.has_value());
   CHECK(head->identity == "RB3");
