@@ -363,6 +363,7 @@ job_outcome job_runner::run_route(store::database& db, const store::claimed_job&
   results::result_input in;
   in.order = &order;
   in.route = &r;
+  in.mode = job.mode;  // the route's, or the one an operator set when the job was routed
   for (const std::string& model : r.models) {
     infer::inference_result result = runner_for(model).run(fetched.image);
     result.timings_ms.insert(result.timings_ms.begin(), {{"find", fetched.find_ms},

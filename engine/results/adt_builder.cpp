@@ -11,8 +11,9 @@ namespace radbridge::results {
 std::optional<std::string> adt_refusal(const result_input& in) {
   if (in.route == nullptr) return "no route";
   const route::route& r = *in.route;
-  if (r.mode != route::rollout_mode::active) {
-    return fmt::format("route \"{}\" is in {} mode (ADT^A31 only in active mode)", r.name, to_string(r.mode));
+  const route::rollout_mode mode = in.mode.value_or(r.mode);
+  if (mode != route::rollout_mode::active) {
+    return fmt::format("route \"{}\" is in {} mode (ADT^A31 only in active mode)", r.name, to_string(mode));
   }
   const auto adt = r.outputs.find(route::output_kind::adt);
   if (adt == r.outputs.end() || adt->second.empty()) return fmt::format("route \"{}\" has no adt output", r.name);

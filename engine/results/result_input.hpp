@@ -37,6 +37,9 @@ using source_series = fetch::series_headers;
 struct result_input {
   const hl7::message* order = nullptr;   // the ORM (or ORU/ADT) that started the job
   const route::route* route = nullptr;   // the route that matched it
+  // The job's rollout mode when an operator switched the route's (admin
+  // API); empty: the route's own.
+  std::optional<work::rollout_mode> mode;
   std::vector<infer::inference_result> results;  // one per model of the route, in its order
   std::string job_key;                   // stable identity of this result (and study version)
   std::string finding_key;               // stable across study versions; empty: job_key

@@ -781,4 +781,68 @@ TEST_CASE("pipeline: two engines on one database share 20 studies; one killed wi
   check_no_patient_data(a, {studies_dir.path()}, {a.dir.path() / "engine-b.log"});
 }
 
+// The console (engine/admin/assets/console), as an operator uses it, in
+// Debian's Chromium driven by playwright-core (tests/support/console/console_act.mjs).
+TEST_CASE("pipeline: in the console an operator switches a silent route to active and the next study alerts; "
+          "the alert the EHR refused, requeued there, is delivered") {
+  const pacs studies;
+  REQUIRE(studies.truth[2].hemorrhage);
+  REQUIRE(studies.truth[3].hemorrhage);
+  test::deliver::hl7_receiver ris;
+  std::optional<test::deliver::hl7_receiver> ehr(std::in_place, std::uint16_t{0}, std::string("AE"));
+  test::deliver::fhir_server fhir;
+  engine e;
+  e.configure(ris.address(), ehr->address(), fhir.base_url(), studies.orthanc.dicomweb_url());
+  // The stroke route starts silent; an operator token for the console.
+  const fs::path stroke = e.dir.path() / "mappings/stroke.json";
+  test::write_file(stroke, test::replace_all(test::read_file(stroke), "\"mode\": \"active\"", "\"mode\": \"silent\""));
+  const test::captured minted = e.cli({"admin-token", "night-operator", "operator"});
+  REQUIRE_MESSAGE(minted.status == 0, minted.err);
+  const std::string token = minted.out.substr(7, 64);  // "token: " then 64 hex digits
+  const std::string entry = minted.out.substr(minted.out.rfind('{'));
+  test::write_file(e.dir.path() / "tokens.json", "{\"tokens\": [" + entry + "]}");
+  const fs::path config = e.dir.path() / "radbridge.json";
+  const std::string listen = "\"listen\": \"127.0.0.1:" + std::to_string(e.admin_port) + "\"";
+  test::write_file(config, test::replace_all(test::read_file(config), listen,
+                                             listen + ", \"tokens_file\": \"" + (e.dir.path() / "tokens.json").string() + "\""));
+  e.start();
+  const std::string console = "http://127.0.0.1:" + std::to_string(e.admin_port) + "/";
+  const auto act = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {test::node_binary().string(),
+                               (test::source_dir() / "tests/support/console/console_act.mjs").string(), console, token});
+    return test::run_captured(args, {}, "", 120s);
+  };
+
+  // Silent: the study with a hemorrhage is read, nothing leaves.
+  e.replay({order_for(studies.truth[2], "ORD-S")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM jobs WHERE status = 'done'", "1") == "1", e.log());
+  CHECK(e.pg.psql("SELECT mode || ' ' || acuity FROM jobs") == "silent critical");
+  CHECK(e.pg.psql("SELECT count(*) FROM outbound_messages") == "0");
+
+  const test::captured switched = act({"mode", "stroke_ct_head_ich", "active", "validated in silent mode"});
+  CHECK_MESSAGE(switched.out == "ok mode\n", switched.out, switched.err);
+  // The next study alerts: its ADT^A31 reaches the EHR, which refuses it (AE): a dead letter.
+  e.replay({order_for(studies.truth[3], "ORD-A")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM jobs WHERE status = 'done'", "2") == "2", e.log());
+  CHECK(e.pg.psql("SELECT mode FROM jobs WHERE id = 2") == "active");
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM outbound_messages WHERE output = 'adt'", "dead") == "dead", e.log());
+  REQUIRE(ehr->records().size() == 1);
+  CHECK(ehr->records()[0].type == "ADT^A31^ADT_A05");
+  CHECK(ehr->records()[0].pid3 == studies.truth[3].patient_id);
+
+  // The EHR is fixed; the operator requeues the alert in the console and it is delivered.
+  const std::uint16_t ehr_port = ehr->port();
+  ehr.reset();
+  test::deliver::hl7_receiver fixed(ehr_port, "AA");
+  const test::captured requeued = act({"requeue", "ehr_acuity"});
+  CHECK_MESSAGE(requeued.out == "ok requeue\n", requeued.out, requeued.err);
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT status FROM outbound_messages WHERE output = 'adt'", "sent") == "sent", e.log());
+  REQUIRE(fixed.records().size() == 1);
+  CHECK(fixed.records()[0].type == "ADT^A31^ADT_A05");
+  CHECK(e.pg.psql("SELECT string_agg(who || ' ' || action || ' ' || target, '; ' ORDER BY id) FROM admin_audit") ==
+        "night-operator route_mode routes/stroke_ct_head_ich; night-operator requeue outbound_messages/" +
+            e.pg.psql("SELECT id FROM outbound_messages WHERE output = 'adt'"));
+  check_no_patient_data(e, {studies.root});
+}
+
 TEST_SUITE_END();

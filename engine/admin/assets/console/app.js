@@ -3,7 +3,7 @@
 // the server reaches the page as text (textContent), never as markup.
 "use strict";
 
-const state = { token: sessionStorage.getItem("radbridge-token"), who: null, timer: null };
+const state = { token: sessionStorage.getItem("radbridge-token"), who: null, timer: null, view: 0 };
 const rank = { viewer: 0, operator: 1, phi: 2 };
 const may = (role) => state.who && rank[state.who.role] >= rank[role];
 
@@ -72,7 +72,7 @@ async function dashboard() {
                                     s.labels.destination === destination && s.labels.output === output);
     return [destination, output, quantile(buckets, 0.5), quantile(buckets, 0.95)];
   });
-  show(el("h1", {}, "Dashboard"), tiles,
+  return [el("h1", {}, "Dashboard"), tiles,
     el("h2", {}, "Destinations"),
     table(["destination", "pending", "oldest (s)", "dead letters", "last attempt", "last failure", "state", ""],
       destinations.destinations.map((d) => [d.name, String(d.pending), d.oldest_pending_seconds.toFixed(1),
@@ -81,7 +81,7 @@ async function dashboard() {
         d.paused ? `paused by ${d.paused.by}: ${d.paused.reason}` : "running",
         may("operator") ? pauseButton(d) : ""])),
     el("h2", {}, "Time to notification (trigger received to result delivered)"),
-    table(["destination", "output", "p50 (s) ≤", "p95 (s) ≤"], ttn));
+    table(["destination", "output", "p50 (s) ≤", "p95 (s) ≤"], ttn)];
 }
 function tile(label, value) { return el("div", { class: "tile" }, el("b", {}, String(value)), label); }
 function pauseButton(d) {
@@ -125,10 +125,10 @@ async function messages(query) {
     location.hash = "#/messages?" + q.toString();
   } }, ...fields.map((f) => el("label", {}, f.replace("_", " "), inputs[f])), el("button", { type: "submit" }, "Search"));
   const found = await api("messages?" + query.toString());
-  show(el("h1", {}, "Messages"), form,
+  return [el("h1", {}, "Messages"), form,
     table(["id", "received", "interface", "type", "control id", "sender", "status", "ACK"],
       found.messages.map((m) => [link(`#/messages/${m.id}`, String(m.id)), m.received_at, m.interface, m.type,
-        m.control_id, `${m.sending_application}^${m.sending_facility}`, m.status, m.ack])));
+        m.control_id, `${m.sending_application}^${m.sending_facility}`, m.status, m.ack]))];
 }
 
 async function message(id) {
@@ -143,7 +143,7 @@ async function message(id) {
   if (m.hl7 !== undefined) parts.push(el("h2", {}, "HL7 (hover a field for its path)"), hl7View(m.hl7),
                                       el("h2", {}, "ACK sent"), hl7View(m.ack_hl7));
   else parts.push(el("p", {}, "The message's text and patient data need the phi role."));
-  show(...parts);
+  return parts;
 }
 // One line per segment; each field a span titled with its path (PID-3, MSH-9).
 function hl7View(text) {
@@ -184,23 +184,23 @@ async function study(key) {
       table(["output", "destination", "identity", "status", "attempts", "last error"],
         j.outputs.map((o) => [o.output, o.destination, o.identity, o.status, String(o.attempts), o.last_error || ""])));
   }
-  show(...parts);
+  return parts;
 }
 
 async function worklist() {
   const w = await api("worklist");
-  show(el("h1", {}, "Worklist: most urgent first, then by arrival"),
+  return [el("h1", {}, "Worklist: most urgent first, then by arrival"),
     table(["acuity", "study", "route", "mode", "status", "arrived"],
       w.studies.map((s) => [el("span", { class: s.acuity === "critical" ? "critical" : null }, s.acuity || "pending"),
-        link(`#/studies/${encodeURIComponent(s.study_key)}`, s.study_key), s.route, s.mode, s.status, s.arrived_at])));
+        link(`#/studies/${encodeURIComponent(s.study_key)}`, s.study_key), s.route, s.mode, s.status, s.arrived_at]))];
 }
 
 async function deadLetters() {
   const d = await api("dead-letters");
-  show(el("h1", {}, "Dead letters"),
+  return [el("h1", {}, "Dead letters"),
     table(["id", "destination", "output", "identity", "attempts", "last error", "since", ""],
       d.dead_letters.map((x) => [String(x.id), x.destination, x.output, x.identity, String(x.attempts), x.last_error,
-        x.created_at, may("operator") ? deadLetterActions(x) : ""])));
+        x.created_at, may("operator") ? deadLetterActions(x) : ""]))];
 }
 function deadLetterActions(x) {
   const reason = el("input", { placeholder: "reason to discard", "aria-label": `reason to discard ${x.id}` });
@@ -211,11 +211,11 @@ function deadLetterActions(x) {
 
 async function routes() {
   const r = await api("routes");
-  show(el("h1", {}, "Routes"),
+  return [el("h1", {}, "Routes"),
     table(["route", "mode", "mapping's mode", "last change", ""],
       r.routes.map((x) => [x.name, el("b", {}, x.mode), x.mapping_mode,
         x.changes.length ? `${x.changes[0].mode} by ${x.changes[0].changed_by} at ${x.changes[0].changed_at}: ${x.changes[0].reason}` : "",
-        may("operator") ? modeSwitch(x) : ""])));
+        may("operator") ? modeSwitch(x) : ""]))];
 }
 function modeSwitch(route) {
   const mode = el("select", { "aria-label": `mode of ${route.name}` },
@@ -229,29 +229,33 @@ function modeSwitch(route) {
 
 // ---- navigation
 
+// Each page returns its nodes; only the latest navigation's are shown (a
+// slow page finishing after a faster, later one must not cover it).
 async function render() {
   clearInterval(state.timer);
+  const view = ++state.view;
+  const put = (nodes) => { if (view === state.view) show(...nodes); };
   const [path, search] = (location.hash.slice(1) || "/dashboard").split("?");
   const query = new URLSearchParams(search || "");
   const parts = path.split("/").filter(Boolean);
   for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("current", a.getAttribute("href") === "#/" + parts[0]);
   try {
-    if (parts[0] === "messages" && parts[1]) await message(parts[1]);
-    else if (parts[0] === "messages") await messages(query);
-    else if (parts[0] === "studies") await study(decodeURIComponent(parts[1] || ""));
-    else if (parts[0] === "worklist") await worklist();
-    else if (parts[0] === "dead-letters") await deadLetters();
-    else if (parts[0] === "routes") await routes();
+    if (parts[0] === "messages" && parts[1]) put(await message(parts[1]));
+    else if (parts[0] === "messages") put(await messages(query));
+    else if (parts[0] === "studies") put(await study(decodeURIComponent(parts[1] || "")));
+    else if (parts[0] === "worklist") put(await worklist());
+    else if (parts[0] === "dead-letters") put(await deadLetters());
+    else if (parts[0] === "routes") put(await routes());
     else {
-      await dashboard();
+      put(await dashboard());
       // Live, but never under someone typing a reason.
       state.timer = setInterval(() => {
         const typing = [...document.querySelectorAll("main input")].some((i) => i.value || i === document.activeElement);
-        if (!typing) dashboard().catch(() => {});
+        if (!typing) dashboard().then(put, () => {});
       }, 5000);
     }
   } catch (e) {
-    show(el("p", { class: "error", role: "alert" }, e.message));
+    put([el("p", { class: "error", role: "alert" }, e.message)]);
   }
 }
 
