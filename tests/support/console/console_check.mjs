@@ -51,6 +51,7 @@ await step("dashboard", operator, async () => {
   await expectText(operator, "#who", "otto (operator)");
   await expectText(operator, "td", "ehr");
   await expectText(operator, ".tile", "dead letters");
+  await expectText(operator, ".tile", "messages/min");
 });
 await step("message-search", operator, async () => {
   await operator.click("text=Messages");

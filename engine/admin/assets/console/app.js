@@ -3,7 +3,7 @@
 // the server reaches the page as text (textContent), never as markup.
 "use strict";
 
-const state = { token: sessionStorage.getItem("radbridge-token"), who: null, timer: null, view: 0 };
+const state = { token: sessionStorage.getItem("radbridge-token"), who: null, timer: null, view: 0, lastCount: null };
 const rank = { viewer: 0, operator: 1, phi: 2 };
 const may = (role) => state.who && rank[state.who.role] >= rank[role];
 
@@ -59,8 +59,15 @@ async function dashboard() {
   const sum = (name, filter = () => true) =>
     m.filter((s) => s.name === name && filter(s.labels)).reduce((a, s) => a + s.value, 0);
   const acks = [...new Set(m.filter((s) => s.name === "radbridge_messages_received_total").map((s) => s.labels.ack))];
+  // Throughput: messages received per minute since the previous refresh.
+  const received = sum("radbridge_messages_received_total");
+  const now = Date.now();
+  const last = state.lastCount;
+  state.lastCount = { received, at: now };
+  const perMinute = last && now > last.at ? ((received - last.received) * 60000 / (now - last.at)).toFixed(1) : "-";
   const tiles = el("div", { class: "tiles" },
-    tile("messages received", sum("radbridge_messages_received_total")),
+    tile("messages/min", perMinute),
+    tile("messages received", received),
     ...acks.map((a) => tile("ACK " + a, sum("radbridge_messages_received_total", (l) => l.ack === a))),
     tile("jobs done", sum("radbridge_jobs_total", (l) => l.outcome === "done")),
     tile("jobs failed", sum("radbridge_jobs_total", (l) => l.outcome === "failed")),
