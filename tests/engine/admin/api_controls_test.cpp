@@ -220,8 +220,7 @@ TEST_CASE("admin api: every endpoint's answers match the OpenAPI document it ser
   f.call("POST", "/api/v1/routes/stroke/mode", f.k.operator_, R"({"mode": "assist", "reason": "pilot"})");
   f.call("POST", "/api/v1/routes/stroke/mode", f.k.operator_, R"({"mode": "assist"})");
   f.call("GET", "/api/v1/routes", f.k.viewer);
-  std::vector<test::api_answer> answers;
-  for (const test::api_exchange& x : f.seen) answers.push_back({x.method, x.target, x.status, x.body});
+  std::vector<test::api_answer> answers = f.seen;
   const std::vector<std::string> problems = test::check_openapi(doc.body, answers);
   std::string text;
   for (const std::string& p : problems) text += p + "\n";

@@ -16,6 +16,7 @@
 #include "net/http_client.hpp"
 #include "store/database.hpp"
 #include "support.hpp"
+#include "support/openapi_validator.hpp"
 #include "support/postgres_server.hpp"
 
 namespace radbridge::test {
@@ -27,14 +28,6 @@ struct api_keys {
             {"otto", admin::role::operator_, sha256_hex(operator_)},
             {"phil", admin::role::phi, sha256_hex(phi)}};
   }
-};
-
-// One request and its answer, as the client saw them.
-struct api_exchange {
-  std::string method;
-  std::string target;
-  int status = 0;
-  std::string body;
 };
 
 struct api_fixture {
@@ -85,7 +78,7 @@ struct api_fixture {
   postgres_server pg;
   admin::admin_server server;
   net::http_client client;
-  std::vector<api_exchange> seen;
+  std::vector<api_answer> seen;  // every request and its answer, as the client saw them
 };
 
 }  // namespace radbridge::test
