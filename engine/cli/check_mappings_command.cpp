@@ -72,7 +72,13 @@ int run_check_mappings(std::span<const std::string_view> args, std::ostream& out
   for (const route::route& r : report.mappings.routes) {
     std::string models;
     for (const std::string& m : r.models) models += (models.empty() ? "" : ",") + m;
-    out << fmt::format("route {}: mode {}, models {}, outputs {}\n", r.name, to_string(r.mode), models, outputs_of(r));
+    std::string feedback;
+    if (r.feedback) {
+      for (const route::finding_feedback& f : r.feedback->findings) feedback += (feedback.empty() ? "" : ",") + f.label;
+      feedback = ", feedback on " + feedback;
+    }
+    out << fmt::format("route {}: mode {}, models {}, outputs {}{}\n", r.name, to_string(r.mode), models,
+                       outputs_of(r), feedback);
   }
   out << fmt::format("ok: {} route{} and {} destination{} in {} file{}\n", report.mappings.routes.size(),
                      report.mappings.routes.size() == 1 ? "" : "s", report.mappings.destinations.size(),

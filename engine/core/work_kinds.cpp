@@ -35,6 +35,12 @@ constexpr names<inbound_status, 4> inbound_statuses{{{inbound_status::received, 
                                                     {inbound_status::failed, "failed"}}};
 constexpr names<revision, 3> revisions{
     {{revision::original, "original"}, {revision::correction, "correction"}, {revision::withdrawal, "withdrawal"}}};
+constexpr names<verdict, 3> verdicts{
+    {{verdict::positive, "positive"}, {verdict::negative, "negative"}, {verdict::uncertain, "uncertain"}}};
+constexpr names<feedback_source, 2> feedback_sources{
+    {{feedback_source::report, "report"}, {feedback_source::manual, "manual"}}};
+constexpr names<report_status, 3> report_statuses{
+    {{report_status::final, "final"}, {report_status::corrected, "corrected"}, {report_status::addendum, "addendum"}}};
 
 template <class E, std::size_t N>
 std::string_view name_of(const names<E, N>& table, E value) noexcept {
@@ -61,6 +67,9 @@ std::string_view to_string(job_status v) noexcept { return name_of(job_statuses,
 std::string_view to_string(outbound_status v) noexcept { return name_of(outbound_statuses, v); }
 std::string_view to_string(inbound_status v) noexcept { return name_of(inbound_statuses, v); }
 std::string_view to_string(revision v) noexcept { return name_of(revisions, v); }
+std::string_view to_string(verdict v) noexcept { return name_of(verdicts, v); }
+std::string_view to_string(feedback_source v) noexcept { return name_of(feedback_sources, v); }
+std::string_view to_string(report_status v) noexcept { return name_of(report_statuses, v); }
 
 std::optional<rollout_mode> parse_rollout_mode(std::string_view t) noexcept { return value_of(rollout_modes, t); }
 std::optional<output_kind> parse_output_kind(std::string_view t) noexcept { return value_of(output_kinds, t); }
@@ -70,5 +79,10 @@ std::optional<outbound_status> parse_outbound_status(std::string_view t) noexcep
   return value_of(outbound_statuses, t);
 }
 std::optional<revision> parse_revision(std::string_view t) noexcept { return value_of(revisions, t); }
+std::optional<verdict> parse_verdict(std::string_view t) noexcept { return value_of(verdicts, t); }
+std::optional<feedback_source> parse_feedback_source(std::string_view t) noexcept {
+  return value_of(feedback_sources, t);
+}
+std::optional<report_status> parse_report_status(std::string_view t) noexcept { return value_of(report_statuses, t); }
 
 }  // namespace radbridge::work

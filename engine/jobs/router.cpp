@@ -3,6 +3,7 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "hl7/message.hpp"
+#include "review/report_reading.hpp"
 #include "route/match.hpp"
 #include "route/patient_identity.hpp"
 
@@ -23,15 +24,35 @@ bool is_order_cancel(const hl7::message& m) {
   return m.message_type() == "ORM" && value && (*value == "CA" || *value == "OC");
 }
 
+// A radiologist's report on one of the route's studies: its verdicts join the decision.
+void read_feedback(const route::route& r, const hl7::message& m, std::int64_t inbound_id, store::routing_decision& d) {
+  review::reading_outcome outcome = review::read_report(r, m);
+  if (outcome.reason) {
+    log::info("report_not_read", {{"inbound_id", inbound_id},
+                                  {"route", r.name},
+                                  {"reason", *outcome.reason == review::unread::no_study_key
+                                                 ? "no study key"
+                                                 : "neither final nor corrected"}});
+  }
+  if (!outcome.reading) return;
+  log::info("report_read", {{"inbound_id", inbound_id},
+                            {"route", r.name},
+                            {"status", work::to_string(outcome.reading->status)},
+                            {"findings", outcome.reading->findings.size()}});
+  d.reports.push_back(std::move(*outcome.reading));
+}
+
 }  // namespace
 
 store::routing_decision decide(const route::mapping_set& mappings, std::int64_t inbound_id, std::string_view payload) {
   const auto m = hl7::message::parse(payload);
   if (!m) {
     log::warn("routing_unreadable", {{"inbound_id", inbound_id}, {"error", m.error().to_string()}});
-    return {work::inbound_status::failed, {}, {}, {}};
+    store::routing_decision failed;
+    failed.status = work::inbound_status::failed;
+    return failed;
   }
-  store::routing_decision d{work::inbound_status::filtered, {}, {}, {}};
+  store::routing_decision d;
   // An ADT that merges or updates a patient re-points that patient's open jobs, whatever else it does.
   for (route::patient_move& move : route::patient_moves(*m)) {
     d.moves.push_back({std::move(move.links), std::move(move.current), move.pid_occurrence});
@@ -59,11 +80,13 @@ store::routing_decision decide(const route::mapping_set& mappings, std::int64_t 
     }
     d.jobs.push_back({r->name, r->study.by, *key, r->mode, patient});
   }
-  if (!d.jobs.empty()) d.status = work::inbound_status::routed;
+  for (const route::route& r : mappings.routes) read_feedback(r, *m, inbound_id, d);
+  if (!d.jobs.empty() || !d.reports.empty()) d.status = work::inbound_status::routed;
   log::info("routed", {{"inbound_id", inbound_id},
                        {"control_id", m->control_id()},
                        {"type", std::string(m->message_type()) + "^" + std::string(m->trigger_event())},
-                       {"jobs", d.jobs.size()}});
+                       {"jobs", d.jobs.size()},
+                       {"reports", d.reports.size()}});
   return d;
 }
 

@@ -144,6 +144,63 @@ struct patient_identifier_rule {
 
 using work::output_kind;
 
+// How a radiologist's report gives the verdict on one finding. A coded OBX
+// (OBX-3.1 equals `coded_observation`; OBX-5.1 in `positive`, `negative` or
+// `uncertain`) decides when the report has one; otherwise the report text is
+// read for `terms`, with negation and uncertainty (review/report_text.hpp).
+// A value finding reads the number of the NM OBX whose OBX-3.1 equals
+// `value_observation`. A report that says nothing on the finding gives no
+// verdict, or `unmentioned` when set (a normal head CT's "no acute
+// intracranial abnormality" names no hemorrhage).
+struct finding_feedback {
+  std::string label;
+  std::string coded_observation;
+  std::vector<std::string> positive;
+  std::vector<std::string> negative;
+  std::vector<std::string> uncertain;
+  std::vector<std::string> terms;
+  std::optional<work::verdict> unmentioned;
+  std::string value_observation;
+  source_position where;
+};
+
+// Which inbound messages are the radiologists' reports on a route's studies
+// ("feedback" in a route) and how they are read. The study key is read as
+// the route reads it unless `study` is given. The report's status (OBR-25 by
+// default) is final or corrected; a final report on a study that already has
+// one is an addendum. The report text is the value of every TX, FT or ST OBX,
+// or of the OBX whose OBX-3.1 is in `text_observations` when it lists any.
+struct feedback_rules {
+  condition match;
+  std::optional<study_key_rule> study;
+  std::string status_path_text = "OBR-25";
+  hl7::path status_path = *hl7::parse_path("OBR-25");
+  std::vector<std::string> final_statuses{"F"};
+  std::vector<std::string> corrected_statuses{"C"};
+  std::vector<std::string> text_observations;
+  std::vector<finding_feedback> findings;
+  source_position where;
+};
+
+// What a route must show against the radiologists before it leaves silent
+// mode, per coded finding: at least `min_studies` studies with a verdict,
+// and each measure given at least its threshold. `compare` says whether the
+// 95% Wilson lower bound or the estimate is compared.
+struct acceptance_rule {
+  std::string label;
+  std::size_t min_studies = 20;
+  std::optional<double> sensitivity;
+  std::optional<double> specificity;
+  std::optional<double> ppv;
+  std::optional<double> npv;
+  source_position where;
+};
+struct acceptance_rules {
+  enum class compare { lower_bound, estimate };
+  compare on = compare::lower_bound;
+  std::vector<acceptance_rule> findings;
+};
+
 struct route {
   std::string name;
   condition match;
@@ -158,6 +215,8 @@ struct route {
   acuity_rules acuity;
   adt_settings adt;
   std::map<output_kind, std::vector<std::string>> outputs;  // destination names per output
+  std::optional<feedback_rules> feedback;
+  acceptance_rules acceptance;
   source_position where;
   // Where parts of the route were written, for the checks across files:
   // "models/0", "outputs/oru/1", "acuity/levels/0/when/1", "adt", "adt/min_level".

@@ -160,6 +160,36 @@ struct checks {
     }
   }
 
+  // Feedback reads verdicts only for present/absent findings and values only for value findings;
+  // acceptance rules name present/absent findings.
+  void feedback(const route& r) {
+    if (r.feedback) {
+      for (const finding_feedback& f : r.feedback->findings) {
+        const finding_mapping* m = r.finding(f.label);
+        if (m == nullptr) {
+          report.problems.push_back(
+              at(f.where, fmt::format("feedback on \"{}\", which is not a finding of this route", f.label)));
+        } else if (m->present && !f.value_observation.empty()) {
+          report.problems.push_back(at(f.where, fmt::format("finding \"{}\" is present/absent: its feedback is "
+                                                            "\"coded\" and/or \"terms\", not a \"value\"",
+                                                            f.label)));
+        } else if (!m->present && f.value_observation.empty()) {
+          report.problems.push_back(at(f.where, fmt::format("finding \"{}\" is a value in {}: its feedback is a "
+                                                            "\"value\" (the OBX-3.1 of the report's measurement)",
+                                                            f.label, m->ucum)));
+        }
+      }
+    }
+    for (const acceptance_rule& a : r.acceptance.findings) {
+      const finding_mapping* m = r.finding(a.label);
+      if (m == nullptr || !m->present) {
+        report.problems.push_back(at(a.where, fmt::format("acceptance rule on \"{}\", which is not a present/absent "
+                                                          "finding of this route",
+                                                          a.label)));
+      }
+    }
+  }
+
   void adt(const route& r) {
     const bool sends_adt = r.outputs.contains(output_kind::adt) && !r.outputs.at(output_kind::adt).empty();
     if (sends_adt && (!r.has_adt || !r.has_acuity)) {
@@ -234,6 +264,7 @@ check_report check_mappings(const std::vector<std::string>& paths, const infer::
     if (!r.complete) continue;
     c.models_and_findings(r);
     c.acuity(r);
+    c.feedback(r);
     c.adt(r);
     c.outputs(r);
   }

@@ -361,6 +361,106 @@ class reader {
                 {"sr", names(output_kind::sr)}});
   }
 
+  // One finding's rules in "feedback": a coded OBX and terms (a present/absent finding), or a value.
+  void finding_feedback_of(const json::value& v, finding_feedback& out) {
+    out.where = position_of(file_, v);
+    c_.members(v, "a feedback finding",
+               {{"finding", [&](const json::value& x) { c_.string(x, out.label); }},
+                {"coded",
+                 [&](const json::value& x) {
+                   c_.members(x, "\"coded\"",
+                              {{"observation", [&](const json::value& y) { c_.string(y, out.coded_observation); }},
+                               {"positive", [&](const json::value& y) { c_.strings(y, out.positive); }},
+                               {"negative", [&](const json::value& y) { c_.strings(y, out.negative); }},
+                               {"uncertain", [&](const json::value& y) { c_.strings(y, out.uncertain); }}});
+                   require(x, "\"coded\"", {"observation", "positive", "negative"});
+                 }},
+                {"terms",
+                 [&](const json::value& x) {
+                   c_.strings(x, out.terms);
+                   for (const std::string& t : out.terms) {
+                     if (t.find_first_not_of(' ') == std::string::npos) c_.problem(x, "a term cannot be blank");
+                   }
+                 }},
+                {"unmentioned",
+                 [&](const json::value& x) {
+                   work::verdict unmentioned = work::verdict::negative;
+                   c_.choice(x, unmentioned, {{"negative", work::verdict::negative}});
+                   out.unmentioned = unmentioned;
+                 }},
+                {"value", [&](const json::value& x) { c_.string(x, out.value_observation); }}});
+    require(v, "a feedback finding", {"finding"});
+    if (!v.is_object()) return;
+    const bool verdict = v.find("coded") != nullptr || v.find("terms") != nullptr;
+    if (verdict == (v.find("value") != nullptr)) {
+      c_.problem(v, "a feedback finding reads a verdict (\"coded\" and/or \"terms\") or a \"value\", one of the two");
+    } else if (!verdict && v.find("unmentioned") != nullptr) {
+      c_.problem(*v.find("unmentioned"), "\"unmentioned\" is for a verdict (\"coded\" and/or \"terms\")");
+    }
+  }
+
+  void feedback(const json::value& v, feedback_rules& out) {
+    out.where = position_of(file_, v);
+    c_.members(v, "\"feedback\"",
+               {{"match", [&](const json::value& x) { condition_of(x, out.match); }},
+                {"study", [&](const json::value& x) { study(x, out.study.emplace()); }},
+                {"status",
+                 [&](const json::value& x) {
+                   c_.members(x, "\"status\"",
+                              {{"path", [&](const json::value& y) { path(y, out.status_path_text, out.status_path); }},
+                               {"final", [&](const json::value& y) { c_.strings(y, out.final_statuses); }},
+                               {"corrected", [&](const json::value& y) { c_.strings(y, out.corrected_statuses); }}});
+                 }},
+                {"text", [&](const json::value& x) { c_.strings(x, out.text_observations); }},
+                {"findings", [&](const json::value& x) {
+                   if (!x.is_array() || x.size() == 0) return c_.problem(x, "\"findings\" must be a non-empty array");
+                   std::set<std::string> seen;
+                   for (const json::value& e : x.elements()) {
+                     finding_feedback& f = out.findings.emplace_back();
+                     finding_feedback_of(e, f);
+                     if (!f.label.empty() && !seen.insert(f.label).second)
+                       c_.problem(e, fmt::format("finding \"{}\" repeated in \"feedback\"", f.label));
+                   }
+                 }}});
+    require(v, "\"feedback\"", {"match", "findings"});
+    for (const std::string& status : out.final_statuses) {
+      if (std::find(out.corrected_statuses.begin(), out.corrected_statuses.end(), status) != out.corrected_statuses.end())
+        c_.problem(v, fmt::format("report status \"{}\" is both final and corrected", status));
+    }
+  }
+
+  void acceptance(const json::value& v, acceptance_rules& out) {
+    c_.members(v, "\"acceptance\"",
+               {{"compare",
+                 [&](const json::value& x) {
+                   c_.choice(x, out.on,
+                             {{"lower_bound", acceptance_rules::compare::lower_bound},
+                              {"estimate", acceptance_rules::compare::estimate}});
+                 }},
+                {"findings", [&](const json::value& x) {
+                   if (!x.is_array() || x.size() == 0) return c_.problem(x, "\"findings\" must be a non-empty array");
+                   for (const json::value& e : x.elements()) {
+                     acceptance_rule& a = out.findings.emplace_back();
+                     a.where = position_of(file_, e);
+                     auto measure = [&](std::optional<double>& m) {
+                       return [&](const json::value& y) { c_.number(y, m.emplace(), 0, 1); };
+                     };
+                     c_.members(e, "an acceptance rule",
+                                {{"finding", [&](const json::value& y) { c_.string(y, a.label); }},
+                                 {"min_studies", [&](const json::value& y) { c_.count(y, a.min_studies, 1, 1000000); }},
+                                 {"sensitivity", measure(a.sensitivity)},
+                                 {"specificity", measure(a.specificity)},
+                                 {"ppv", measure(a.ppv)},
+                                 {"npv", measure(a.npv)}});
+                     require(e, "an acceptance rule", {"finding"});
+                     if (e.is_object() && !a.sensitivity && !a.specificity && !a.ppv && !a.npv)
+                       c_.problem(e, "an acceptance rule needs at least one of \"sensitivity\", \"specificity\", "
+                                     "\"ppv\", \"npv\"");
+                   }
+                 }}});
+    require(v, "\"acceptance\"", {"findings"});
+  }
+
   void route_of(const json::value& v, route& out) {
     out.where = position_of(file_, v);
     out.adt.field = *hl7::parse_path(out.adt.field_text);
@@ -409,7 +509,9 @@ class reader {
                    out.has_adt = true;
                    adt(x, out.adt, out);
                  }},
-                {"outputs", [&](const json::value& x) { outputs(x, out.outputs, out); }}});
+                {"outputs", [&](const json::value& x) { outputs(x, out.outputs, out); }},
+                {"feedback", [&](const json::value& x) { feedback(x, out.feedback.emplace()); }},
+                {"acceptance", [&](const json::value& x) { acceptance(x, out.acceptance); }}});
     require(v, "a route", {"name", "match", "study", "models", "mode", "patient", "findings", "outputs"});
   }
 

@@ -69,7 +69,11 @@ std::string value_at(const hl7::message& m, const hl7::path& p) {
 }
 
 std::optional<std::string> study_key_value(const route& r, const hl7::message& m) {
-  std::optional<std::string> v = read(m, r.study.path);
+  return study_key_value(r.study, m);
+}
+
+std::optional<std::string> study_key_value(const study_key_rule& rule, const hl7::message& m) {
+  std::optional<std::string> v = read(m, rule.path);
   if (!v || v->empty()) return std::nullopt;
   return v;
 }

@@ -25,6 +25,7 @@ std::vector<const route*> matching_routes(const mapping_set& mappings, const hl7
 // The study key the route reads from `m` (accession number or Study
 // Instance UID), or nullopt when that value is empty.
 std::optional<std::string> study_key_value(const route& r, const hl7::message& m);
+std::optional<std::string> study_key_value(const study_key_rule& rule, const hl7::message& m);
 
 // The unescaped value at `p`; empty when it is absent, the HL7 null ("") or
 // cannot be read.

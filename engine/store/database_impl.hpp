@@ -2,6 +2,7 @@
 // translation every store function runs its work through.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -32,6 +33,10 @@ template <class F>
 auto guarded(database::impl& db, F&& work) -> decltype(work(db.get()));
 
 [[noreturn]] void rethrow_translated(database::impl& db);
+
+// Stores a report's verdicts in the routing transaction (feedback_store.cpp).
+struct report_feedback;
+void record_report(pqxx::work& tx, std::int64_t inbound_id, const report_feedback& report);
 
 // SQL giving a timestamptz column as ISO 8601 text in UTC with
 // milliseconds ("2026-12-06T08:00:00.000Z"); NULL stays NULL.

@@ -89,6 +89,7 @@ std::size_t route_received(database& db, std::size_t limit,
       }
       for (const study_cancel& x : d.cancels) cancel_study(tx, id, x);
       for (const patient_move& m : d.moves) move_patient(tx, id, m);
+      for (const report_feedback& report : d.reports) record_report(tx, id, report);
       tx.exec_params("UPDATE inbound_messages SET status = $2 WHERE id = $1", id, text(d.status));
     }
     tx.commit();

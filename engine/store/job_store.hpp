@@ -6,7 +6,7 @@
 // (arrival order, FOR UPDATE SKIP LOCKED, so several engines share the work)
 // and, in the same transaction, creates the jobs `decide` returns for each
 // and sets the row's status; a job already there for (inbound row, route) is
-// not created twice. A job takes the route's latest operator-set rollout
+// not created twice. A report's verdicts are stored there too. A job takes the route's latest operator-set rollout
 // mode (store/route_mode_store.hpp) over the one `decide` gives it. A cancel (an order cancelled: ORC-1 CA or OC) of a
 // route's study marks its open jobs cancelled (a worker holding one loses
 // its lease) and queues the withdrawals of its latest done job that has
@@ -33,6 +33,7 @@
 
 #include "core/work_kinds.hpp"
 #include "store/database.hpp"
+#include "store/feedback_store.hpp"
 #include "store/lease.hpp"
 
 namespace radbridge::store {
@@ -63,6 +64,7 @@ struct routing_decision {
   std::vector<new_job> jobs;
   std::vector<study_cancel> cancels;
   std::vector<patient_move> moves;
+  std::vector<report_feedback> reports;  // a radiologist's report on a route's study (feedback_store.hpp)
 };
 
 // Returns how many inbound rows were routed (0: none waiting).

@@ -49,7 +49,7 @@ TEST_CASE("cli check-mappings: the shipped mappings pass, the broken sample fail
   CHECK(ok.err.empty());
   CHECK(ok.out ==
         "route stroke_ct_head_ich: mode active, models ich_classifier,ich_segmentation, outputs oru->ris "
-        "adt->ehr_acuity observation->fhir sr->pacs\n"
+        "adt->ehr_acuity observation->fhir sr->pacs, feedback on intracranial_hemorrhage,hemorrhage_volume\n"
         "route trauma_whole_body_ct_head: mode assist, models ich_classifier,ich_segmentation, outputs oru->ris "
         "adt->ehr_acuity observation->fhir sr->pacs sr->outbox\n"
         "ok: 2 routes and 5 destinations in 3 files\n");
