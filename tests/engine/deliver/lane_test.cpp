@@ -52,7 +52,7 @@ struct lane_db {
       return store::routing_decision{
           radbridge::work::inbound_status::routed,
           {{"stroke", radbridge::work::study_key_kind::accession, "ACC", radbridge::work::rollout_mode::active, {}}},
-                                     {}, {}};
+                                     {}, {}, {}};
     });
     std::vector<store::outbound_row> rows;
     for (const std::string& id : identities) {

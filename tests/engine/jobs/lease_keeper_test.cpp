@@ -43,7 +43,7 @@ struct claimed {
     store::route_received(db, 10, [](std::int64_t, std::string_view) {
       return store::routing_decision{work::inbound_status::routed,
                                      {{"stroke", work::study_key_kind::accession, "ACC", work::rollout_mode::active, {}}},
-                                     {}, {}};
+                                     {}, {}, {}};
     });
     auto c = store::claim_job(db, 1000ms);
     REQUIRE(c.has_value());

@@ -316,3 +316,79 @@ TEST_CASE("checks across files and against the registry") {
           std::vector<std::string>{empty.string() + ": no *.json mapping files in this folder"});
   }
 }
+
+TEST_CASE("feedback and acceptance rules: read with their defaults, each mistake located") {
+  temp_folder dir;
+  const std::string d = write(dir, "destinations.json", destinations);
+  const std::string match = R"("match": {"path": "MSH-9.1", "equals": "ORU"})";
+  auto with = [&](const std::string& name, const std::string& extra) {
+    return write(dir, name, route_text("r1", "CTHEADWO", ",\n  " + extra));
+  };
+  SUBCASE("the shipped stroke route: its study key, statuses, text and findings") {
+    const route::mapping_set m = route::load_mappings({(source_dir() / "mappings").string()}, registry());
+    const route::route& stroke = m.routes[0];
+    REQUIRE(stroke.feedback.has_value());
+    REQUIRE(stroke.feedback->study.has_value());
+    CHECK(stroke.feedback->study->path_text == "OBR-3.1");
+    CHECK(stroke.feedback->final_statuses == std::vector<std::string>{"F"});
+    CHECK(stroke.feedback->corrected_statuses == std::vector<std::string>{"C"});
+    CHECK(stroke.feedback->text_observations == std::vector<std::string>{"19005-8"});
+    REQUIRE(stroke.feedback->findings.size() == 2);
+    CHECK(stroke.feedback->findings[0].coded_observation == "RDES194");
+    CHECK(stroke.feedback->findings[0].unmentioned == radbridge::work::verdict::negative);
+    CHECK(stroke.feedback->findings[1].value_observation == "ICH-VOL");
+    REQUIRE(stroke.acceptance.findings.size() == 1);
+    CHECK(stroke.acceptance.on == route::acceptance_rules::compare::lower_bound);
+    CHECK(stroke.acceptance.findings[0].min_studies == 50);
+    CHECK(stroke.acceptance.findings[0].sensitivity == 0.85);
+    CHECK(!stroke.acceptance.findings[0].ppv.has_value());
+  }
+  SUBCASE("defaults: the route's study key, OBR-25 F and C, every text OBX") {
+    const std::string f =
+        with("a.json", R"("feedback": {)" + match + R"(, "findings": [{"finding": "intracranial_hemorrhage", "terms": ["bleed"]}]})");
+    const route::mapping_set m = route::load_mappings({f, d}, registry());
+    const route::feedback_rules& rules = *m.routes[0].feedback;
+    CHECK(!rules.study.has_value());
+    CHECK(rules.status_path_text == "OBR-25");
+    CHECK(rules.final_statuses == std::vector<std::string>{"F"});
+    CHECK(rules.corrected_statuses == std::vector<std::string>{"C"});
+    CHECK(rules.text_observations.empty());
+    CHECK(!rules.findings[0].unmentioned.has_value());
+  }
+  SUBCASE("a finding with neither verdict nor value, or both; an unknown finding; a value on a present/absent one") {
+    const std::string f1 = with("a.json", R"("feedback": {)" + match + R"(, "findings": [{"finding": "intracranial_hemorrhage"}]})");
+    CHECK(problems_of({f1, d}) ==
+          std::vector<std::string>{f1 + ":13:76: a feedback finding reads a verdict (\"coded\" and/or \"terms\") or a "
+                                        "\"value\", one of the two"});
+    const std::string f2 = with("b.json", R"("feedback": {)" + match + R"(, "findings": [{"finding": "bleed", "terms": ["x"]}]})");
+    CHECK(problems_of({f2, d}) ==
+          std::vector<std::string>{f2 + ":13:76: feedback on \"bleed\", which is not a finding of this route"});
+    const std::string f3 =
+        with("c.json", R"("feedback": {)" + match + R"(, "findings": [{"finding": "intracranial_hemorrhage", "value": "V"}]})");
+    CHECK(problems_of({f3, d}) == std::vector<std::string>{f3 + ":13:76: finding \"intracranial_hemorrhage\" is "
+                                                                "present/absent: its feedback is \"coded\" and/or "
+                                                                "\"terms\", not a \"value\""});
+  }
+  SUBCASE("a status both final and corrected; a coded rule without its lists") {
+    const std::string f1 = with("a.json", R"("feedback": {)" + match +
+                                              R"(, "status": {"final": ["F", "C"]}, "findings": [{"finding": "intracranial_hemorrhage", "terms": ["x"]}]})");
+    CHECK(problems_of({f1, d}) ==
+          std::vector<std::string>{f1 + ":13:15: report status \"C\" is both final and corrected"});
+    const std::string f2 = with("b.json", R"("feedback": {)" + match +
+                                              R"(, "findings": [{"finding": "intracranial_hemorrhage", "coded": {"observation": "X"}}]})");
+    CHECK(problems_of({f2, d}) == std::vector<std::string>{f2 + ":13:124: \"coded\" needs \"positive\"",
+                                                           f2 + ":13:124: \"coded\" needs \"negative\""});
+  }
+  SUBCASE("acceptance: a measure out of range, a rule with no measure, a finding that is not present/absent") {
+    const std::string f1 = with("a.json", R"("acceptance": {"findings": [{"finding": "intracranial_hemorrhage", "sensitivity": 1.5}]})");
+    const auto p1 = problems_of({f1, d});
+    REQUIRE(p1.size() == 1);
+    CHECK(p1[0] == f1 + ":13:85: expected a number from 0 to 1");
+    const std::string f2 = with("b.json", R"("acceptance": {"findings": [{"finding": "intracranial_hemorrhage"}]})");
+    CHECK(problems_of({f2, d}) == std::vector<std::string>{f2 + ":13:31: an acceptance rule needs at least one of "
+                                                                "\"sensitivity\", \"specificity\", \"ppv\", \"npv\""});
+    const std::string f3 = with("c.json", R"("acceptance": {"findings": [{"finding": "volume", "ppv": 0.5}]})");
+    CHECK(problems_of({f3, d}) == std::vector<std::string>{f3 + ":13:31: acceptance rule on \"volume\", which is not "
+                                                                "a present/absent finding of this route"});
+  }
+}

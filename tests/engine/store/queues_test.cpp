@@ -38,7 +38,7 @@ struct queue_db {
     store::route_received(db, 100, [](std::int64_t, std::string_view) {
       return store::routing_decision{inbound_status::routed,
                                      {{"stroke", work::study_key_kind::accession, "ACC", work::rollout_mode::active, {}}},
-                                     {}, {}};
+                                     {}, {}, {}};
     });
     std::vector<std::int64_t> ids;
     for (const std::string& id : split(pg.psql("SELECT string_agg(id::text, ',' ORDER BY id) FROM jobs"))) {
@@ -67,12 +67,12 @@ TEST_CASE("store queues: routing reads received rows in arrival order, once, and
   std::vector<std::string> seen;
   const std::size_t routed = store::route_received(q.db, 100, [&](std::int64_t, std::string_view payload) {
     seen.emplace_back(payload.substr(payload.rfind("O01|") + 4, 1));
-    if (seen.back() == "B") return store::routing_decision{inbound_status::filtered, {}, {}, {}};
+    if (seen.back() == "B") return store::routing_decision{inbound_status::filtered, {}, {}, {}, {}};
     return store::routing_decision{
         inbound_status::routed,
         {{"stroke", work::study_key_kind::accession, "ACC-" + seen.back(), work::rollout_mode::active, {}},
          {"trauma", work::study_key_kind::study_uid, "ACC-" + seen.back(), work::rollout_mode::assist, {}}},
-        {}, {}};
+        {}, {}, {}};
   });
   CHECK(routed == 3);
   CHECK(seen == std::vector<std::string>{"A", "B", "C"});
@@ -335,7 +335,7 @@ TEST_CASE("store queues: an order cancel ends the open jobs and withdraws the la
     std::vector<store::inbound_message> rows = {inbound_row(control_id)};
     store::store_inbound(q.db, rows);
     return store::route_received(q.db, 10, [](std::int64_t, std::string_view) {
-      return store::routing_decision{inbound_status::routed, {}, {{"stroke", "ACC"}}, {}};
+      return store::routing_decision{inbound_status::routed, {}, {{"stroke", "ACC"}}, {}, {}};
     });
   };
   CHECK(cancel("CANCEL-1") == 1);
@@ -390,7 +390,7 @@ TEST_CASE("store queues: an ADT merge re-points the patient's open jobs; a job f
       return store::routing_decision{
           inbound_status::routed,
           {{"stroke", work::study_key_kind::accession, "ACC" + std::to_string(n), work::rollout_mode::active, patient}},
-          {}, {}};
+          {}, {}, {}};
     });
   }
   auto done = store::claim_job(q.db, 60s);
@@ -406,7 +406,7 @@ TEST_CASE("store queues: an ADT merge re-points the patient's open jobs; a job f
     std::vector<store::inbound_message> rows = {inbound_row(control_id, payload)};
     store::store_inbound(q.db, rows);
     return store::route_received(q.db, 10, [&](std::int64_t, std::string_view) {
-      return store::routing_decision{inbound_status::routed, {}, {}, {move}};
+      return store::routing_decision{inbound_status::routed, {}, {}, {move}, {}};
     });
   };
   REQUIRE(route_adt("M1", merge, {{tmp}, {mrn}, 1}) == 1);
