@@ -29,3 +29,7 @@ CREATE TABLE feedback (
 );
 CREATE UNIQUE INDEX feedback_current ON feedback (route, study_key, label, source) WHERE superseded_at IS NULL;
 CREATE INDEX feedback_route ON feedback (route, recorded_at) WHERE superseded_at IS NULL;
+
+-- Radiologists judge findings with the reviewer role, audited as the others are.
+ALTER TABLE admin_audit DROP CONSTRAINT admin_audit_role_check;
+ALTER TABLE admin_audit ADD CONSTRAINT admin_audit_role_check CHECK (role IN ('viewer', 'reviewer', 'operator', 'phi'));

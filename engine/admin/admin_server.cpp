@@ -21,7 +21,8 @@ struct admin_server::impl {
   impl(const config::admin_settings& settings, std::string conninfo, asio::ssl::context* tls, admin_sources s)
       : sources(std::move(s)),
         database(io, std::move(conninfo)),
-        routes(database, api_settings{sources.tokens, sources.destinations, sources.routes, sources.database_timeout}),
+        routes(database, api_settings{sources.tokens, sources.destinations, sources.routes, sources.database_timeout,
+                                      sources.validation_report}),
         server(io, net::tcp::endpoint(asio::ip::make_address(settings.host), settings.port), tls, http_limits{},
                [this](const request& req, const std::string& client) { return answer(req, client); },
                [this](const request_header& header) { return routes.check(header); }) {}

@@ -51,6 +51,7 @@ struct admin_sources {
   std::vector<route_summary> routes;      // the mappings' routes, for the API
   std::vector<token_entry> tokens;        // who may use the API (none: it answers 401)
   std::chrono::milliseconds database_timeout{std::chrono::seconds(3)};
+  report_builder validation_report;       // the routes' validation reports, for the API
 };
 
 class admin_server {

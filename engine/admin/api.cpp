@@ -21,6 +21,8 @@ enum class endpoint {
   messages,
   message,
   study,
+  feedback,
+  report,
   worklist,
   dead_letters,
   requeue,
@@ -59,6 +61,7 @@ std::optional<resolved> resolve(std::string_view path) {
     if (parts[0] == "session") return resolved{endpoint::session};
     if (parts[0] == "messages") return resolved{endpoint::messages};
     if (parts[0] == "worklist") return resolved{endpoint::worklist};
+    if (parts[0] == "report") return resolved{endpoint::report};
     if (parts[0] == "dead-letters") return resolved{endpoint::dead_letters};
     if (parts[0] == "destinations") return resolved{endpoint::destinations};
     if (parts[0] == "routes") return resolved{endpoint::routes};
@@ -72,6 +75,9 @@ std::optional<resolved> resolve(std::string_view path) {
   }
   if (parts.size() == 2 && parts[0] == "studies") return resolved{endpoint::study, role::viewer, http::verb::get, 0, *name};
   if (parts.size() != 3) return std::nullopt;
+  if (parts[0] == "studies" && parts[2] == "feedback") {
+    return resolved{endpoint::feedback, role::reviewer, http::verb::post, 0, *name};
+  }
   if (parts[0] == "dead-letters" && (parts[2] == "requeue" || parts[2] == "discard")) {
     if (const auto id = positive_id(parts[1])) return post(parts[2] == "requeue" ? endpoint::requeue : endpoint::discard, *id, {});
   }
@@ -150,6 +156,8 @@ asio::awaitable<response> api::answer(const request& req, const std::string& cli
   if (e->what == endpoint::messages) res = co_await list_messages(req, by);
   if (e->what == endpoint::message) res = co_await one_message(req, e->id, by);
   if (e->what == endpoint::study) res = co_await study_trail(req, e->name);
+  if (e->what == endpoint::feedback) res = co_await give_feedback(req, e->name, by);
+  if (e->what == endpoint::report) res = co_await validation_report(req);
   if (e->what == endpoint::worklist) res = co_await worklist(req);
   if (e->what == endpoint::dead_letters) res = co_await list_dead_letters(req);
   if (e->what == endpoint::requeue || e->what == endpoint::discard) {

@@ -21,7 +21,12 @@
 //        the ACK sent, and writes an admin_audit row (read_message)
 //   GET  /api/v1/studies/{key}       viewer: the study's trail (accession
 //        number or Study Instance UID): jobs, readiness probe, inferences,
-//        outputs and every delivery attempt, withdrawals
+//        outputs and every delivery attempt, withdrawals, the radiologists'
+//        verdicts (store/feedback_store.hpp), current and superseded
+//   POST /api/v1/studies/{key}/feedback  reviewer: body {"route", "finding",
+//        "verdict": agree|disagree, "comment"?} on the route's latest result
+//   GET  /api/v1/report              viewer: a route's validation report
+//        (review/validation.hpp); route, model, since (YYYY-MM-DD)
 //   GET  /api/v1/worklist            viewer: recent studies by acuity, then
 //        arrival (store/worklist_store.hpp); hours (1-168, default 24), limit
 //   GET  /api/v1/dead-letters        viewer: oldest first; destination, limit
@@ -55,6 +60,21 @@
 
 namespace radbridge::admin {
 
+// A validation report asked for (GET /api/v1/report) and its answer, built
+// by the engine (review/validation_format.hpp's JSON) on the database
+// thread: serve gives the builder, so that admin depends on no stage.
+struct report_request {
+  std::string route;
+  std::string model;  // empty: all
+  std::string since;  // YYYY-MM-DD, empty: all
+};
+struct report_answer {
+  enum class kind { ok, no_route, bad_since };
+  kind what = kind::ok;
+  std::string json;  // ok: the report; otherwise the reason, as text
+};
+using report_builder = std::function<report_answer(store::database&, const report_request&)>;
+
 // One route of the mappings as the API reports it.
 struct route_summary {
   std::string name;
@@ -68,6 +88,7 @@ struct api_settings {
   std::vector<std::string> destinations;
   std::vector<route_summary> routes;
   std::chrono::milliseconds timeout{std::chrono::seconds(3)};  // each database call
+  report_builder validation_report;  // none: GET /api/v1/report answers 404
 };
 
 class api {
@@ -88,6 +109,8 @@ class api {
   net::asio::awaitable<response> list_messages(const request& req, caller by);
   net::asio::awaitable<response> one_message(const request& req, std::int64_t id, caller by);
   net::asio::awaitable<response> study_trail(const request& req, const std::string& key);
+  net::asio::awaitable<response> give_feedback(const request& req, const std::string& key, caller by);
+  net::asio::awaitable<response> validation_report(const request& req);
   net::asio::awaitable<response> worklist(const request& req);
   net::asio::awaitable<response> list_dead_letters(const request& req);
   net::asio::awaitable<response> act_on_dead_letter(const request& req, std::int64_t id, bool requeue, caller by);

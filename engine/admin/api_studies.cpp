@@ -1,4 +1,5 @@
-// The admin API's studies: one study's trail, and the worklist (api.hpp).
+// The admin API's studies: one study's trail, a radiologist's verdict on
+// its result, and the worklist (api.hpp).
 #include <memory>
 
 #include <fmt/format.h>
@@ -6,7 +7,9 @@
 #include "admin/api.hpp"
 #include "admin/api_request.hpp"
 #include "json/json_writer.hpp"
+#include "store/admin_store.hpp"
 #include "store/audit_store.hpp"
+#include "store/feedback_store.hpp"
 #include "store/worklist_store.hpp"
 
 namespace radbridge::admin {
@@ -61,6 +64,29 @@ void write_job(json::writer& w, const store::job_record& j) {
   w.end_array().end_object();
 }
 
+void write_feedback(json::writer& w, const store::feedback_entry& f) {
+  w.begin_object().key("id").number(f.id).key("route").string(f.route).key("finding").string(f.label);
+  w.key("source").string(work::to_string(f.source));
+  w.key("verdict");
+  f.verdict ? w.string(work::to_string(*f.verdict)) : w.null();
+  w.key("value");
+  f.value ? w.number(*f.value) : w.null();
+  w.key("report_status");
+  f.report_status ? w.string(work::to_string(*f.report_status)) : w.null();
+  text_or_null(w, "report_time", f.report_time);
+  w.key("inbound_id");
+  f.inbound_id != 0 ? w.number(f.inbound_id) : w.null();
+  w.key("job_id");
+  f.job_id != 0 ? w.number(f.job_id) : w.null();
+  w.key("ai_verdict");
+  f.ai_verdict ? w.string(work::to_string(*f.ai_verdict)) : w.null();
+  text_or_null(w, "author", f.author);
+  text_or_null(w, "comment", f.comment);
+  w.key("recorded_at").string(f.recorded_at);
+  text_or_null(w, "superseded_at", f.superseded_at);
+  w.end_object();
+}
+
 }  // namespace
 
 asio::awaitable<response> api::study_trail(const request& req, const std::string& key) {
@@ -69,16 +95,52 @@ asio::awaitable<response> api::study_trail(const request& req, const std::string
     co_return error_response(req, http::status::bad_request, problem);
   }
   auto jobs = std::make_shared<std::vector<store::job_record>>();
-  const std::function<void(store::database&)> read = [jobs, key](store::database& db) {
+  auto feedback = std::make_shared<std::vector<store::feedback_entry>>();
+  const std::function<void(store::database&)> read = [jobs, feedback, key](store::database& db) {
     *jobs = store::audit_study(db, key);
+    if (!jobs->empty()) *feedback = store::study_feedback(db, key);
   };
   if (auto refused = co_await run(req, read)) co_return std::move(*refused);
   if (jobs->empty()) co_return error_response(req, http::status::not_found, "no jobs for this study key");
   json::writer w;
   w.begin_object().key("study_key").string(key).key("jobs").begin_array();
   for (const store::job_record& j : *jobs) write_job(w, j);
+  w.end_array().key("feedback").begin_array();
+  for (const store::feedback_entry& f : *feedback) write_feedback(w, f);
   w.end_array().end_object();
   co_return json_response(req, http::status::ok, w.str());
+}
+
+asio::awaitable<response> api::give_feedback(const request& req, const std::string& key, caller by) {
+  const std::optional<std::string> route = body_text(req, "route", 200);
+  const std::optional<std::string> finding = body_text(req, "finding", 200);
+  const std::optional<std::string> verdict = body_text(req, "verdict", 20);
+  const std::optional<std::string> comment = body_text(req, "comment", 2000);
+  if (!route || !finding || !verdict || (*verdict != "agree" && *verdict != "disagree")) {
+    co_return error_response(req, http::status::bad_request,
+                             "feedback needs a body {\"route\": ..., \"finding\": ..., \"verdict\": \"agree\" | "
+                             "\"disagree\", \"comment\": ... (optional)}");
+  }
+  const store::manual_verdict v{*route, key, *finding, *verdict == "agree", comment.value_or(""), by.who.name};
+  auto outcome = std::make_shared<store::manual_outcome>();
+  const std::function<void(store::database&)> act = [outcome, v, who = by.who, client = by.client](store::database& db) {
+    *outcome = store::record_manual_verdict(db, v);
+    if (outcome->what != store::manual_outcome::kind::recorded) return;
+    store::record_admin_access(db, {who.name, std::string(to_string(who.grants)), "feedback", "studies/" + v.study_key,
+                                    client, fmt::format("{} {}: {}", v.route, v.label, v.agree ? "agree" : "disagree")});
+  };
+  if (auto refused = co_await run(req, act)) co_return std::move(*refused);
+  if (outcome->what == store::manual_outcome::kind::no_result) {
+    co_return error_response(req, http::status::not_found,
+                             fmt::format("route \"{}\" has no result on this study to judge", v.route));
+  }
+  if (outcome->what == store::manual_outcome::kind::no_finding) {
+    co_return error_response(req, http::status::bad_request,
+                             fmt::format("the route's result has no present/absent finding \"{}\"", v.label));
+  }
+  json::writer w;
+  write_feedback(w, outcome->entry);
+  co_return json_response(req, http::status::created, w.str());
 }
 
 asio::awaitable<response> api::worklist(const request& req) {

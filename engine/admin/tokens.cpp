@@ -16,6 +16,7 @@ namespace radbridge::admin {
 std::string_view to_string(role r) noexcept {
   switch (r) {
     case role::viewer: return "viewer";
+    case role::reviewer: return "reviewer";
     case role::operator_: return "operator";
     case role::phi: return "phi";
   }
@@ -40,7 +41,7 @@ std::vector<token_entry> parse_tokens(std::string_view text, std::string_view na
              if (!t.name.empty() && !names.insert(t.name).second) c.problem(x, fmt::format("the name \"{}\" is used twice", t.name));
            }},
           {"role", [&](const json::value& x) {
-             c.choice(x, t.grants, {{"viewer", role::viewer}, {"operator", role::operator_}, {"phi", role::phi}});
+             c.choice(x, t.grants, {{"viewer", role::viewer}, {"reviewer", role::reviewer}, {"operator", role::operator_}, {"phi", role::phi}});
            }},
           {"sha256", [&](const json::value& x) {
              c.string(x, t.sha256);

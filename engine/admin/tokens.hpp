@@ -1,8 +1,9 @@
 // Who may use the admin API: bearer tokens from `admin.tokens_file`, stored
 // as SHA-256 hashes only, each with a name (written to the admin audit) and
-// a role. Roles are a ladder: viewer (counts, states, identifiers of rows),
-// operator (and requeue, discard, pause and resume, rollout modes), phi (and
-// message bodies and patient identifiers).
+// a role. Roles are a ladder: viewer (counts, states, identifiers of rows,
+// validation reports), reviewer (and agree or disagree with a finding: a
+// radiologist), operator (and requeue, discard, pause and resume, rollout
+// modes), phi (and message bodies and patient identifiers).
 //
 //   {"tokens": [{"name": "night-operator", "role": "operator",
 //                "sha256": "<64 lower-case hex digits of SHA-256(token)>"}]}
@@ -20,7 +21,7 @@
 
 namespace radbridge::admin {
 
-enum class role { viewer, operator_, phi };
+enum class role { viewer, reviewer, operator_, phi };
 
 std::string_view to_string(role r) noexcept;
 bool allows(role held, role needed) noexcept;

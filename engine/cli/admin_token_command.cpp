@@ -11,7 +11,7 @@
 namespace radbridge::cli {
 
 int run_admin_token(std::span<const std::string_view> args, std::ostream& out, std::ostream& err) {
-  constexpr std::string_view usage = "usage: radbridge admin-token NAME (viewer|operator|phi)\n";
+  constexpr std::string_view usage = "usage: radbridge admin-token NAME (viewer|reviewer|operator|phi)\n";
   if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
     out << usage;
     return exit_ok;
@@ -20,8 +20,8 @@ int run_admin_token(std::span<const std::string_view> args, std::ostream& out, s
     err << usage;
     return exit_usage;
   }
-  if (args[1] != "viewer" && args[1] != "operator" && args[1] != "phi") {
-    err << "radbridge admin-token: the role is viewer, operator or phi, not '" << args[1] << "'\n";
+  if (args[1] != "viewer" && args[1] != "reviewer" && args[1] != "operator" && args[1] != "phi") {
+    err << "radbridge admin-token: the role is viewer, reviewer, operator or phi, not '" << args[1] << "'\n";
     return exit_usage;
   }
   const std::string token = admin::new_token();

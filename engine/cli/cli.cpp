@@ -15,6 +15,7 @@
 #include "cli/operate_commands.hpp"
 #include "cli/parse_command.hpp"
 #include "cli/replay_command.hpp"
+#include "cli/report_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/status_command.hpp"
 #include "core/log.hpp"
@@ -53,7 +54,9 @@ constexpr std::string_view usage_text =
     "                     is the engine ready: database, models, destinations (its /readyz)\n"
     "  dead-letters [--db CONNINFO | --db-file FILE] [--destination NAME] [--limit N]\n"
     "                     list dead letters, oldest first\n"
-    "  admin-token NAME (viewer|operator|phi)\n"
+    "  report --route NAME [--model ID] [--since YYYY-MM-DD] [--format text|json|csv]\n"
+    "                     a route's validation against the radiologists' verdicts, and its acceptance verdict\n"
+    "  admin-token NAME (viewer|reviewer|operator|phi)\n"
     "                     make an admin API token and the entry for admin.tokens_file\n"
     "\n"
     "run 'radbridge COMMAND --help' for a command's options.\n";
@@ -143,6 +146,7 @@ int run(std::span<const std::string_view> args, std::istream& in, std::ostream& 
   if (command == "admin-token") return run_admin_token(rest, out, err);
   if (command == "status") return run_status(rest, out, err);
   if (command == "dead-letters") return run_dead_letters(rest, out, err);
+  if (command == "report") return run_report(rest, out, err);
   err << "radbridge: unknown command '" << command << "'\n\n" << usage_text;
   return exit_usage;
 }

@@ -75,7 +75,7 @@ TEST_CASE("admin api: a study's trail shows its jobs, inferences and every deliv
                     std::string::npos,
                 trail.body);
   CHECK_MESSAGE(trail.body.ends_with(R"("identity":"RB2","revision":"original","status":"dead","attempts":1,)"
-                                     R"("last_error":"rejected: AE","deliveries":[]}]}]})"),
+                                     R"("last_error":"rejected: AE","deliveries":[]}]}],"feedback":[]})"),
                 trail.body);
   const radbridge::net::http_response none = f.call("GET", "/api/v1/studies/NOPE", f.k.viewer);
   CHECK(none.head.status == 404);
@@ -220,6 +220,18 @@ TEST_CASE("admin api: every endpoint's answers match the OpenAPI document it ser
   f.call("POST", "/api/v1/routes/stroke/mode", f.k.operator_, R"({"mode": "assist", "reason": "pilot"})");
   f.call("POST", "/api/v1/routes/stroke/mode", f.k.operator_, R"({"mode": "assist"})");
   f.call("GET", "/api/v1/routes", f.k.viewer);
+  f.pg.psql(R"(UPDATE jobs SET results = '[{"model": "m", "version": "1", "findings": [{"label": )"
+            R"("intracranial_hemorrhage", "present": true, "probability": 0.9}]}]', finished_at = now() WHERE id = 1)");
+  f.call("POST", "/api/v1/studies/A1/feedback", f.k.reviewer,
+         R"({"route": "stroke", "finding": "intracranial_hemorrhage", "verdict": "agree"})");
+  f.call("POST", "/api/v1/studies/A1/feedback", f.k.reviewer, R"({"route": "stroke"})");
+  f.call("POST", "/api/v1/studies/NOPE/feedback", f.k.reviewer,
+         R"({"route": "stroke", "finding": "intracranial_hemorrhage", "verdict": "agree"})");
+  f.call("GET", "/api/v1/studies/A1", f.k.viewer);
+  f.call("GET", "/api/v1/report?route=stroke", f.k.viewer);
+  f.call("GET", "/api/v1/report?route=stroke&since=2999-01-01&model=m", f.k.viewer);
+  f.call("GET", "/api/v1/report?route=nope", f.k.viewer);
+  f.call("GET", "/api/v1/report", f.k.viewer);
   std::vector<test::api_answer> answers = f.seen;
   const std::vector<std::string> problems = test::check_openapi(doc.body, answers);
   std::string text;

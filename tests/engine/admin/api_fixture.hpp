@@ -1,7 +1,8 @@
 // The admin API's tests' fixture: a migrated PostgreSQL with three messages
 // (two ADT, one ORM whose job for study A1 of patient HOSP/MRN-7 is done,
-// with two dead letters), an admin server with a viewer, an operator and a
-// phi token, two destinations (ris, ehr) and one route (stroke), and a
+// with two dead letters), an admin server with a viewer, a reviewer, an
+// operator and a phi token, two destinations (ris, ehr) and one route
+// (stroke, with its validation reports built as serve builds them), and a
 // client that keeps every answer it got (for the OpenAPI check).
 #pragma once
 
@@ -14,6 +15,10 @@
 #include "admin/tokens.hpp"
 #include "core/sha256.hpp"
 #include "net/http_client.hpp"
+#include "review/validation.hpp"
+#include "review/validation_format.hpp"
+#include "route/mapping.hpp"
+#include "store/feedback_store.hpp"
 #include "store/database.hpp"
 #include "support.hpp"
 #include "support/openapi_validator.hpp"
@@ -22,9 +27,11 @@
 namespace radbridge::test {
 
 struct api_keys {
-  std::string viewer = admin::new_token(), operator_ = admin::new_token(), phi = admin::new_token();
+  std::string viewer = admin::new_token(), reviewer = admin::new_token(), operator_ = admin::new_token(),
+              phi = admin::new_token();
   std::vector<admin::token_entry> entries() const {
     return {{"ana", admin::role::viewer, sha256_hex(viewer)},
+            {"rita", admin::role::reviewer, sha256_hex(reviewer)},
             {"otto", admin::role::operator_, sha256_hex(operator_)},
             {"phil", admin::role::phi, sha256_hex(phi)}};
   }
@@ -57,7 +64,33 @@ struct api_fixture {
     s.tokens = k.entries();
     s.destinations = {"ris", "ehr"};
     s.routes = {{"stroke", work::rollout_mode::silent, {"critical", "urgent", "routine"}}};
+    s.validation_report = [](store::database& db, const admin::report_request& asked) -> admin::report_answer {
+      static const route::route stroke = stroke_route();
+      if (asked.route != stroke.name) return {admin::report_answer::kind::no_route, "no route \"" + asked.route + "\""};
+      if (!asked.since.empty() && !review::is_date(asked.since)) {
+        return {admin::report_answer::kind::bad_since, "since must be a date YYYY-MM-DD"};
+      }
+      const auto groups = review::validate(store::scored_findings(db, asked.route, asked.since, asked.model),
+                                           stroke.acceptance);
+      return {admin::report_answer::kind::ok, review::report_json({&stroke, asked.model, asked.since}, groups)};
+    };
     return s;
+  }
+  // The route "stroke": the classifier's finding, accepted at sensitivity and specificity 0.8 over 2 studies.
+  static route::route stroke_route() {
+    route::route r;
+    r.name = "stroke";
+    route::finding_mapping f;
+    f.label = "intracranial_hemorrhage";
+    f.present = route::coded_concept{"http://snomed.info/sct", "SCT", "1386000", "Intracranial hemorrhage"};
+    r.findings.push_back(f);
+    route::acceptance_rule a;
+    a.label = f.label;
+    a.min_studies = 2;
+    a.sensitivity = 0.8;
+    a.specificity = 0.8;
+    r.acceptance.findings.push_back(a);
+    return r;
   }
   net::http_url url() const {
     return net::parse_http_url("http://127.0.0.1:" + std::to_string(server.local_endpoint().port()));

@@ -28,7 +28,7 @@ TEST_CASE("admin tokens: the file's problems at file:line:col, lookup by hash, t
   CHECK_THROWS_WITH_AS(admin::parse_tokens(R"({"tokens": [{"name": "a", "role": "root", "sha256": "AB"},
   {"name": "a", "role": "viewer"}]})",
                                            "tokens.json"),
-                       "tokens.json:1:35: expected \"viewer\" or \"operator\" or \"phi\", not \"root\"\n"
+                       "tokens.json:1:35: expected \"viewer\" or \"reviewer\" or \"operator\" or \"phi\", not \"root\"\n"
                        "tokens.json:1:53: expected the token's SHA-256 as 64 lower-case hex digits\n"
                        "tokens.json:2:12: the name \"a\" is used twice\n"
                        "tokens.json:2:3: a token needs \"sha256\"",
@@ -42,6 +42,10 @@ TEST_CASE("admin tokens: the file's problems at file:line:col, lookup by hash, t
   CHECK_FALSE(admin::find_token(entries, token + "x").has_value());
   CHECK(admin::allows(admin::role::phi, admin::role::operator_));
   CHECK(admin::allows(admin::role::operator_, admin::role::viewer));
+  CHECK(admin::allows(admin::role::operator_, admin::role::reviewer));
+  CHECK(admin::allows(admin::role::reviewer, admin::role::viewer));
+  CHECK_FALSE(admin::allows(admin::role::reviewer, admin::role::operator_));
+  CHECK_FALSE(admin::allows(admin::role::viewer, admin::role::reviewer));
   CHECK_FALSE(admin::allows(admin::role::viewer, admin::role::operator_));
   CHECK_FALSE(admin::allows(admin::role::operator_, admin::role::phi));
 }

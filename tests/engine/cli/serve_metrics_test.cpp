@@ -143,5 +143,5 @@ TEST_CASE("serve metrics: admin-token prints a new token and the entry that hold
                  R"({"name":"night-operator","role":"operator","sha256":")" + radbridge::sha256_hex(token) + "\"}\n");
   const test::captured bad = test::run_captured({RADBRIDGE_BINARY, "admin-token", "x", "root"}, {}, "", 30s);
   CHECK(bad.status == 2);
-  CHECK(bad.err == "radbridge admin-token: the role is viewer, operator or phi, not 'root'\n");
+  CHECK(bad.err == "radbridge admin-token: the role is viewer, reviewer, operator or phi, not 'root'\n");
 }
