@@ -1,5 +1,7 @@
 #include "review/validation_format.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "json/json_writer.hpp"
@@ -96,7 +98,9 @@ std::string report_text(const report_scope& scope, const std::vector<group_repor
       out += fmt::format("    uncertain {}, no verdict {}\n", t.uncertain, t.no_verdict);
       out += measure_text("sensitivity", f.sensitivity) + measure_text("specificity", f.specificity) +
              measure_text("PPV", f.ppv) + measure_text("NPV", f.npv);
-      if (f.auc) out += fmt::format("    AUC {:.3f} over {} thresholds\n", *f.auc, f.roc.size() - 2);
+      const auto thresholds = std::count_if(f.roc.begin(), f.roc.end(),
+                                             [](const roc_point& p) { return p.threshold > 0 && p.threshold <= 1; });
+      if (f.auc) out += fmt::format("    AUC {:.3f} from {} probability thresholds\n", *f.auc, thresholds);
       std::string weeks;
       for (const week_agreement& w : f.weeks) weeks += fmt::format(" {} {}/{}", w.week, w.agree, w.total);
       if (!weeks.empty()) out += "    agreement by week:" + weeks + "\n";
@@ -222,7 +226,7 @@ std::string report_csv(const report_scope& scope, const std::vector<group_report
     }
     for (const value_agreement& v : g.values) {
       const bool any = v.pairs > 0;
-      out += fmt::format("{},{},,,,,,,,,,,,,,,,,,,{},{},{},{},{},{}\n", head, csv_field(v.label), v.pairs,
+      out += fmt::format("{},{},,,,,,,,,,,,,,,,,,,,{},{},{},{},{},{}\n", head, csv_field(v.label), v.pairs,
                          any ? csv_number(v.mean_difference) : "", any ? csv_number(v.sd) : "",
                          any ? csv_number(v.lower_limit) : "", any ? csv_number(v.upper_limit) : "", verdict);
     }
