@@ -129,7 +129,7 @@ TEST_CASE("serve metrics: a broken admin tokens file stops serve before it touch
   CHECK(r.status == 1);
   const std::string tokens = (dir.path() / "tokens.json").string();
   CHECK(r.err == "radbridge serve: the admin tokens file has problems:\n" + tokens +
-                     ":1:37: expected \"viewer\" or \"operator\" or \"phi\", not \"admin\"\n" + tokens +
+                     ":1:37: expected \"viewer\" or \"reviewer\" or \"operator\" or \"phi\", not \"admin\"\n" + tokens +
                      ":1:56: expected the token's SHA-256 as 64 lower-case hex digits\n");
 }
 
