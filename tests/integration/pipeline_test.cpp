@@ -122,6 +122,7 @@ const std::set<std::string>& columns_holding_patient_data() {
   static const std::set<std::string> exempt{
       "inbound_messages.payload",   // the message as received: what is routed, replayed and audited
       "jobs.study_key",             // the accession (or Study UID) the job finds its study by; `radbridge audit` asks by it
+      "feedback.study_key",         // the same key: the radiologists' verdicts meet the AI's results by it
       "jobs.patient_ids",           // the order's patient identifiers, matched against ADT merges and updates
       "jobs.patient_prior_ids",     // identifiers the patient held before a merge, matched against the study's
       "outbound_messages.payload",  // the message or resource for the receiver
@@ -308,6 +309,27 @@ TEST_CASE("pipeline: study-complete orders become results at every receiver, aud
   const auto missing = e.cli({"audit", "--db", e.pg.conninfo(), "NO-SUCH-ACC"});
   CHECK(missing.status == 1);
   CHECK(missing.err == "radbridge audit: no job for study key 'NO-SUCH-ACC'\n");
+
+  // The radiologists' final reports arrive: study 2's (the AI found a bleed) says there is none, study 1's
+  // agrees there is none. Each is read by the stroke route's feedback rules and counted in its report.
+  e.replay({report_for(studies.truth[2], "REP-A", "No acute intracranial hemorrhage. Basal ganglia calcification."),
+            report_for(studies.truth[1], "REP-B", "No acute intracranial abnormality.")});
+  REQUIRE_MESSAGE(wait_for(e.pg, "SELECT count(*) FROM feedback", "2") == "2", e.log());
+  CHECK(e.pg.psql("SELECT string_agg(study_key || ' ' || label || ' ' || verdict || ' ' || report_status, ', ' "
+                  "ORDER BY id) FROM feedback") ==
+        "SYN2026N2 intracranial_hemorrhage negative final, SYN2026N1 intracranial_hemorrhage negative final");
+  CHECK(e.pg.psql("SELECT string_agg(status, ',' ORDER BY id) FROM inbound_messages WHERE control_id LIKE 'REP-%'") ==
+        "routed,routed");
+  const auto report = e.cli({"report", "--route", "stroke_ct_head_ich", "--model", "ich_classifier", "--mapping",
+                             (test::source_dir() / "mappings").string(), "--registry",
+                             (test::source_dir() / "models/registry.json").string(), "--db", e.pg.conninfo()});
+  CHECK_MESSAGE(report.status == 0, report.err);
+  CHECK_MESSAGE(report.out.find("ich_classifier 1.0.0, active mode: 2 studies, 2 with feedback\n"
+                                "  intracranial_hemorrhage                 radiologist positive  negative\n"
+                                "    AI present            0         1\n"
+                                "    AI absent             0         1\n") != std::string::npos,
+                report.out);
+  CHECK_MESSAGE(report.out.find("  order to first delivery: p50 ") != std::string::npos, report.out);
   // Logs carry identifiers, never patient names.
   CHECK(e.log().find("TESTPATIENT") == std::string::npos);
   check_no_patient_data(e, {studies.root});

@@ -73,6 +73,27 @@ std::vector<study_truth> read_truth(const fs::path& file) {
   return test::replace_all(text, trauma ? "RIS0000024410" : "RIS0000014712", control_id);
 }
 
+// The radiologist's final report on the study (samples/hl7/oru_r01_ct_head_final_report.hl7) with its
+// impression, and its measured hemorrhage volume (ICH-VOL) only when given.
+[[maybe_unused]] std::string report_for(const study_truth& study, const std::string& control_id,
+                                        const std::string& impression, std::optional<int> volume_ml = {}) {
+  std::string text = test::read_file(test::source_dir() / "samples/hl7/oru_r01_ct_head_final_report.hl7");
+  text = test::replace_all(text, "ACC2024031200101", study.accession);
+  text = test::replace_all(text, "MRN100001", study.patient_id);
+  text = test::replace_all(text, "RIS0000152210", control_id);
+  const std::string volume = "OBX|3|NM|ICH-VOL^Intracranial hemorrhage volume^99RB|1|14|";
+  const std::size_t at = text.find(volume);
+  REQUIRE(at != std::string::npos);
+  if (volume_ml) {
+    text.replace(at + volume.size() - 3, 2, std::to_string(*volume_ml));
+  } else {
+    text.erase(at, text.find('\r', at) + 1 - at);
+  }
+  const std::string said = "IMPRESSION: 1. Acute intraparenchymal hemorrhage in the left basal ganglia, about 14 mL. 2. No midline shift.";
+  REQUIRE(text.find(said) != std::string::npos);
+  return test::replace_all(text, said, "IMPRESSION: " + impression);
+}
+
 // Polls `query` until it returns `expected` (bounded), and returns its last answer.
 [[maybe_unused]] std::string wait_for(const test::postgres_server& pg, const std::string& query,
                                       const std::string& expected, std::chrono::seconds limit = 180s) {

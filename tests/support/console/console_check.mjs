@@ -1,20 +1,23 @@
 // Drives radbridge's web console in Debian's Chromium (headless) with
 // playwright-core, as an operator and as a viewer would.
 //
-//   node console_check.mjs URL OPERATOR_TOKEN VIEWER_TOKEN SHOTS_DIR
+//   node console_check.mjs URL OPERATOR_TOKEN VIEWER_TOKEN SHOTS_DIR REVIEWER_TOKEN
 //
 // The engine behind URL holds the api_fixture's data (tests/engine/admin):
 // message C3 (an ORM) started the job for study A1, dead letter 1 waits on
-// destination ris, route stroke runs silent. Steps: a wrong token is refused;
-// the operator signs in, finds C3 by control id, opens its study trail,
-// sees A1 on the worklist, requeues dead letter 1, switches stroke to active; the viewer sees no
-// action buttons and no message text. Prints "ok STEP" per step, or
+// destination ris, route stroke runs silent; A1's job found a hemorrhage,
+// B1's found none and D1's found one, both as their reports say. Steps: a
+// wrong token is refused; the operator signs in, finds C3 by control id,
+// opens its study trail, sees A1 on the worklist, requeues dead letter 1,
+// switches stroke to active; the viewer sees no action buttons and no
+// message text; the reviewer disagrees with A1's finding and reads the
+// route's validation: its confusion table, ROC and weekly agreement. Prints "ok STEP" per step, or
 // "FAIL STEP: what was seen" and exits 1; a screenshot of each page goes to
 // SHOTS_DIR.
 import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
 
-const [url, operatorToken, viewerToken, shots] = process.argv.slice(2);
+const [url, operatorToken, viewerToken, shots, reviewerToken] = process.argv.slice(2);
 const executablePath = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"].find((p) => existsSync(p));
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 let failed = false;
@@ -102,6 +105,41 @@ await step("viewer", viewer, async () => {
   await expectText(viewer, "p", "need the phi role");
   if ((await viewer.textContent("main")).includes("MRN-7")) throw new Error("a viewer sees the patient's MRN");
 });
+
+const reviewer = await browser.newPage();
+reviewer.on("pageerror", (e) => errors.push(e.message));
+await step("reviewer-feedback", reviewer, async () => {
+  await signIn(reviewer, reviewerToken);
+  await expectText(reviewer, "#who", "rita (reviewer)");
+  await reviewer.goto(url + "#/studies/A1");
+  const row = reviewer.locator(".feedback tr", { hasText: "Intracranial hemorrhage" });
+  await row.locator("input").fill("calcification, not blood");
+  await row.locator("button", { hasText: "Disagree" }).click();
+  await expectText(reviewer, ".ok", "recorded: negative");
+  await reviewer.reload();
+  await expectText(reviewer, ".timeline li", "rita: intracranial_hemorrhage negative (calcification, not blood)");
+  if (await reviewer.locator("button", { hasText: "Requeue" }).count() !== 0) throw new Error("a reviewer sees Requeue");
+});
+await step("validation", reviewer, async () => {
+  await reviewer.click("text=Validation");
+  await expectText(reviewer, "h1", "Validation of stroke against the radiologists");
+  await expectText(reviewer, "h2", "ich_classifier 1.0.0, active: not accepted");
+  const grid = reviewer.locator("svg[aria-label='confusion table of intracranial_hemorrhage']");
+  const cells = await grid.locator("text").allTextContents();
+  // true positive 1 (D1), false positive 1 (A1), false negative 0, true negative 1 (B1)
+  const counts = [cells[cells.indexOf("true positive") - 1], cells[cells.indexOf("false positive") - 1],
+                  cells[cells.indexOf("false negative") - 1], cells[cells.indexOf("true negative") - 1]];
+  if (counts.join(" ") !== "1 1 0 1") throw new Error(`confusion cells ${counts.join(" ")}`);
+  await expectText(reviewer, "svg[aria-label='ROC of intracranial_hemorrhage'] text", "AUC 0.500");
+  const points = await reviewer.locator("svg[aria-label='ROC of intracranial_hemorrhage'] circle").count();
+  if (points !== 4) throw new Error(`${points} ROC points`);
+  await expectText(reviewer, "svg[aria-label='weekly agreement of intracranial_hemorrhage'] text", "67%");
+  await expectText(reviewer, "td", "sensitivity");
+});
+if (errors.length) {
+  failed = true;
+  console.log(`FAIL page-errors: ${errors.join("; ")}`);
+}
 
 await browser.close();
 process.exit(failed ? 1 : 0);

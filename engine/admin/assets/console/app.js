@@ -4,7 +4,7 @@
 "use strict";
 
 const state = { token: sessionStorage.getItem("radbridge-token"), who: null, timer: null, view: 0, lastCount: null };
-const rank = { viewer: 0, operator: 1, phi: 2 };
+const rank = { viewer: 0, reviewer: 1, operator: 2, phi: 3 };
 const may = (role) => state.who && rank[state.who.role] >= rank[role];
 
 // el("td", {title: "PID-3"}, "text", child, ...): an element with attributes and children.
@@ -185,13 +185,34 @@ async function study(key) {
       }
     }
     if (j.cancelled_by) events.push(["", `${j.withdrawn ? "results withdrawn" : "cancelled"} by message ${j.cancelled_by}`]);
+    for (const f of trail.feedback.filter((x) => x.route === j.route)) {
+      events.push([f.recorded_at, `${f.source === "report" ? `${f.report_status} report` : `${f.author}`}: ` +
+        `${f.finding} ${f.verdict ?? f.value}${f.comment ? " (" + f.comment + ")" : ""}${f.superseded_at ? ", superseded" : ""}`]);
+    }
     events.sort((a, b) => (a[0] || "~").localeCompare(b[0] || "~"));
     parts.push(el("h2", { class: j.acuity === "critical" ? "critical" : null }, `Job ${j.id}: ${j.status}`),
       el("ol", { class: "timeline" }, ...events.map(([at, text]) => el("li", {}, el("time", {}, at), text))),
       table(["output", "destination", "identity", "status", "attempts", "last error"],
         j.outputs.map((o) => [o.output, o.destination, o.identity, o.status, String(o.attempts), o.last_error || ""])));
+    if (j.status === "done" && may("reviewer")) parts.push(feedbackForm(trail, j));
   }
   return parts;
+}
+// A reviewer's verdict on each present/absent finding of a done job.
+function feedbackForm(trail, job) {
+  const findings = job.inferences.flatMap((x) => x.findings).filter((f) => f.present !== undefined);
+  if (!findings.length) return el("span");
+  return el("div", { class: "feedback" }, el("h2", {}, `Your verdict on job ${job.id}`),
+    table(["finding", "AI", "comment", ""], findings.map((f) => {
+      const comment = el("input", { placeholder: "comment (optional)", "aria-label": `comment on ${f.label}` });
+      const give = (verdict) => action(verdict === "agree" ? "Agree" : "Disagree", async () => {
+        const body = { route: job.route, finding: f.label, verdict };
+        if (comment.value) body.comment = comment.value;
+        const done = await post(`studies/${encodeURIComponent(trail.study_key)}/feedback`, body);
+        return `recorded: ${done.verdict}`;
+      });
+      return [f.display || f.label, f.present ? "present" : "absent", comment, el("span", {}, give("agree"), " ", give("disagree"))];
+    })));
 }
 
 async function worklist() {
@@ -234,6 +255,113 @@ function modeSwitch(route) {
   }));
 }
 
+async function validation(query) {
+  const known = (await api("routes")).routes.map((r) => r.name);
+  const route = query.get("route") || known[0] || "";
+  const inputs = {
+    route: el("select", { name: "route" }, ...known.map((n) => el("option", n === route ? { selected: "" } : {}, n))),
+    model: el("input", { name: "model", value: query.get("model") ?? "" }),
+    since: el("input", { name: "since", type: "date", value: query.get("since") ?? "" }),
+  };
+  const form = el("form", { class: "inline", onsubmit: (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const [f, i] of Object.entries(inputs)) if (i.value) q.set(f, i.value);
+    location.hash = "#/validation?" + q.toString();
+  } }, ...Object.keys(inputs).map((f) => el("label", {}, f, inputs[f])), el("button", { type: "submit" }, "Show"));
+  if (!route) return [el("h1", {}, "Validation"), el("p", {}, "This engine runs no routes.")];
+  const asked = new URLSearchParams({ route });
+  if (query.get("model")) asked.set("model", query.get("model"));
+  if (query.get("since")) asked.set("since", query.get("since"));
+  const report = await api("report?" + asked.toString());
+  const parts = [el("h1", {}, `Validation of ${report.route} against the radiologists`), form];
+  if (!report.groups.length) parts.push(el("p", {}, "No done jobs."));
+  for (const g of report.groups) {
+    parts.push(el("h2", { class: g.verdict === "accepted" ? "ok" : g.verdict === "not accepted" ? "critical" : null },
+      `${g.model} ${g.version}, ${g.mode}: ${g.verdict}`),
+      el("p", {}, `${g.studies} studies, ${g.with_feedback} with feedback; order to result p50 ` +
+        `${seconds(g.order_to_result_ms.p50)}, to first delivery p50 ${seconds(g.order_to_delivery_ms.p50)}`),
+      ...g.reasons.map((r) => el("p", { class: "note" }, r)));
+    for (const f of g.findings) {
+      parts.push(el("h2", {}, f.label),
+        el("div", { class: "plots" }, confusionGrid(f), rocPlot(f), weeklyPlot(f)),
+        table(["measure", "estimate", "95% CI", "of"], ["sensitivity", "specificity", "ppv", "npv"].map((k) =>
+          f[k] ? [k.toUpperCase().length === 3 ? k.toUpperCase() : k, f[k].estimate.toFixed(2),
+                  `${f[k].lower.toFixed(2)}-${f[k].upper.toFixed(2)}`, `${f[k].hits} of ${f[k].total}`]
+               : [k, "undefined", "", ""])));
+    }
+    for (const v of g.values) {
+      parts.push(el("p", {}, v.pairs ? `${v.label}: ${v.pairs} pairs, mean difference (AI - radiologist) ` +
+        `${v.mean_difference.toFixed(2)} ${v.unit}, limits of agreement ${v.lower_limit.toFixed(2)} to ` +
+        `${v.upper_limit.toFixed(2)} ${v.unit}` : `${v.label}: no study with both values`));
+    }
+  }
+  return parts;
+}
+const seconds = (ms) => (ms === undefined ? "-" : (ms / 1000).toFixed(1) + " s");
+
+// SVG, built as DOM nodes (presentation attributes only: the console's CSP allows no inline style).
+function svg(tag, attrs = {}, ...children) {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+function confusionGrid(f) {
+  const c = f.confusion;
+  const most = Math.max(1, c.true_positive, c.false_positive, c.false_negative, c.true_negative);
+  const cell = (x, y, n, agree, label) => [
+    svg("rect", { x, y, width: 90, height: 60, fill: agree ? "#1b6e2f" : "#b00020", "fill-opacity": 0.15 + 0.75 * n / most }),
+    svg("text", { x: x + 45, y: y + 28, "text-anchor": "middle", "font-size": 20 }, n),
+    svg("text", { x: x + 45, y: y + 48, "text-anchor": "middle", "font-size": 11 }, label)];
+  return svg("svg", { width: 260, height: 190, role: "img", "aria-label": `confusion table of ${f.label}` },
+    svg("text", { x: 170, y: 14, "text-anchor": "middle", "font-size": 12 }, "radiologist"),
+    svg("text", { x: 125, y: 30, "text-anchor": "middle", "font-size": 11 }, "positive"),
+    svg("text", { x: 215, y: 30, "text-anchor": "middle", "font-size": 11 }, "negative"),
+    svg("text", { x: 4, y: 75, "font-size": 11 }, "AI present"),
+    svg("text", { x: 4, y: 135, "font-size": 11 }, "AI absent"),
+    ...cell(80, 40, c.true_positive, true, "true positive"), ...cell(170, 40, c.false_positive, false, "false positive"),
+    ...cell(80, 100, c.false_negative, false, "false negative"), ...cell(170, 100, c.true_negative, true, "true negative"),
+    svg("text", { x: 4, y: 182, "font-size": 11 }, `uncertain ${c.uncertain}, no verdict ${c.no_verdict}`));
+}
+function rocPlot(f) {
+  const size = 170, x0 = 35, y0 = 10;
+  const at = (p) => `${x0 + p.false_positive_rate * size},${y0 + (1 - p.sensitivity) * size}`;
+  const plot = svg("svg", { width: 230, height: 220, role: "img", "aria-label": `ROC of ${f.label}` },
+    svg("rect", { x: x0, y: y0, width: size, height: size, fill: "#fff", stroke: "#8a99a8" }),
+    svg("line", { x1: x0, y1: y0 + size, x2: x0 + size, y2: y0, stroke: "#c4ced8", "stroke-dasharray": "4 3" }),
+    svg("text", { x: x0 + size / 2, y: y0 + size + 28, "text-anchor": "middle", "font-size": 11 }, "false positive rate"),
+    svg("text", { x: 12, y: y0 + size / 2, "font-size": 11, transform: `rotate(-90 12 ${y0 + size / 2})`, "text-anchor": "middle" }, "sensitivity"));
+  if (!f.roc.length) {
+    plot.append(svg("text", { x: x0 + size / 2, y: y0 + size / 2, "text-anchor": "middle", "font-size": 11 },
+      "needs positives and negatives"));
+    return plot;
+  }
+  plot.append(svg("polyline", { points: f.roc.map(at).join(" "), fill: "none", stroke: "#16324f", "stroke-width": 2 }));
+  for (const p of f.roc) {
+    const [cx, cy] = at(p).split(",");
+    plot.append(svg("circle", { cx, cy, r: 3, fill: "#16324f" }, svg("title", {}, `threshold ${p.threshold.toFixed(2)}: ` +
+      `sensitivity ${p.sensitivity.toFixed(2)}, false positive rate ${p.false_positive_rate.toFixed(2)}`)));
+  }
+  plot.append(svg("text", { x: x0 + size - 4, y: y0 + size - 6, "text-anchor": "end", "font-size": 12 }, `AUC ${f.auc.toFixed(3)}`));
+  return plot;
+}
+function weeklyPlot(f) {
+  const width = Math.max(120, 40 * f.weeks.length + 40), height = 170, base = 140;
+  const plot = svg("svg", { width, height, role: "img", "aria-label": `weekly agreement of ${f.label}` },
+    svg("text", { x: 4, y: 12, "font-size": 11 }, "agreement by week"),
+    svg("line", { x1: 30, y1: base, x2: width - 4, y2: base, stroke: "#8a99a8" }));
+  f.weeks.forEach((w, i) => {
+    const share = w.total ? w.agree / w.total : 0;
+    const h = share * 110;
+    plot.append(svg("rect", { x: 36 + 40 * i, y: base - h, width: 28, height: h, fill: "#16324f" },
+      svg("title", {}, `week of ${w.week}: ${w.agree} of ${w.total} agree`)),
+      svg("text", { x: 50 + 40 * i, y: base - h - 4, "text-anchor": "middle", "font-size": 10 }, `${Math.round(share * 100)}%`),
+      svg("text", { x: 50 + 40 * i, y: base + 14, "text-anchor": "middle", "font-size": 9 }, w.week.slice(5)));
+  });
+  return plot;
+}
+
 // ---- navigation
 
 // Each page returns its nodes; only the latest navigation's are shown (a
@@ -253,6 +381,7 @@ async function render() {
     else if (parts[0] === "worklist") put(await worklist());
     else if (parts[0] === "dead-letters") put(await deadLetters());
     else if (parts[0] === "routes") put(await routes());
+    else if (parts[0] === "validation") put(await validation(query));
     else {
       put(await dashboard());
       // Live, but never under someone typing a reason.
