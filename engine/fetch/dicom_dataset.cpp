@@ -128,6 +128,14 @@ series_identity read_identity(DcmItem& item) {
   return id;
 }
 
+acquisition read_acquisition(DcmItem& item) {
+  acquisition a;
+  a.manufacturer = text(item, DCM_Manufacturer);
+  a.kvp = number(item, DCM_KVP);
+  a.slice_thickness = number(item, DCM_SliceThickness);
+  return a;
+}
+
 std::string instance_label(DcmItem& item, std::size_t input_index) {
   const std::string number_text = text(item, DCM_InstanceNumber);
   const std::string sop = text(item, DCM_SOPInstanceUID);

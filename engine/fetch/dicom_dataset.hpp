@@ -55,6 +55,7 @@ std::optional<long> integer(DcmItem& item, const DcmTagKey& tag);
 std::size_t value_count(DcmItem& item, const DcmTagKey& tag);
 
 series_identity read_identity(DcmItem& item);
+acquisition read_acquisition(DcmItem& item);
 
 // "instance 12 (SOPInstanceUID sha256:6b86b273ff34)", or "input 4" when neither is present.
 std::string instance_label(DcmItem& item, std::size_t input_index);

@@ -36,6 +36,7 @@ struct slice_header {
   std::size_t input = 0;
   std::string label;
   series_identity identity;
+  fetch::acquisition acquisition;
   std::size_t rows = 0;
   std::size_t columns = 0;
   std::array<double, 6> orientation{};
@@ -114,6 +115,7 @@ slice_header read_slice_header(DcmDataset& ds, std::size_t input) {
   h.input = input;
   h.label = detail::instance_label(ds, input);
   h.identity = detail::read_identity(ds);
+  h.acquisition = detail::read_acquisition(ds);
   const std::string& label = h.label;
 
   const E_TransferSyntax xfer = ds.getOriginalXfer();
@@ -336,6 +338,7 @@ volume decode(std::span<const std::string> instances, const decode_limits& limit
   volume v;
   const slice_header& lowest = slices.front();
   v.identity = lowest.identity;
+  v.acquisition = lowest.acquisition;
   v.columns = lowest.columns;
   v.rows = lowest.rows;
   v.slices = slices.size();

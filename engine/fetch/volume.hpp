@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,17 @@ struct series_identity {
   std::string series_description;  // (0008,103E)
 };
 
+// How the series was acquired, as its first instance says (for drift
+// monitors: a new scanner or protocol changes what a model sees).
+struct acquisition {
+  std::string manufacturer;               // (0008,0070)
+  std::optional<double> kvp;              // (0018,0060)
+  std::optional<double> slice_thickness;  // (0018,0050), mm
+};
+
 struct volume {
   series_identity identity;
+  fetch::acquisition acquisition;
   std::size_t columns = 0;  // x
   std::size_t rows = 0;     // y
   std::size_t slices = 0;   // z

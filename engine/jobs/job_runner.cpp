@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/sha256.hpp"
 #include "fetch/fetch_error.hpp"
+#include "infer/input_profile.hpp"
 #include "json/json_writer.hpp"
 #include "results/build_error.hpp"
 #include "results/outputs.hpp"
@@ -374,8 +375,10 @@ job_outcome job_runner::run_route(store::database& db, const store::claimed_job&
   }
   std::string findings = "[";  // every model's findings, as the audit keeps them
   for (const infer::inference_result& x : in.results) {
+    const infer::model_spec* spec = registry_.find(x.model_id);
     o.result.audit.push_back({x.study_uid, x.series_uid, static_cast<int>(fetched.headers.instances.size()),
-                              x.model_id, x.version, x.sha256, timings_json(x), infer::findings_to_json(x.findings)});
+                              x.model_id, x.version, x.sha256, timings_json(x), infer::findings_to_json(x.findings),
+                              spec != nullptr ? infer::to_json(infer::profile_of(fetched.image, *spec)) : "{}"});
     findings += (findings.size() > 1 ? "," : "") + o.result.audit.back().findings_json;
   }
   findings += "]";

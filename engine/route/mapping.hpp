@@ -201,6 +201,19 @@ struct acceptance_rules {
   std::vector<acceptance_rule> findings;
 };
 
+// When a route's models count as drifting (review/drift.hpp): the reference
+// is each model's first `reference_studies` inferences, the window its last
+// `window_days`; a score over its maximum with at least `min_studies` in the
+// window raises the drift state.
+struct drift_rules {
+  std::size_t reference_studies = 50;
+  std::size_t window_days = 7;
+  std::size_t min_studies = 10;
+  double max_rate_change = 0.15;  // positive rate and mean probability, absolute
+  double max_shift_sd = 1.0;      // acquisition and HU means, in the reference's SDs
+  double max_new_manufacturer_share = 0.2;
+};
+
 struct route {
   std::string name;
   condition match;
@@ -217,6 +230,7 @@ struct route {
   std::map<output_kind, std::vector<std::string>> outputs;  // destination names per output
   std::optional<feedback_rules> feedback;
   acceptance_rules acceptance;
+  std::optional<drift_rules> drift;
   source_position where;
   // Where parts of the route were written, for the checks across files:
   // "models/0", "outputs/oru/1", "acuity/levels/0/when/1", "adt", "adt/min_level".

@@ -461,6 +461,17 @@ class reader {
     require(v, "\"acceptance\"", {"findings"});
   }
 
+  void drift(const json::value& v, drift_rules& out) {
+    c_.members(v, "\"drift\"",
+               {{"reference_studies", [&](const json::value& x) { c_.count(x, out.reference_studies, 5, 100000); }},
+                {"window_days", [&](const json::value& x) { c_.count(x, out.window_days, 1, 365); }},
+                {"min_studies", [&](const json::value& x) { c_.count(x, out.min_studies, 1, 100000); }},
+                {"max_rate_change", [&](const json::value& x) { c_.number(x, out.max_rate_change, 0, 1); }},
+                {"max_shift_sd", [&](const json::value& x) { c_.number(x, out.max_shift_sd, 0, 100); }},
+                {"max_new_manufacturer_share",
+                 [&](const json::value& x) { c_.number(x, out.max_new_manufacturer_share, 0, 1); }}});
+  }
+
   void route_of(const json::value& v, route& out) {
     out.where = position_of(file_, v);
     out.adt.field = *hl7::parse_path(out.adt.field_text);
@@ -511,7 +522,8 @@ class reader {
                  }},
                 {"outputs", [&](const json::value& x) { outputs(x, out.outputs, out); }},
                 {"feedback", [&](const json::value& x) { feedback(x, out.feedback.emplace()); }},
-                {"acceptance", [&](const json::value& x) { acceptance(x, out.acceptance); }}});
+                {"acceptance", [&](const json::value& x) { acceptance(x, out.acceptance); }},
+                {"drift", [&](const json::value& x) { drift(x, out.drift.emplace()); }}});
     require(v, "a route", {"name", "match", "study", "models", "mode", "patient", "findings", "outputs"});
   }
 

@@ -38,6 +38,13 @@ auto guarded(database::impl& db, F&& work) -> decltype(work(db.get()));
 struct report_feedback;
 void record_report(pqxx::work& tx, std::int64_t inbound_id, const report_feedback& report);
 
+// A nullable column's value.
+template <class T>
+std::optional<T> optional_of(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
 // SQL giving a timestamptz column as ISO 8601 text in UTC with
 // milliseconds ("2026-12-06T08:00:00.000Z"); NULL stays NULL.
 inline std::string utc_text(std::string_view column) {

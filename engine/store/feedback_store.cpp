@@ -11,12 +11,6 @@ std::optional<std::string> verdict_text(const std::optional<work::verdict>& v) {
   return std::string(work::to_string(*v));
 }
 
-template <class T>
-std::optional<T> optional_of(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<T>();
-}
-
 std::string entry_columns() {
   return "id, route, study_key, label, source, verdict, value, report_status, coalesce(report_time, ''), "
          "coalesce(inbound_id, 0), coalesce(job_id, 0), ai_verdict, coalesce(author, ''), coalesce(comment, ''), " +

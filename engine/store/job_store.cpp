@@ -193,9 +193,10 @@ bool finish_job(database& db, const lease& held, const job_result& result) {
     for (const audit_row& a : result.audit) {
       tx.exec_params(
           "INSERT INTO inference_audit (job_id, study_uid, series_uid, instances, model, model_version, "
-          "model_sha256, timings_ms, findings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)",
+          "model_sha256, timings_ms, findings, input_profile) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, "
+          "$9::jsonb, $10::jsonb)",
           held.id, a.study_uid, a.series_uid, a.instances, a.model, a.model_version, a.model_sha256, a.timings_json,
-          a.findings_json);
+          a.findings_json, a.input_json);
     }
     for (const outbound_row& o : result.outbound) {
       tx.exec_params(

@@ -132,6 +132,7 @@ struct audit_row {
   std::string model_sha256;
   std::string timings_json;   // {"step": ms, ...}
   std::string findings_json;  // [...]
+  std::string input_json = "{}";  // what the model was given (infer/input_profile.hpp)
 };
 
 struct outbound_row {
