@@ -81,6 +81,18 @@ void write_admin_metrics(metrics::exposition& out, const admin_sources& sources,
   for (const auto& [destination, lane] : lanes) {
     out.sample("radbridge_dead_letters", {{"destination", destination}}, static_cast<double>(lane.dead));
   }
+  if (db.drift.empty()) return;
+  out.family("radbridge_drift", "gauge", "1 when a route's model drifted from its first studies, else 0");
+  for (const drift_status& d : db.drift) {
+    out.sample("radbridge_drift", {{"route", d.route}, {"model", d.model}}, d.state == "drift" ? 1 : 0);
+  }
+  out.family("radbridge_drift_ratio", "gauge",
+             "A drift feature's score over its threshold (above 1: drifting), by route, model and feature");
+  for (const drift_status& d : db.drift) {
+    for (const auto& [feature, ratio] : d.ratios) {
+      out.sample("radbridge_drift_ratio", {{"route", d.route}, {"model", d.model}, {"feature", feature}}, ratio);
+    }
+  }
 }
 
 }  // namespace radbridge::admin

@@ -1,8 +1,8 @@
 // The admin server's own part of /metrics: build and model information,
 // the process (resident memory, open file descriptors, start time), and
-// the database's state and backlog as gauges. Backlog gauges are left out
-// while the database does not answer (radbridge_database_up 0) or its
-// schema is not this build's.
+// the database's state, backlog and drift monitors as gauges. Backlog and
+// drift gauges are left out while the database does not answer
+// (radbridge_database_up 0) or its schema is not this build's.
 #pragma once
 
 #include <chrono>

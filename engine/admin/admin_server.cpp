@@ -53,7 +53,7 @@ struct admin_server::impl {
       co_return res;
     }
     if (path == "/healthz") co_return make_response(req, http::status::ok, R"({"status":"alive"})", "application/json");
-    const database_state db = co_await database.read_state(sources.database_timeout);
+    const database_state db = co_await database.read_state(sources.database_timeout, sources.drift);
     if (path == "/readyz") {
       const readiness r = check_readiness(db, store::latest_schema_version(), sources.models, sources.destinations);
       co_return make_response(req, r.ready ? http::status::ok : http::status::service_unavailable, r.json,

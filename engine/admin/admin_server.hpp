@@ -51,7 +51,8 @@ struct admin_sources {
   std::vector<route_summary> routes;      // the mappings' routes, for the API
   std::vector<token_entry> tokens;        // who may use the API (none: it answers 401)
   std::chrono::milliseconds database_timeout{std::chrono::seconds(3)};
-  report_builder validation_report;       // the routes' validation reports, for the API
+  report_builder validation_report;       // the routes' validation reports and drift monitors, for the API
+  drift_reader drift;                     // the routes' drift states, for /readyz and /metrics
 };
 
 class admin_server {

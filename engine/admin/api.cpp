@@ -23,6 +23,7 @@ enum class endpoint {
   study,
   feedback,
   report,
+  drift,
   worklist,
   dead_letters,
   requeue,
@@ -62,6 +63,7 @@ std::optional<resolved> resolve(std::string_view path) {
     if (parts[0] == "messages") return resolved{endpoint::messages};
     if (parts[0] == "worklist") return resolved{endpoint::worklist};
     if (parts[0] == "report") return resolved{endpoint::report};
+    if (parts[0] == "drift") return resolved{endpoint::drift};
     if (parts[0] == "dead-letters") return resolved{endpoint::dead_letters};
     if (parts[0] == "destinations") return resolved{endpoint::destinations};
     if (parts[0] == "routes") return resolved{endpoint::routes};
@@ -157,7 +159,8 @@ asio::awaitable<response> api::answer(const request& req, const std::string& cli
   if (e->what == endpoint::message) res = co_await one_message(req, e->id, by);
   if (e->what == endpoint::study) res = co_await study_trail(req, e->name);
   if (e->what == endpoint::feedback) res = co_await give_feedback(req, e->name, by);
-  if (e->what == endpoint::report) res = co_await validation_report(req);
+  if (e->what == endpoint::report) res = co_await validation_report(req, report_request::kind::validation);
+  if (e->what == endpoint::drift) res = co_await validation_report(req, report_request::kind::drift);
   if (e->what == endpoint::worklist) res = co_await worklist(req);
   if (e->what == endpoint::dead_letters) res = co_await list_dead_letters(req);
   if (e->what == endpoint::requeue || e->what == endpoint::discard) {

@@ -27,6 +27,8 @@
 //        "verdict": agree|disagree, "comment"?} on the route's latest result
 //   GET  /api/v1/report              viewer: a route's validation report
 //        (review/validation.hpp); route, model, since (YYYY-MM-DD)
+//   GET  /api/v1/drift               viewer: a route's drift monitors
+//        (review/drift.hpp); route
 //   GET  /api/v1/worklist            viewer: recent studies by acuity, then
 //        arrival (store/worklist_store.hpp); hours (1-168, default 24), limit
 //   GET  /api/v1/dead-letters        viewer: oldest first; destination, limit
@@ -64,12 +66,14 @@ namespace radbridge::admin {
 // by the engine (review/validation_format.hpp's JSON) on the database
 // thread: serve gives the builder, so that admin depends on no stage.
 struct report_request {
+  enum class kind { validation, drift };  // GET /api/v1/report, GET /api/v1/drift
+  kind what = kind::validation;
   std::string route;
   std::string model;  // empty: all
   std::string since;  // YYYY-MM-DD, empty: all
 };
 struct report_answer {
-  enum class kind { ok, no_route, bad_since };
+  enum class kind { ok, no_route, bad_since };  // no_route also: a route without drift rules
   kind what = kind::ok;
   std::string json;  // ok: the report; otherwise the reason, as text
 };
@@ -110,7 +114,7 @@ class api {
   net::asio::awaitable<response> one_message(const request& req, std::int64_t id, caller by);
   net::asio::awaitable<response> study_trail(const request& req, const std::string& key);
   net::asio::awaitable<response> give_feedback(const request& req, const std::string& key, caller by);
-  net::asio::awaitable<response> validation_report(const request& req);
+  net::asio::awaitable<response> validation_report(const request& req, report_request::kind what);
   net::asio::awaitable<response> worklist(const request& req);
   net::asio::awaitable<response> list_dead_letters(const request& req);
   net::asio::awaitable<response> act_on_dead_letter(const request& req, std::int64_t id, bool requeue, caller by);

@@ -50,11 +50,14 @@ asio::awaitable<call_result> database_thread::run(const std::function<void(store
   co_return call_result{false, fmt::format("no answer from the database within {} ms", timeout.count()), std::nullopt};
 }
 
-asio::awaitable<database_state> database_thread::read_state(std::chrono::milliseconds timeout) {
+asio::awaitable<database_state> database_thread::read_state(std::chrono::milliseconds timeout,
+                                                            const drift_reader& drift) {
   auto state = std::make_shared<database_state>();
-  const std::function<void(store::database&)> read = [state](store::database& db) {
+  const std::function<void(store::database&)> read = [state, drift](store::database& db) {
     state->schema_version = db.schema_version();
-    if (state->schema_version == store::latest_schema_version()) state->backlog = store::read_backlog(db);
+    if (state->schema_version != store::latest_schema_version()) return;
+    state->backlog = store::read_backlog(db);
+    if (drift) state->drift = drift(db);
   };
   const call_result r = co_await run(read, timeout);
   database_state out;

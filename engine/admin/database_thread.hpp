@@ -6,14 +6,17 @@
 // that hangs. Store errors come back as values, with their kind.
 //
 // `read_state` is what /readyz and /metrics need: reachable or not, the
-// schema's version, and the backlog (store/backlog_store.hpp) when the
-// schema is the one this build knows.
+// schema's version, and the backlog (store/backlog_store.hpp) and the
+// routes' drift monitors (`drift`, when given) when the schema is the one
+// this build knows.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/thread_pool.hpp>
 
@@ -30,11 +33,21 @@ struct call_result {
   std::optional<store::failure> kind;  // empty: it did not run (busy) or did not finish in time
 };
 
+// One model of a route as its drift monitor sees it (review/drift.hpp).
+struct drift_status {
+  std::string route;
+  std::string model;
+  std::string state;  // "ok", "drift", "not enough data"
+  std::vector<std::pair<std::string, double>> ratios;  // feature -> score / threshold (over 1: drifting)
+};
+using drift_reader = std::function<std::vector<drift_status>(store::database&)>;
+
 struct database_state {
   bool reachable = false;
   std::string error;  // when not reachable (or timed out)
   int schema_version = 0;
   std::optional<store::backlog> backlog;
+  std::vector<drift_status> drift;
 };
 
 class database_thread {
@@ -53,7 +66,7 @@ class database_thread {
   net::asio::awaitable<call_result> run(const std::function<void(store::database&)>& f,
                                         std::chrono::milliseconds timeout);
 
-  net::asio::awaitable<database_state> read_state(std::chrono::milliseconds timeout);
+  net::asio::awaitable<database_state> read_state(std::chrono::milliseconds timeout, const drift_reader& drift = {});
 
  private:
   net::asio::io_context& io_;

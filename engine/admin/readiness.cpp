@@ -52,6 +52,17 @@ readiness check_readiness(const database_state& db, int expected_schema, const s
     }
     w.end_object();
   }
+  w.end_array();
+  // Drift is a detail for people: it never changes the verdict.
+  w.key("drift").begin_array();
+  for (const drift_status& d : db.drift) {
+    w.begin_object().key("route").string(d.route).key("model").string(d.model).key("state").string(d.state);
+    w.key("over").begin_array();
+    for (const auto& [feature, ratio] : d.ratios) {
+      if (ratio > 1) w.string(feature);
+    }
+    w.end_array().end_object();
+  }
   w.end_array().end_object();
   r.json = w.str();
   return r;

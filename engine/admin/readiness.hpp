@@ -1,7 +1,9 @@
 // /readyz: whether this engine can do its work now, as a verdict and JSON.
 // Ready when the database answered, its schema is at `expected_schema`, and
-// every model verified. Destinations are listed with their backlog and never
-// change the verdict. Pure: the caller gathers the state.
+// every model verified. Destinations are listed with their backlog, and each
+// route's models with their drift state and the features over their
+// thresholds; neither ever changes the verdict. Pure: the caller gathers
+// the state.
 #pragma once
 
 #include <string>

@@ -8,8 +8,10 @@
 
 #include "deliver/delivery_metrics.hpp"
 #include "ingest/ingest_metrics.hpp"
+#include "review/drift.hpp"
 #include "review/validation.hpp"
 #include "review/validation_format.hpp"
+#include "store/drift_store.hpp"
 #include "store/feedback_store.hpp"
 
 namespace radbridge::cli {
@@ -25,18 +27,46 @@ admin::model_state check_model(const infer::model_spec& spec) {
   return m;
 }
 
-// The API's validation reports, over a copy of the routes (the admin server's thread may outlive nothing else).
-admin::report_builder report_builder_for(const route::mapping_set& mappings) {
-  auto routes = std::make_shared<const std::vector<route::route>>(mappings.routes);
+using shared_routes = std::shared_ptr<const std::vector<route::route>>;
+
+// The API's validation reports and drift monitors, over a copy of the routes.
+admin::report_builder report_builder_for(shared_routes routes) {
   return [routes](store::database& db, const admin::report_request& asked) -> admin::report_answer {
     const auto r = std::find_if(routes->begin(), routes->end(), [&](const route::route& x) { return x.name == asked.route; });
     if (r == routes->end()) return {admin::report_answer::kind::no_route, fmt::format("no route \"{}\"", asked.route)};
+    if (asked.what == admin::report_request::kind::drift) {
+      if (!r->drift) {
+        return {admin::report_answer::kind::no_route, fmt::format("route \"{}\" has no drift rules", asked.route)};
+      }
+      const auto models = review::drift_of(store::drift_rows(db, r->name, static_cast<int>(r->drift->window_days)),
+                                           *r->drift);
+      return {admin::report_answer::kind::ok, review::drift_json(r->name, *r->drift, models)};
+    }
     if (!asked.since.empty() && !review::is_date(asked.since)) {
       return {admin::report_answer::kind::bad_since, "since must be a date YYYY-MM-DD"};
     }
     const std::vector<review::group_report> groups =
         review::validate(store::scored_findings(db, asked.route, asked.since, asked.model), r->acceptance);
     return {admin::report_answer::kind::ok, review::report_json({&*r, asked.model, asked.since}, groups)};
+  };
+}
+
+// Each route with drift rules: its models' drift states, for /readyz and /metrics.
+admin::drift_reader drift_reader_for(shared_routes routes) {
+  return [routes](store::database& db) {
+    std::vector<admin::drift_status> out;
+    for (const route::route& r : *routes) {
+      if (!r.drift) continue;
+      for (const review::model_drift& d :
+           review::drift_of(store::drift_rows(db, r.name, static_cast<int>(r.drift->window_days)), *r.drift)) {
+        admin::drift_status s{r.name, d.model, std::string(review::to_string(d.state)), {}};
+        for (const review::feature_drift& f : d.features) {
+          if (f.score) s.ratios.emplace_back(f.feature, *f.score / std::max(f.threshold, 1e-9));
+        }
+        out.push_back(std::move(s));
+      }
+    }
+    return out;
   };
 }
 
@@ -66,7 +96,9 @@ admin::admin_sources admin_sources_for(const std::vector<std::unique_ptr<ingest:
     summary.acuity_levels.push_back(r.acuity.otherwise);
     s.routes.push_back(std::move(summary));
   }
-  s.validation_report = report_builder_for(pipeline->mappings());
+  const auto routes = std::make_shared<const std::vector<route::route>>(pipeline->mappings().routes);
+  s.validation_report = report_builder_for(routes);
+  s.drift = drift_reader_for(routes);
   return s;
 }
 

@@ -330,6 +330,26 @@ TEST_CASE("pipeline: study-complete orders become results at every receiver, aud
                                 "    AI absent             0         1\n") != std::string::npos,
                 report.out);
   CHECK_MESSAGE(report.out.find("  order to first delivery: p50 ") != std::string::npos, report.out);
+
+  // Drift monitors: each inference kept what its model was given; with 2 of the 50 reference studies the
+  // stroke route's models are "not enough data", shown on /readyz (never its verdict) and in /metrics.
+  CHECK(e.pg.psql("SELECT input_profile->>'manufacturer' || ' ' || (input_profile->>'kvp') || ' ' || "
+                  "(input_profile ? 'hu_mean')::text FROM inference_audit ORDER BY id LIMIT 1") ==
+        "radbridge synthetic 120.0 true");
+  const std::string metrics = scrape_metrics(e);
+  CHECK_MESSAGE(metrics.find("radbridge_drift{route=\"stroke_ct_head_ich\",model=\"ich_classifier\"} 0\n") !=
+                    std::string::npos,
+                metrics);
+  CHECK_MESSAGE(metrics.find("radbridge_drift_ratio{route=\"stroke_ct_head_ich\",model=\"ich_segmentation\","
+                             "feature=\"slice_thickness_mm\"} 0\n") != std::string::npos,
+                metrics);
+  radbridge::net::http_client admin(radbridge::net::parse_http_url("http://127.0.0.1:" + std::to_string(e.admin_port)), {});
+  radbridge::net::http_request ready;
+  ready.target = "/readyz";
+  const std::string readyz = admin.send(ready, 1 << 20).body;
+  CHECK_MESSAGE(readyz.find(R"("drift":[{"route":"stroke_ct_head_ich","model":"ich_classifier","state":"not enough data",)"
+                            R"("over":[]},{"route":"stroke_ct_head_ich","model":"ich_segmentation",)") != std::string::npos,
+                readyz);
   // Logs carry identifiers, never patient names.
   CHECK(e.log().find("TESTPATIENT") == std::string::npos);
   check_no_patient_data(e, {studies.root});

@@ -96,7 +96,7 @@ TEST_CASE("admin server: /readyz is 503 until the schema is migrated, then 200 w
                     R"({"status":"not_ready","checks":{"database":{"ok":false,"schema_version":0,"expected_schema_version":)" +
                         std::to_string(radbridge::store::latest_schema_version()) +
                         R"(,"error":"the database's schema is older than this build's: run radbridge migrate"}},)"
-                        R"("destinations":[{"name":"ris"},{"name":"fhir"}]})",
+                        R"("destinations":[{"name":"ris"},{"name":"fhir"}],"drift":[]})",
                 before.body);
 
   radbridge::store::database db(pg.conninfo());
@@ -108,7 +108,7 @@ TEST_CASE("admin server: /readyz is 503 until the schema is migrated, then 200 w
                                   R"(,"expected_schema_version":)" + v +
                                   R"(}},"destinations":[{"name":"ris","pending":0,"oldest_pending_seconds":0.0,)"
                                   R"("dead_letters":0},{"name":"fhir","pending":0,"oldest_pending_seconds":0.0,)"
-                                  R"("dead_letters":0}]})",
+                                  R"("dead_letters":0}],"drift":[]})",
                 after.body);
 }
 

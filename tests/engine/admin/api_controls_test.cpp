@@ -232,6 +232,12 @@ TEST_CASE("admin api: every endpoint's answers match the OpenAPI document it ser
   f.call("GET", "/api/v1/report?route=stroke&since=2999-01-01&model=m", f.k.viewer);
   f.call("GET", "/api/v1/report?route=nope", f.k.viewer);
   f.call("GET", "/api/v1/report", f.k.viewer);
+  f.pg.psql("INSERT INTO inference_audit (job_id, study_uid, series_uid, model, model_version, model_sha256, timings_ms, "
+            "findings, input_profile) VALUES (1, '1.2', '1.2.3', 'm', '1', 'x', '{}', "
+            "'[{\"label\": \"intracranial_hemorrhage\", \"present\": true, \"probability\": 0.9}]', "
+            "'{\"manufacturer\": \"ACME\", \"kvp\": 120, \"hu_mean\": 30}')");
+  f.call("GET", "/api/v1/drift?route=stroke", f.k.viewer);
+  f.call("GET", "/api/v1/drift?route=stroke&since=2026-01-01", f.k.viewer);
   std::vector<test::api_answer> answers = f.seen;
   const std::vector<std::string> problems = test::check_openapi(doc.body, answers);
   std::string text;

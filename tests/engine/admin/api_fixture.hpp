@@ -2,7 +2,8 @@
 // (two ADT, one ORM whose job for study A1 of patient HOSP/MRN-7 is done,
 // with two dead letters), an admin server with a viewer, a reviewer, an
 // operator and a phi token, two destinations (ris, ehr) and one route
-// (stroke, with its validation reports built as serve builds them), and a
+// (stroke, with its validation reports and drift monitors built as serve
+// builds them), and a
 // client that keeps every answer it got (for the OpenAPI check).
 #pragma once
 
@@ -15,9 +16,11 @@
 #include "admin/tokens.hpp"
 #include "core/sha256.hpp"
 #include "net/http_client.hpp"
+#include "review/drift.hpp"
 #include "review/validation.hpp"
 #include "review/validation_format.hpp"
 #include "route/mapping.hpp"
+#include "store/drift_store.hpp"
 #include "store/feedback_store.hpp"
 #include "store/database.hpp"
 #include "support.hpp"
@@ -67,6 +70,10 @@ struct api_fixture {
     s.validation_report = [](store::database& db, const admin::report_request& asked) -> admin::report_answer {
       static const route::route stroke = stroke_route();
       if (asked.route != stroke.name) return {admin::report_answer::kind::no_route, "no route \"" + asked.route + "\""};
+      if (asked.what == admin::report_request::kind::drift) {
+        const auto models = review::drift_of(store::drift_rows(db, stroke.name, 7), *stroke.drift);
+        return {admin::report_answer::kind::ok, review::drift_json(stroke.name, *stroke.drift, models)};
+      }
       if (!asked.since.empty() && !review::is_date(asked.since)) {
         return {admin::report_answer::kind::bad_since, "since must be a date YYYY-MM-DD"};
       }
@@ -90,6 +97,9 @@ struct api_fixture {
     a.sensitivity = 0.8;
     a.specificity = 0.8;
     r.acceptance.findings.push_back(a);
+    r.drift = route::drift_rules{};
+    r.drift->reference_studies = 5;
+    r.drift->min_studies = 1;
     return r;
   }
   net::http_url url() const {

@@ -92,3 +92,23 @@ TEST_CASE("admin api: a reviewer agrees or disagrees with a finding; audited, in
   CHECK(f.call("GET", "/api/v1/report", f.k.viewer).body == R"({"error":"route is required"})");
   CHECK(f.call("GET", "/api/v1/report?route=stroke&x=1", f.k.viewer).head.status == 400);
 }
+
+TEST_CASE("admin api: a route's drift monitors, from what each inference was given") {
+  api_fixture f;
+  add_results(f);
+  f.pg.psql("INSERT INTO inference_audit (job_id, study_uid, series_uid, model, model_version, model_sha256, timings_ms, "
+            "findings, input_profile) SELECT id, '1.2', '1.2.3', 'ich_classifier', '1.0.0', 'x', '{}', results->0->'findings', "
+            "'{\"manufacturer\": \"ACME\", \"kvp\": 120, \"slice_thickness_mm\": 5, \"pixel_spacing_mm\": 0.5, "
+            "\"hu_mean\": 30, \"hu_sd\": 20}' FROM jobs WHERE results IS NOT NULL");
+  const auto drift = f.call("GET", "/api/v1/drift?route=stroke", f.k.viewer);
+  CHECK(drift.head.status == 200);
+  CHECK_MESSAGE(drift.body.starts_with(R"({"route":"stroke","rules":{"reference_studies":5,"window_days":7,)"
+                                       R"("min_studies":1},"models":[{"model":"ich_classifier","state":)"
+                                       R"("not enough data","reference_studies":2,"window_studies":2,"features":[)"
+                                       R"({"feature":"positive_rate","reference":0.5,"current":0.5,"score":0.0,)"
+                                       R"("threshold":0.15,"over":false},)"),
+                drift.body);
+  CHECK(f.call("GET", "/api/v1/drift?route=nope", f.k.viewer).body == R"({"error":"no route \"nope\""})");
+  CHECK(f.call("GET", "/api/v1/drift?route=stroke&model=x", f.k.viewer).body ==
+        R"({"error":"unknown parameter \"model\""})");
+}
