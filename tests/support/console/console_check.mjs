@@ -11,7 +11,8 @@
 // opens its study trail, sees A1 on the worklist, requeues dead letter 1,
 // switches stroke to active; the viewer sees no action buttons and no
 // message text; the reviewer disagrees with A1's finding and reads the
-// route's validation: its confusion table, ROC and weekly agreement. Prints "ok STEP" per step, or
+// route's validation (its confusion table, ROC and weekly agreement) and
+// its drift monitors. Prints "ok STEP" per step, or
 // "FAIL STEP: what was seen" and exits 1; a screenshot of each page goes to
 // SHOTS_DIR.
 import { existsSync } from "node:fs";
@@ -135,6 +136,9 @@ await step("validation", reviewer, async () => {
   if (points !== 4) throw new Error(`${points} ROC points`);
   await expectText(reviewer, "svg[aria-label='weekly agreement of intracranial_hemorrhage'] text", "67%");
   await expectText(reviewer, "td", "sensitivity");
+  await expectText(reviewer, "h2", "ich_classifier: not enough data");
+  await expectText(reviewer, "td", "new_manufacturer");
+  await reviewer.locator("svg[aria-label='weekly positive rate of ich_classifier'] circle").first().waitFor({ timeout: 10000 });
 });
 if (errors.length) {
   failed = true;

@@ -296,7 +296,41 @@ async function validation(query) {
         `${v.upper_limit.toFixed(2)} ${v.unit}` : `${v.label}: no study with both values`));
     }
   }
+  parts.push(...await driftSection(route));
   return parts;
+}
+// The route's drift monitors: each model's features against its first studies, and its weekly positive rate.
+async function driftSection(route) {
+  let drift;
+  try { drift = await api("drift?route=" + encodeURIComponent(route)); }
+  catch (e) { return [el("h2", {}, "Drift"), el("p", { class: "note" }, e.message)]; }
+  const number = (x) => (x === null ? "-" : Number(x.toPrecision(4)).toString());
+  const parts = [el("h2", {}, `Drift: the last ${drift.rules.window_days} days against the first ` +
+                                `${drift.rules.reference_studies} studies`)];
+  for (const m of drift.models) {
+    parts.push(el("h2", { class: m.state === "drift" ? "critical" : null }, `${m.model}: ${m.state}`),
+      el("div", { class: "plots" },
+        table(["feature", "reference", "last days", "score", "threshold"],
+          m.features.map((f) => [f.feature, number(f.reference), number(f.current),
+            el("span", { class: f.over ? "critical" : null }, number(f.score)), number(f.threshold)])),
+        weeklyRate(m)));
+  }
+  return parts;
+}
+function weeklyRate(m) {
+  const weeks = m.weeks.filter((w) => w.positive_rate !== null);
+  const width = Math.max(160, 36 * weeks.length + 40), base = 130;
+  const plot = svg("svg", { width, height: 160, role: "img", "aria-label": `weekly positive rate of ${m.model}` },
+    svg("text", { x: 4, y: 12, "font-size": 11 }, "positive rate by week"),
+    svg("line", { x1: 30, y1: base, x2: width - 4, y2: base, stroke: "#8a99a8" }));
+  const at = (w, i) => `${44 + 36 * i},${base - w.positive_rate * 100}`;
+  if (weeks.length) plot.append(svg("polyline", { points: weeks.map(at).join(" "), fill: "none", stroke: "#16324f", "stroke-width": 2 }));
+  weeks.forEach((w, i) => {
+    const [cx, cy] = at(w, i).split(",");
+    plot.append(svg("circle", { cx, cy, r: 3, fill: "#16324f" }, svg("title", {}, `week of ${w.week}: ${w.studies} studies`)),
+      svg("text", { x: cx, y: base + 14, "text-anchor": "middle", "font-size": 9 }, w.week.slice(5)));
+  });
+  return plot;
 }
 const seconds = (ms) => (ms === undefined ? "-" : (ms / 1000).toFixed(1) + " s");
 
