@@ -1,5 +1,7 @@
 #include "route/acuity.hpp"
 
+#include <algorithm>
+
 namespace radbridge::route {
 
 const infer::finding* find_finding(const std::vector<infer::inference_result>& results, std::string_view label) {
@@ -11,9 +13,18 @@ const infer::finding* find_finding(const std::vector<infer::inference_result>& r
   return nullptr;
 }
 
-std::string acuity_of(const acuity_rules& rules, const std::vector<infer::inference_result>& results) {
+std::string acuity_of(const acuity_rules& rules, const std::vector<infer::inference_result>& results,
+                      const std::vector<value_change>& changes) {
   for (const acuity_level& level : rules.levels) {
     for (const acuity_trigger& t : level.when) {
+      if (!t.changes.empty()) {
+        for (const value_change& c : changes) {
+          if (c.label == t.label && std::find(t.changes.begin(), t.changes.end(), c.kind) != t.changes.end()) {
+            return level.name;
+          }
+        }
+        continue;
+      }
       const infer::finding* f = find_finding(results, t.label);
       if (f == nullptr) continue;
       const std::optional<double> number = f->probability ? f->probability : f->value;

@@ -95,11 +95,19 @@ struct finding_mapping {
   source_position where;
 };
 
+// How a value finding changed since the patient's prior study
+// (route/change.hpp): absent both times, new, stable, growing, shrinking,
+// resolved.
+enum class change_kind { absent, new_finding, stable, growing, shrinking, resolved };
+std::string_view to_string(change_kind k) noexcept;
+std::optional<change_kind> parse_change_kind(std::string_view text) noexcept;
+
 // Acuity from results: the first level (most urgent first) one of whose
 // triggers holds; `otherwise` when none does.
 struct acuity_trigger {
   std::string label;  // a finding label
   double at_least = 0;  // compared with its probability, or with its value
+  std::vector<change_kind> changes;  // instead: how the value finding changed since the prior study
 };
 struct acuity_level {
   std::string name;  // e.g. critical
@@ -201,6 +209,25 @@ struct acceptance_rules {
   std::vector<acceptance_rule> findings;
 };
 
+// The patient's prior study, for comparing a route's value findings
+// ("priors"): the most recent study of the patient before this one, within
+// `within_days`, of these modalities and body parts (default: the route's
+// series rule). A value counts as present from `present_at_least` (in the
+// finding's unit); present both times, it is growing or shrinking when it
+// changed by at least `change_at_least` (the unit) or `change_percent_at_least`
+// percent of the prior value, else stable. The defaults follow the
+// hematoma-expansion definition of stroke trials (33 % or 6 mL).
+struct prior_rules {
+  std::vector<std::string> modalities;
+  std::vector<std::string> body_parts;
+  std::size_t within_days = 365;
+  std::vector<std::string> findings;  // value findings compared
+  double present_at_least = 0.5;
+  double change_at_least = 6;
+  double change_percent_at_least = 33;
+  source_position where;
+};
+
 // When a route's models count as drifting (review/drift.hpp): the reference
 // is each model's first `reference_studies` inferences, the window its last
 // `window_days`; a score over its maximum with at least `min_studies` in the
@@ -231,6 +258,7 @@ struct route {
   std::optional<feedback_rules> feedback;
   acceptance_rules acceptance;
   std::optional<drift_rules> drift;
+  std::optional<prior_rules> priors;
   source_position where;
   // Where parts of the route were written, for the checks across files:
   // "models/0", "outputs/oru/1", "acuity/levels/0/when/1", "adt", "adt/min_level".

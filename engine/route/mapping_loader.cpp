@@ -152,10 +152,28 @@ struct checks {
     for (std::size_t l = 0; l < r.acuity.levels.size(); ++l) {
       for (std::size_t t = 0; t < r.acuity.levels[l].when.size(); ++t) {
         const acuity_trigger& trigger = r.acuity.levels[l].when[t];
+        const std::string key = fmt::format("acuity/levels/{}/when/{}", l, t);
         if (r.finding(trigger.label) == nullptr) {
-          problem(r, fmt::format("acuity/levels/{}/when/{}", l, t),
-                  fmt::format("acuity trigger on \"{}\", which is not a finding of this route", trigger.label));
+          problem(r, key, fmt::format("acuity trigger on \"{}\", which is not a finding of this route", trigger.label));
+        } else if (!trigger.changes.empty() &&
+                   (!r.priors || std::find(r.priors->findings.begin(), r.priors->findings.end(), trigger.label) ==
+                                     r.priors->findings.end())) {
+          problem(r, key, fmt::format("acuity trigger on the change of \"{}\", which \"priors\" does not compare",
+                                      trigger.label));
         }
+      }
+    }
+  }
+
+  // Priors compare value findings of the route.
+  void priors(const route& r) {
+    if (!r.priors) return;
+    for (const std::string& label : r.priors->findings) {
+      const finding_mapping* f = r.finding(label);
+      if (f == nullptr || f->present) {
+        report.problems.push_back(at(r.priors->where, fmt::format("\"priors\" compares \"{}\", which is not a value "
+                                                                  "finding of this route",
+                                                                  label)));
       }
     }
   }
@@ -265,6 +283,7 @@ check_report check_mappings(const std::vector<std::string>& paths, const infer::
     c.models_and_findings(r);
     c.acuity(r);
     c.feedback(r);
+    c.priors(r);
     c.adt(r);
     c.outputs(r);
   }

@@ -325,9 +325,44 @@ class reader {
       acuity_trigger& t = out.emplace_back();
       c_.members(e, "an acuity trigger",
                  {{"finding", [&](const json::value& x) { c_.string(x, t.label); }},
-                  {"at_least", [&](const json::value& x) { c_.number(x, t.at_least, -1e12, 1e12); }}});
-      require(e, "an acuity trigger", {"finding", "at_least"});
+                  {"at_least", [&](const json::value& x) { c_.number(x, t.at_least, -1e12, 1e12); }},
+                  {"change", [&](const json::value& x) { changes(x, t.changes); }}});
+      require(e, "an acuity trigger", {"finding"});
+      if (e.is_object() && (e.find("at_least") == nullptr) == (e.find("change") == nullptr)) {
+        c_.problem(e, "an acuity trigger needs \"at_least\" or \"change\", one of the two");
+      }
     }
+  }
+
+  // ["growing", "new"]: how a value finding changed since the prior study.
+  void changes(const json::value& v, std::vector<change_kind>& out) {
+    std::vector<std::string> names;
+    c_.strings(v, names);
+    if (v.is_array() && v.size() == 0) c_.problem(v, "\"change\" needs at least one of absent, new, stable, growing, shrinking, resolved");
+    for (const std::string& n : names) {
+      if (const auto k = parse_change_kind(n)) {
+        out.push_back(*k);
+      } else {
+        c_.problem(v, fmt::format("\"{}\" is not a change: absent, new, stable, growing, shrinking or resolved", n));
+      }
+    }
+  }
+
+  void priors(const json::value& v, prior_rules& out) {
+    out.where = position_of(file_, v);
+    c_.members(v, "\"priors\"",
+               {{"modality", [&](const json::value& x) { c_.strings(x, out.modalities); }},
+                {"body_part", [&](const json::value& x) { c_.strings(x, out.body_parts); }},
+                {"within_days", [&](const json::value& x) { c_.count(x, out.within_days, 1, 36500); }},
+                {"findings", [&](const json::value& x) {
+                   c_.strings(x, out.findings);
+                   if (x.is_array() && x.size() == 0) c_.problem(x, "\"findings\" needs at least one value finding");
+                 }},
+                {"present_at_least", [&](const json::value& x) { c_.number(x, out.present_at_least, 0, 1e9); }},
+                {"change_at_least", [&](const json::value& x) { c_.number(x, out.change_at_least, 0, 1e9); }},
+                {"change_percent_at_least",
+                 [&](const json::value& x) { c_.number(x, out.change_percent_at_least, 0, 1e6); }}});
+    require(v, "\"priors\"", {"findings"});
   }
 
   void adt(const json::value& v, adt_settings& out, route& r) {
@@ -523,7 +558,8 @@ class reader {
                 {"outputs", [&](const json::value& x) { outputs(x, out.outputs, out); }},
                 {"feedback", [&](const json::value& x) { feedback(x, out.feedback.emplace()); }},
                 {"acceptance", [&](const json::value& x) { acceptance(x, out.acceptance); }},
-                {"drift", [&](const json::value& x) { drift(x, out.drift.emplace()); }}});
+                {"drift", [&](const json::value& x) { drift(x, out.drift.emplace()); }},
+                {"priors", [&](const json::value& x) { priors(x, out.priors.emplace()); }}});
     require(v, "a route", {"name", "match", "study", "models", "mode", "patient", "findings", "outputs"});
   }
 

@@ -80,8 +80,8 @@ route::route ich_route() {
   hemorrhage_volume.ucum = "mL";
   r.findings = {hemorrhage, hemorrhage_volume};
 
-  r.acuity.levels = {{"critical", {{std::string(ich_label), 0.5}, {std::string(volume_label), 30}}},
-                     {"urgent", {{std::string(ich_label), 0.2}}}};
+  r.acuity.levels = {{"critical", {{std::string(ich_label), 0.5, {}}, {std::string(volume_label), 30, {}}}},
+                     {"urgent", {{std::string(ich_label), 0.2, {}}}}};
   return r;
 }
 

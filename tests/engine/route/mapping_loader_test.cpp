@@ -392,3 +392,49 @@ TEST_CASE("feedback and acceptance rules: read with their defaults, each mistake
                                                                 "a present/absent finding of this route"});
   }
 }
+
+TEST_CASE("priors rules and change triggers: read with their defaults, each mistake located") {
+  temp_folder dir;
+  const std::string d = write(dir, "destinations.json", destinations);
+  // route_text has only the classifier's finding; the segmentation's value finding is added for priors.
+  const std::string volume = R"(  "models": ["ich_classifier", "ich_segmentation"],)";
+  auto with = [&](const std::string& name, const std::string& extra) {
+    std::string text = route_text("r1", "CTHEADWO", ",\n  " + extra);
+    text.replace(text.find(R"(  "models": ["ich_classifier"],)"), 32, volume);
+    text.replace(text.find(R"("absent": {"system": "http://snomed.info/sct", "hl7_system": "SCT", "code": "260385009"}})"),
+                 89,
+                 R"("absent": {"system": "http://snomed.info/sct", "hl7_system": "SCT", "code": "260385009"}},)"
+                 R"( {"label": "hemorrhage_volume", "observation": {"system": "urn:x", "hl7_system": "99X", "code": "V"}, )"
+                 R"("ucum": "mL"})");
+    return write(dir, name, text);
+  };
+  SUBCASE("defaults, and a change trigger on a compared finding") {
+    const std::string f = with("a.json", R"("priors": {"findings": ["hemorrhage_volume"]},
+  "acuity": {"levels": [{"name": "critical", "when": [{"finding": "hemorrhage_volume", "change": ["growing", "new"]}]}]})");
+    CHECK(problems_of({f, d}).empty());
+    const route::mapping_set m = route::load_mappings({f, d}, registry());
+    const route::prior_rules& p = *m.routes[0].priors;
+    CHECK(p.within_days == 365);
+    CHECK(p.present_at_least == 0.5);
+    CHECK(p.change_at_least == 6);
+    CHECK(p.change_percent_at_least == 33);
+    CHECK(m.routes[0].acuity.levels[0].when[0].changes ==
+          std::vector<route::change_kind>{route::change_kind::growing, route::change_kind::new_finding});
+  }
+  SUBCASE("a present/absent finding compared; a change of a finding not compared; an unknown kind; both kinds of trigger") {
+    const std::string f1 = with("a.json", R"("priors": {"findings": ["intracranial_hemorrhage"]})");
+    CHECK(problems_of({f1, d}) == std::vector<std::string>{f1 + ":12:13: \"priors\" compares \"intracranial_hemorrhage\", "
+                                                                "which is not a value finding of this route"});
+    const std::string f2 = with("b.json", R"("acuity": {"levels": [{"name": "critical", "when": [{"finding": "hemorrhage_volume", "change": ["new"]}]}]})");
+    CHECK(problems_of({f2, d}) == std::vector<std::string>{f2 + ":12:55: acuity trigger on the change of "
+                                                                "\"hemorrhage_volume\", which \"priors\" does not compare"});
+    const std::string f3 = with("c.json", R"("priors": {"findings": ["hemorrhage_volume"]},
+  "acuity": {"levels": [{"name": "critical", "when": [{"finding": "hemorrhage_volume", "change": ["bigger"]}]}]})");
+    CHECK(problems_of({f3, d}) == std::vector<std::string>{f3 + ":13:98: \"bigger\" is not a change: absent, new, "
+                                                                "stable, growing, shrinking or resolved"});
+    const std::string f4 = with("d.json", R"("priors": {"findings": ["hemorrhage_volume"]},
+  "acuity": {"levels": [{"name": "critical", "when": [{"finding": "hemorrhage_volume", "change": ["new"], "at_least": 3}]}]})");
+    CHECK(problems_of({f4, d}) == std::vector<std::string>{f4 + ":13:55: an acuity trigger needs \"at_least\" or "
+                                                                "\"change\", one of the two"});
+  }
+}
