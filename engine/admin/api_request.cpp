@@ -115,6 +115,11 @@ std::optional<std::string> body_text(const request& req, std::string_view name, 
   return given->as_string();
 }
 
+bool body_has(const request& req, std::string_view name) {
+  const json::document_result body = json::parse_document(req.body());
+  return body && body.value().is_object() && body.value().find(name) != nullptr;
+}
+
 void text_or_null(json::writer& w, std::string_view key, const std::string& value) {
   w.key(key);
   if (value.empty()) {

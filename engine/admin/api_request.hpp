@@ -51,6 +51,8 @@ bool looks_like_time(std::string_view text);
 
 // The body's object member `name` as non-empty text of at most `most` bytes.
 std::optional<std::string> body_text(const request& req, std::string_view name, std::size_t most = 1000);
+// Whether the body is an object with a member `name` (whatever its value).
+bool body_has(const request& req, std::string_view name);
 
 // Writes `key` with `value`, or null when it is empty.
 void text_or_null(json::writer& w, std::string_view key, const std::string& value);

@@ -116,10 +116,11 @@ asio::awaitable<response> api::give_feedback(const request& req, const std::stri
   const std::optional<std::string> finding = body_text(req, "finding", 200);
   const std::optional<std::string> verdict = body_text(req, "verdict", 20);
   const std::optional<std::string> comment = body_text(req, "comment", 2000);
-  if (!route || !finding || !verdict || (*verdict != "agree" && *verdict != "disagree")) {
+  const bool bad_comment = !comment && body_has(req, "comment");  // given, but empty, not text or too long
+  if (!route || !finding || !verdict || (*verdict != "agree" && *verdict != "disagree") || bad_comment) {
     co_return error_response(req, http::status::bad_request,
                              "feedback needs a body {\"route\": ..., \"finding\": ..., \"verdict\": \"agree\" | "
-                             "\"disagree\", \"comment\": ... (optional)}");
+                             "\"disagree\", \"comment\": ... (optional, at most 2000 bytes)}");
   }
   const store::manual_verdict v{*route, key, *finding, *verdict == "agree", comment.value_or(""), by.who.name};
   auto outcome = std::make_shared<store::manual_outcome>();

@@ -42,7 +42,13 @@ TEST_CASE("admin api: a reviewer agrees or disagrees with a finding; audited, in
                           R"({"route": "stroke", "finding": "intracranial_hemorrhage", "verdict": "maybe"})");
   CHECK(bad.head.status == 400);
   CHECK(bad.body == R"({"error":"feedback needs a body {\"route\": ..., \"finding\": ..., \"verdict\": \"agree\" | )"
-                    R"(\"disagree\", \"comment\": ... (optional)}"})");
+                    R"(\"disagree\", \"comment\": ... (optional, at most 2000 bytes)}"})");
+  // A comment too long is refused, not dropped.
+  const auto long_comment = f.call("POST", "/api/v1/studies/A1/feedback", f.k.reviewer,
+                                   R"({"route": "stroke", "finding": "intracranial_hemorrhage", "verdict": "agree", )"
+                                   R"("comment": ")" + std::string(2001, 'x') + R"("})");
+  CHECK(long_comment.head.status == 400);
+  CHECK(f.pg.psql("SELECT count(*) FROM feedback") == "0");
   const auto value = f.call("POST", "/api/v1/studies/A1/feedback", f.k.reviewer,
                             R"({"route": "stroke", "finding": "hemorrhage_volume", "verdict": "agree"})");
   CHECK(value.head.status == 400);
