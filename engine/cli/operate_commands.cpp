@@ -12,6 +12,7 @@
 #include "cli/cli.hpp"
 #include "store/admin_store.hpp"
 #include "store/audit_store.hpp"
+#include "store/feedback_store.hpp"
 #include "store/outbound_store.hpp"
 #include "store/store_error.hpp"
 
@@ -100,6 +101,19 @@ void write_audit_text(std::ostream& out, const std::vector<store::job_record>& j
       out << fmt::format("  outbound {} {}{} to {}: {} after {} attempt(s){}\n", work::to_string(o.output), revision,
                          o.identity, o.destination, work::to_string(o.status), o.attempts, o.last_error.empty() ? "" : " (last error: " + o.last_error + ")");
     }
+  }
+}
+
+// What the radiologists said, oldest first; a replaced verdict says so.
+void write_feedback_text(std::ostream& out, const std::vector<store::feedback_entry>& feedback) {
+  for (const store::feedback_entry& f : feedback) {
+    const std::string said = f.verdict ? std::string(work::to_string(*f.verdict)) : fmt::format("{}", f.value.value_or(0));
+    const std::string from = f.source == work::feedback_source::report
+                                 ? fmt::format("{} report, message {}", work::to_string(f.report_status.value_or(work::report_status::final)), f.inbound_id)
+                                 : fmt::format("{} on job {}{}", f.author, f.job_id,
+                                               f.comment.empty() ? "" : ": " + f.comment);
+    out << fmt::format("radiologist on route {}: {} {} ({}) at {}{}\n", f.route, f.label, said, from, f.recorded_at,
+                       f.superseded_at.empty() ? "" : ", superseded " + f.superseded_at);
   }
 }
 
@@ -193,6 +207,7 @@ int run_audit(std::span<const std::string_view> args, std::ostream& out, std::os
       return exit_failure;
     }
     write_audit_text(out, jobs);
+    write_feedback_text(out, store::study_feedback(db, *key));
     return exit_ok;
   } catch (const store::store_error& e) {
     err << "radbridge audit: " << e.what() << '\n';

@@ -13,7 +13,8 @@
 // UID): each job with the message that started it, its route, mode, status,
 // acuity and error; each inference (study and series UIDs, model, version,
 // sha256, step timings, findings); each outbound message (destination,
-// output, identity, status, attempts, last error).
+// output, identity, status, attempts, last error); then what the
+// radiologists said (store/feedback_store.hpp), replaced verdicts marked.
 //
 // The database comes from --db, else RADBRIDGE_DB. Exit 1 (one line) when the
 // database cannot be reached or audit finds no job for the key; 2 on usage.

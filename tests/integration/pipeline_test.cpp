@@ -320,6 +320,11 @@ TEST_CASE("pipeline: study-complete orders become results at every receiver, aud
         "SYN2026N2 intracranial_hemorrhage negative final, SYN2026N1 intracranial_hemorrhage negative final");
   CHECK(e.pg.psql("SELECT string_agg(status, ',' ORDER BY id) FROM inbound_messages WHERE control_id LIKE 'REP-%'") ==
         "routed,routed");
+  const auto audited = e.cli({"audit", "--db", e.pg.conninfo(), "SYN2026N2"});
+  CHECK_MESSAGE(audited.out.find("radiologist on route stroke_ct_head_ich: intracranial_hemorrhage negative (final report, "
+                                 "message " + e.pg.psql("SELECT id FROM inbound_messages WHERE control_id = 'REP-A'") +
+                                 ") at ") != std::string::npos,
+                audited.out);
   const auto report = e.cli({"report", "--route", "stroke_ct_head_ich", "--model", "ich_classifier", "--mapping",
                              (test::source_dir() / "mappings").string(), "--registry",
                              (test::source_dir() / "models/registry.json").string(), "--db", e.pg.conninfo()});
