@@ -27,9 +27,8 @@ admin::model_state check_model(const infer::model_spec& spec) {
   return m;
 }
 
-using shared_routes = std::shared_ptr<const std::vector<route::route>>;
+}  // namespace
 
-// The API's validation reports and drift monitors, over a copy of the routes.
 admin::report_builder report_builder_for(shared_routes routes) {
   return [routes](store::database& db, const admin::report_request& asked) -> admin::report_answer {
     const auto r = std::find_if(routes->begin(), routes->end(), [&](const route::route& x) { return x.name == asked.route; });
@@ -51,14 +50,15 @@ admin::report_builder report_builder_for(shared_routes routes) {
   };
 }
 
-// Each route with drift rules: its models' drift states, for /readyz and /metrics.
 admin::drift_reader drift_reader_for(shared_routes routes) {
   return [routes](store::database& db) {
     std::vector<admin::drift_status> out;
     for (const route::route& r : *routes) {
       if (!r.drift) continue;
       for (const review::model_drift& d :
-           review::drift_of(store::drift_rows(db, r.name, static_cast<int>(r.drift->window_days)), *r.drift)) {
+           review::drift_of(store::drift_rows(db, r.name, static_cast<int>(r.drift->window_days),
+                                              r.drift->reference_studies),
+                            *r.drift)) {
         admin::drift_status s{r.name, d.model, std::string(review::to_string(d.state)), {}};
         for (const review::feature_drift& f : d.features) {
           if (f.score) s.ratios.emplace_back(f.feature, *f.score / std::max(f.threshold, 1e-9));
@@ -69,8 +69,6 @@ admin::drift_reader drift_reader_for(shared_routes routes) {
     return out;
   };
 }
-
-}  // namespace
 
 admin::admin_sources admin_sources_for(const std::vector<std::unique_ptr<ingest::listener>>& listeners,
                                        const ingest::group_committer* committer, const jobs::pipeline* pipeline,

@@ -2,8 +2,8 @@
 // (two ADT, one ORM whose job for study A1 of patient HOSP/MRN-7 is done,
 // with two dead letters), an admin server with a viewer, a reviewer, an
 // operator and a phi token, two destinations (ris, ehr) and one route
-// (stroke, with its validation reports and drift monitors built as serve
-// builds them), and a
+// (stroke, with its validation reports and drift monitors built by serve's
+// own builders), and a
 // client that keeps every answer it got (for the OpenAPI check).
 #pragma once
 
@@ -14,14 +14,10 @@
 
 #include "admin/admin_server.hpp"
 #include "admin/tokens.hpp"
+#include "cli/serve_admin.hpp"
 #include "core/sha256.hpp"
 #include "net/http_client.hpp"
-#include "review/drift.hpp"
-#include "review/validation.hpp"
-#include "review/validation_format.hpp"
 #include "route/mapping.hpp"
-#include "store/drift_store.hpp"
-#include "store/feedback_store.hpp"
 #include "store/database.hpp"
 #include "support.hpp"
 #include "support/openapi_validator.hpp"
@@ -67,20 +63,9 @@ struct api_fixture {
     s.tokens = k.entries();
     s.destinations = {"ris", "ehr"};
     s.routes = {{"stroke", work::rollout_mode::silent, {"critical", "urgent", "routine"}}};
-    s.validation_report = [](store::database& db, const admin::report_request& asked) -> admin::report_answer {
-      static const route::route stroke = stroke_route();
-      if (asked.route != stroke.name) return {admin::report_answer::kind::no_route, "no route \"" + asked.route + "\""};
-      if (asked.what == admin::report_request::kind::drift) {
-        const auto models = review::drift_of(store::drift_rows(db, stroke.name, 7), *stroke.drift);
-        return {admin::report_answer::kind::ok, review::drift_json(stroke.name, *stroke.drift, models)};
-      }
-      if (!asked.since.empty() && !review::is_date(asked.since)) {
-        return {admin::report_answer::kind::bad_since, "since must be a date YYYY-MM-DD"};
-      }
-      const auto groups = review::validate(store::scored_findings(db, asked.route, asked.since, asked.model),
-                                           stroke.acceptance);
-      return {admin::report_answer::kind::ok, review::report_json({&stroke, asked.model, asked.since}, groups)};
-    };
+    // Built as serve builds them (cli/serve_admin.hpp), over the one route.
+    s.validation_report =
+        cli::report_builder_for(std::make_shared<const std::vector<route::route>>(std::vector{stroke_route()}));
     return s;
   }
   // The route "stroke": the classifier's finding, accepted at sensitivity and specificity 0.8 over 2 studies.

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "engine/admin/api_fixture.hpp"
+#include "store/drift_store.hpp"
 
 namespace test = radbridge::test;
 using test::api_fixture;
@@ -115,6 +116,20 @@ TEST_CASE("admin api: a route's drift monitors, from what each inference was giv
                                        R"("threshold":0.15,"over":false},)"),
                 drift.body);
   CHECK(f.call("GET", "/api/v1/drift?route=nope", f.k.viewer).body == R"({"error":"no route \"nope\""})");
+  // A drift state (/readyz, /metrics) reads each model's first studies and the window only, not the whole audit.
+  f.pg.psql("INSERT INTO inference_audit (job_id, study_uid, series_uid, model, model_version, model_sha256, timings_ms, "
+            "findings, created_at) VALUES (1, '1.0', '1.0.1', 'ich_classifier', '1.0.0', 'x', '{}', '[]', '2026-01-05'), "
+            "(1, '1.1', '1.1.1', 'ich_classifier', '1.0.0', 'x', '{}', '[]', '2026-01-06')");
+  radbridge::store::database db(f.pg.conninfo());
+  const auto weeks = [](const std::vector<radbridge::store::drift_row>& rows) {
+    std::string out;
+    for (const auto& r : rows) out += (out.empty() ? "" : " ") + r.week + (r.recent ? "+" : "");
+    return out;
+  };
+  const std::string this_week = f.pg.psql("SELECT to_char(date_trunc('week', now() AT TIME ZONE 'UTC'), 'YYYY-MM-DD')");
+  CHECK(weeks(radbridge::store::drift_rows(db, "stroke", 7)) ==
+        "2026-01-05 2026-01-05 " + this_week + "+ " + this_week + "+");
+  CHECK(weeks(radbridge::store::drift_rows(db, "stroke", 7, 1)) == "2026-01-05 " + this_week + "+ " + this_week + "+");
   CHECK(f.call("GET", "/api/v1/drift?route=stroke&model=x", f.k.viewer).body ==
         R"({"error":"unknown parameter \"model\""})");
 }
