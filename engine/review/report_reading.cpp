@@ -107,8 +107,9 @@ reading_outcome read_report(const route::route& r, const hl7::message& m) {
   } else if (!listed(rules.final_statuses, status)) {
     return {std::nullopt, unread::not_final};
   }
-  reading.report_time = route::value_at(m, *hl7::parse_path("OBR-22"));
-  if (reading.report_time.empty()) reading.report_time = route::value_at(m, *hl7::parse_path("MSH-7"));
+  static const hl7::path obr22 = *hl7::parse_path("OBR-22"), msh7 = *hl7::parse_path("MSH-7");
+  reading.report_time = route::value_at(m, obr22);
+  if (reading.report_time.empty()) reading.report_time = route::value_at(m, msh7);
   const std::vector<observation> obx = observations(m);
   const std::string text = report_text(rules, obx);
   for (const route::finding_feedback& f : rules.findings) {
